@@ -1,0 +1,86 @@
+"""The pipeline: find notes, parse, check identities, render, package. Nothing is written unless
+every note is sound."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from slugify import slugify
+
+from .config import Config
+from .errors import Diagnostics, Location
+from .ids import check_identities
+from .model import Card, MediaFile, Note, SourceFile
+from .parse import parse_file
+from .render import render_cards
+from .sources import discover
+
+Progress = Callable[[Sequence[SourceFile]], Iterable[SourceFile]]
+
+
+@dataclass(frozen=True)
+class PlannedPackage:
+    """One .apkg to write: where, and which notes and media go in it."""
+
+    path: Path
+    notes: tuple[Note, ...]
+    media: tuple[MediaFile, ...]
+    timestamp: int  # the collection's time: the newest of its notes
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    packages: tuple[PlannedPackage, ...]
+    written: bool
+
+
+def read_notes(
+    config: Config, sources: Sequence[Path], diagnostics: Diagnostics, progress: Progress = iter
+) -> list[Note]:
+    """Every note of `sources`, parsed, checked across files and rendered."""
+    files = discover(sources, diagnostics)
+    cards: list[Card] = []
+    for source in progress(files):
+        cards += parse_file(source, config, diagnostics)
+    if not cards and not diagnostics.errors:
+        for given in sources:
+            diagnostics.error(Location(str(given)), "no cards found: a card is a `##` heading")
+    check_identities(cards, diagnostics)
+    return render_cards(cards, config.allow_html, diagnostics)
+
+
+def build(
+    config: Config,
+    sources: Sequence[Path],
+    output: Path,
+    diagnostics: Diagnostics,
+    strict: bool = False,
+    progress: Progress = iter,
+) -> BuildResult:
+    """Build `sources` into .apkg files under `output` (or into `output` if it ends in .apkg)."""
+    notes = read_notes(config, sources, diagnostics, progress)
+    packages = plan_packages(notes, output)
+    if diagnostics.failed(strict):
+        return BuildResult(packages, written=False)
+    from .package import write_apkg
+
+    for package in packages:
+        write_apkg(package.path, package.notes, package.media, package.timestamp)
+    return BuildResult(packages, written=True)
+
+
+def plan_packages(notes: Sequence[Note], output: Path) -> tuple[PlannedPackage, ...]:
+    """One package per top-level deck, named after it; or all in one when output is a file."""
+    groups: dict[Path, list[Note]] = {}
+    for note in notes:
+        top = note.card.deck.split("::")[0]
+        path = output if output.suffix == ".apkg" else output / f"{slugify(top) or 'deck'}.apkg"
+        groups.setdefault(path, []).append(note)
+    planned = []
+    for path, members in sorted(groups.items()):
+        media = {m.name: m for note in members for m in note.media}
+        timestamp = max(note.card.source.modified for note in members)
+        planned.append(PlannedPackage(path, tuple(members), tuple(media.values()), timestamp))
+    return tuple(planned)

@@ -1,0 +1,108 @@
+"""The command line: thin click commands over the pipeline in build.py.
+
+Only click is imported at start-up; the pipeline (markdown, genanki, pygments) loads when a
+command runs, so `ankigen --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from .build import BuildResult
+    from .errors import Diagnostics
+    from .model import SourceFile
+
+PROGRESS_THRESHOLD = 200  # files; smaller builds finish before a bar would help
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ankigen")
+def main() -> None:
+    """Build Anki decks from markdown study notes."""
+
+
+@main.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Folder for the .apkg files, or a path ending in .apkg for one package. "
+    "Default: the configured output (build/).",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems, no summary.")
+def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: bool) -> None:
+    """Build SOURCES (note folders or files; default: the configured source) into .apkg files.
+
+    Problems are printed as `path:line:col: error: message`; if there are any, nothing is
+    written and the exit status is 1.
+    """
+    from .build import build as run_build
+    from .config import load_config
+    from .errors import Diagnostics
+
+    diagnostics = Diagnostics()
+    config = load_config(Path.cwd(), diagnostics)
+    if diagnostics.failed():
+        _report(diagnostics)
+        sys.exit(1)
+    try:
+        result = run_build(
+            config,
+            list(sources) or [config.source],
+            output or config.output,
+            diagnostics,
+            strict=strict,
+            progress=_progress,
+        )
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename or 'the package'}: {exc}") from exc
+    _report(diagnostics)
+    if not result.written:
+        failing = "warnings (--strict)" if not diagnostics.errors else "errors"
+        click.echo(f"ankigen: build failed with {failing}; nothing was written", err=True)
+        sys.exit(1)
+    if not quiet:
+        click.echo(_summary(result, diagnostics))
+
+
+def _report(diagnostics: Diagnostics) -> None:
+    for diagnostic in diagnostics:
+        click.echo(str(diagnostic), err=True)
+
+
+def _progress(files: Sequence[SourceFile]) -> Iterable[SourceFile]:
+    if len(files) < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        return files
+    return click.progressbar(files, label="Reading notes", file=sys.stderr)  # type: ignore[return-value]
+
+
+def _summary(result: BuildResult, diagnostics: Diagnostics) -> str:
+    lines = []
+    for package in result.packages:
+        notes = package.notes
+        decks = len({note.card.deck for note in notes})
+        basic = sum(note.kind == "basic" for note in notes)
+        cards = sum(note.card_count for note in notes)
+        size = package.path.stat().st_size
+        lines.append(
+            f"{package.path}: {decks} deck{'s' * (decks != 1)}, {len(notes)} notes "
+            f"({basic} basic, {len(notes) - basic} cloze), {cards} cards, "
+            f"{len(package.media)} media, {_size(size)}"
+        )
+    warnings = len(diagnostics.warnings)
+    lines.append(f"{len(result.packages)} package(s) written, {warnings} warning(s)")
+    return "\n".join(lines)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.1f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"

@@ -1,0 +1,217 @@
+"""Cloze deletions: the `==text==` shorthand for markdown-it, and a check of Anki's `{{cN::...}}`.
+
+The check reads the raw markdown the way Anki will read the finished field: every `{{cN::` opens a
+deletion and the next `}}` closes the innermost one. It also finds formulas and code in the raw
+text, because a `}}` that belongs to a formula but closes a deletion opened outside it breaks the
+card silently in Anki.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline.state_inline import Delimiter
+
+_EQUALS = 0x3D
+CLOZE_ATTEMPT = re.compile(r"\{\{c([^:{}\s]*)::", re.IGNORECASE)
+VALID_NUMBER = re.compile(r"[1-9][0-9]*")
+
+
+# --- the `==text==` shorthand (after markdown-it-mark, which mdit-py-plugins does not ship) ---
+
+
+def cloze_shorthand_plugin(md: MarkdownIt) -> None:
+    """Parse `==text==` into cloze_open/cloze_close tokens; the renderer numbers them."""
+    md.inline.ruler.before("emphasis", "cloze_shorthand", _tokenize)
+    md.inline.ruler2.before("emphasis", "cloze_shorthand", _post_process)
+
+
+def _tokenize(state: StateInline, silent: bool) -> bool:
+    if silent or state.src[state.pos] != "=":
+        return False
+    scanned = state.scanDelims(state.pos, True)
+    length = scanned.length
+    if length < 2:
+        return False
+    if length % 2:
+        state.push("text", "", 0).content = "="
+        length -= 1
+    for _ in range(length // 2):
+        token = state.push("text", "", 0)
+        token.content = "=="
+        state.delimiters.append(
+            Delimiter(
+                marker=_EQUALS,
+                length=0,
+                token=len(state.tokens) - 1,
+                end=-1,
+                open=scanned.can_open,
+                close=scanned.can_close,
+            )
+        )
+    state.pos += scanned.length
+    return True
+
+
+def _pair(state: StateInline, delimiters: list[Delimiter]) -> None:
+    for start in delimiters:
+        if start.marker != _EQUALS or start.end == -1:
+            continue
+        end = delimiters[start.end]
+        ends = ((start.token, "cloze_open", 1), (end.token, "cloze_close", -1))
+        for index, kind, nesting in ends:
+            token = state.tokens[index]
+            token.type, token.nesting, token.markup, token.content = kind, nesting, "==", ""
+
+
+def _post_process(state: StateInline) -> None:
+    _pair(state, state.delimiters)
+    for meta in state.tokens_meta:
+        if meta and "delimiters" in meta:
+            _pair(state, meta["delimiters"])
+
+
+# --- the check of explicit deletions ---
+
+
+@dataclass(frozen=True)
+class ClozeProblem:
+    offset: int  # into the scanned text
+    message: str
+
+
+@dataclass(frozen=True)
+class ClozeScan:
+    highest: int  # highest explicit cloze number, 0 if none
+    count: int  # number of explicit deletions
+    problems: tuple[ClozeProblem, ...]
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
+
+
+def protected_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of fenced code, inline code and `$`/`$$` formulas in raw markdown."""
+    spans: list[tuple[int, int, str]] = []
+    i, n = 0, len(text)
+    line_start = True
+    while i < n:
+        ch = text[i]
+        if line_start and (fence := _FENCE.match(text, i)):
+            marker = fence.group(1)
+            closing = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$", re.M)
+            body = text.find("\n", fence.end())
+            end_match = closing.search(text, body + 1) if body != -1 else None
+            end = end_match.end() if end_match else n
+            spans.append((i, end, "code"))
+            i, line_start = end, False
+            continue
+        line_start = ch == "\n"
+        if ch == "\\":
+            i += 2
+        elif ch == "`":
+            run = len(text) - len(text[i:].lstrip("`"))
+            ticks = text[i:run]
+            close = text.find(ticks, run)
+            while close != -1 and text[close + len(ticks) : close + len(ticks) + 1] == "`":
+                close = text.find(ticks, close + len(ticks) + 1)
+            if close == -1:
+                i = run
+            else:
+                spans.append((i, close + len(ticks), "code"))
+                i = close + len(ticks)
+        elif ch == "$":
+            end = _math_end(text, i)
+            if end is None:
+                i += 2 if text.startswith("$$", i) else 1
+            else:
+                spans.append((i, end, "math"))
+                i = end
+        else:
+            i += 1
+    return spans
+
+
+def _math_end(text: str, start: int) -> int | None:
+    """End offset of the formula opening at `start`, or None if it is a plain dollar."""
+    if start > 0 and text[start - 1].isdigit():
+        return None  # `5$` is money, as markdown's math rule sees it
+    if text.startswith("$$", start):
+        close = text.find("$$", start + 2)
+        return None if close == -1 else close + 2
+    i = start + 1
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "\n" and text[i + 1 : i + 2] == "\n":
+            return None  # a formula does not cross a blank line
+        if ch == "$":
+            if i == start + 1 or text[i + 1 : i + 2].isdigit():
+                return None
+            return i + 1
+        i += 1
+    return None
+
+
+def unclosed_display_math(text: str) -> list[int]:
+    """Offsets of `$$` that open a formula never closed (outside code)."""
+    spans = protected_spans(text)
+    offsets = []
+    covered = [(s, e) for s, e, _ in spans]
+    for match in re.finditer(r"(?<!\\)\$\$", text):
+        if not any(s <= match.start() < e for s, e in covered):
+            offsets.append(match.start())
+            covered.append((match.start(), len(text)))
+    return offsets
+
+
+def scan_clozes(text: str) -> ClozeScan:
+    """Check every `{{cN::...}}` in `text` as Anki will parse it."""
+    maths = [(s, e) for s, e, kind in protected_spans(text) if kind == "math"]
+
+    def math_at(offset: int) -> tuple[int, int] | None:
+        return next(((s, e) for s, e in maths if s <= offset < e), None)
+
+    problems: list[ClozeProblem] = []
+    stack: list[tuple[int, int]] = []  # (offset of opener, offset of its content)
+    highest = count = 0
+    i = 0
+    while i < len(text):
+        if opener := CLOZE_ATTEMPT.match(text, i):
+            number = opener.group(1)
+            if not VALID_NUMBER.fullmatch(number):
+                message = f"cloze number {number!r} must be a positive integer"
+                problems.append(ClozeProblem(i, message))
+            else:
+                highest = max(highest, int(number))
+            stack.append((i, opener.end()))
+            i = opener.end()
+        elif text.startswith("}}", i) and stack:
+            start, content = stack.pop()
+            count += 1
+            inner = text[content:i].split("::", 1)[0]
+            if not inner.strip():
+                problems.append(ClozeProblem(start, "empty cloze deletion"))
+            opened_in, closed_in = math_at(start), math_at(i)
+            if closed_in is not None and opened_in != closed_in:
+                problems.append(
+                    ClozeProblem(
+                        i,
+                        "`}}` inside this formula closes the cloze deletion opened outside it; "
+                        "write `} }` in the formula",
+                    )
+                )
+            elif opened_in is not None and closed_in is None:
+                message = "cloze deletion opened inside a formula ends outside it"
+                problems.append(ClozeProblem(start, message))
+            i += 2
+        else:
+            i += 1
+    for start, _ in stack:
+        problems.append(ClozeProblem(start, "cloze deletion is never closed with `}}`"))
+    return ClozeScan(highest, count, tuple(sorted(problems, key=lambda p: p.offset)))

@@ -1,0 +1,80 @@
+"""Build settings: defaults, overridden by `[tool.ankigen]` in pyproject.toml or ankigen.toml."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import Diagnostics, Location
+
+CONFIG_FILES = ("ankigen.toml", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a build needs to know besides the notes themselves."""
+
+    source: Path = Path("source_notes")
+    output: Path = Path("build")
+    deck: str | None = None  # replaces each file's `# Title`; front matter `deck:` wins
+    namespace: str | None = None  # seeds GUIDs and deck ids; defaults to the deck name's slug
+    allow_html: bool = False  # raw HTML in notes is shown as text unless this is true
+    code_language: str | None = None  # pygments lexer for fences with no language
+    plot_format: str = "svg"
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "source": (str,),
+    "output": (str,),
+    "deck": (str,),
+    "namespace": (str,),
+    "allow_html": (bool,),
+    "code_language": (str,),
+    "plot_format": (str,),
+}
+_CHOICES = {"plot_format": ("svg", "png")}
+
+
+def load_config(root: Path, diagnostics: Diagnostics) -> Config:
+    """Read the first config file found in `root`; report every bad key, keep the defaults."""
+    for name in CONFIG_FILES:
+        path = root / name
+        if path.is_file():
+            return _read(path, name, diagnostics)
+    return Config()
+
+
+def _read(path: Path, display: str, diagnostics: Diagnostics) -> Config:
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, col = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
+        diagnostics.error(Location(display, line, col), f"invalid TOML: {exc.msg}")
+        return Config()
+    table: Any = data.get("tool", {}).get("ankigen", {}) if display == "pyproject.toml" else data
+    if not isinstance(table, dict):
+        diagnostics.error(Location(display), "[tool.ankigen] must be a table")
+        return Config()
+    known = {f.name for f in fields(Config)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        where = Location(display, _line_of_key(text, key), 1)
+        if key not in known:
+            diagnostics.error(where, f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
+        elif not isinstance(value, _TYPES[key]):
+            expected = " or ".join(t.__name__ for t in _TYPES[key])
+            diagnostics.error(where, f"setting {key!r} must be a {expected}")
+        elif key in _CHOICES and value not in _CHOICES[key]:
+            diagnostics.error(where, f"setting {key!r} must be one of {', '.join(_CHOICES[key])}")
+        else:
+            values[key] = Path(value) if key in ("source", "output") else value
+    return replace(Config(), **values)
+
+
+def _line_of_key(text: str, key: str) -> int:
+    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 1

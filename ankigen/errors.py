@@ -1,0 +1,64 @@
+"""Problems found in notes, each with the place in the source it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based line and column in a note file."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem: where it is, how bad it is, and what to do about it."""
+
+    location: Location
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message}"
+
+
+@dataclass
+class Diagnostics:
+    """Collects every problem of a run, so all of them are reported at once."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, location: Location, message: str) -> None:
+        self.items.append(Diagnostic(location, "error", message))
+
+    def warning(self, location: Location, message: str) -> None:
+        self.items.append(Diagnostic(location, "warning", message))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def failed(self, strict: bool = False) -> bool:
+        """True when the build must stop: any error, or any warning under --strict."""
+        return bool(self.errors or (strict and self.warnings))
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(sorted(self.items))
+
+    def __len__(self) -> int:
+        return len(self.items)

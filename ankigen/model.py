@@ -1,0 +1,68 @@
+"""The plain data passed from one pipeline stage to the next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it.token import Token
+
+from .errors import Location
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A note file, read and decoded, with the time its notes carry into Anki."""
+
+    path: Path  # absolute
+    root: Path  # the notes folder it was found in; images may not leave it
+    display: str  # the path as shown in messages
+    text: str
+    modified: int  # seconds since the epoch
+
+
+@dataclass(frozen=True)
+class Card:
+    """One heading with a body of its own, as parsed, before rendering."""
+
+    source: SourceFile
+    location: Location  # of the heading
+    heading: str  # markdown of the heading, without its `{#id}`
+    heading_col: int  # 1-based column where `heading` starts on its line
+    body: tuple[Token, ...]  # markdown-it block tokens of the body
+    body_text: str  # the raw markdown of the body, for checks that need columns
+    body_line: int  # 1-based line where body_text starts
+    deck: str  # full deck name, `Parent::Child`
+    tags: tuple[str, ...]
+    namespace: str
+    identity: str  # explicit `{#id}` or the slug path of sections and heading
+    code_language: str | None
+    cloze_highest: int  # highest explicit `{{cN::` number in heading and body, 0 if none
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A file for the package's media folder, named after its content."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Note:
+    """A card rendered to Anki fields, ready to package."""
+
+    card: Card
+    kind: str  # "basic" or "cloze"
+    fields: tuple[str, ...]
+    guid: str
+    media: tuple[MediaFile, ...] = ()
+
+    @property
+    def card_count(self) -> int:
+        from .cloze import CLOZE_ATTEMPT
+
+        if self.kind == "basic":
+            return 1
+        numbers = {m.group(1) for f in self.fields for m in CLOZE_ATTEMPT.finditer(f)}
+        return len(numbers)

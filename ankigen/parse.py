@@ -1,0 +1,304 @@
+"""Markdown note files -> cards: headings, sections, identities, front matter, early checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from slugify import slugify
+
+from .cloze import cloze_shorthand_plugin, protected_spans, scan_clozes, unclosed_display_math
+from .config import Config
+from .errors import Diagnostics, Location
+from .model import Card, SourceFile
+
+HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
+VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")
+KRAMDOWN_IAL = re.compile(r"^\{:[^}]*\}$")
+FRONT_MATTER_KEYS = {
+    "deck": "a string",
+    "tags": "a list of tags",
+    "namespace": "a string",
+    "code_language": "a string",
+}
+
+
+@cache
+def markdown_parser(allow_html: bool) -> MarkdownIt:
+    """The one parser every stage shares: CommonMark, tables, strikethrough, links, math, cloze."""
+    md = MarkdownIt("commonmark", {"html": allow_html, "linkify": True, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"])
+    md.use(front_matter_plugin)
+    md.use(dollarmath_plugin, allow_space=True, allow_digits=False, double_inline=True)
+    md.use(cloze_shorthand_plugin)
+    return md
+
+
+@dataclass
+class _Heading:
+    index: int  # of its heading_open token
+    level: int
+    line: int  # 0-based
+    inline: Token
+
+
+@dataclass
+class _FileContext:
+    source: SourceFile
+    lines: list[str]
+    diagnostics: Diagnostics
+
+    def at(self, line0: int, col0: int = 0) -> Location:
+        return Location(self.source.display, line0 + 1, col0 + 1)
+
+
+def parse_file(source: SourceFile, config: Config, diagnostics: Diagnostics) -> list[Card]:
+    """All cards of one note file; problems go to `diagnostics` with their positions."""
+    md = markdown_parser(config.allow_html)
+    tokens = md.parse(source.text, {})
+    context = _FileContext(source, source.text.split("\n"), diagnostics)
+    meta = _front_matter(tokens, context)
+    headings = [
+        _Heading(i, int(t.tag[1]), t.map[0] if t.map else 0, tokens[i + 1])
+        for i, t in enumerate(tokens)
+        if t.type == "heading_open" and t.level == 0
+    ]
+    title = None
+    if headings and headings[0].level == 1:
+        title = _plain_text(headings.pop(0).inline)
+    for extra in (h for h in headings if h.level == 1):
+        diagnostics.error(context.at(extra.line), "a file has one `# Title`; cards use `##`")
+    headings = [h for h in headings if h.level > 1]
+
+    deck = meta.get("deck") or config.deck or title or source.path.stem
+    deck = "::".join(part.strip() for part in deck.split("::"))
+    namespace = meta.get("namespace") or config.namespace or slugify(deck.split("::")[0])
+    file_tags = tuple(meta.get("tags", ()))
+    code_language = meta.get("code_language") or config.code_language
+
+    first_card_token = headings[0].index if headings else len(tokens)
+    preamble = _drop_kramdown_markup(tokens[:first_card_token], skip_headings=True)
+    if preamble:
+        line = next((t.map[0] for t in preamble if t.map), 0)
+        diagnostics.warning(context.at(line), "text before the first `##` heading is on no card")
+
+    cards: list[Card] = []
+    ancestors: list[tuple[int, str]] = []  # (level, plain heading text) of enclosing headings
+    for position, heading in enumerate(headings):
+        following = headings[position + 1] if position + 1 < len(headings) else None
+        end = following.index if following else len(tokens)
+        body = _drop_kramdown_markup(tokens[heading.index + 3 : end])
+        while ancestors and ancestors[-1][0] >= heading.level:
+            ancestors.pop()
+        card = _card(
+            heading,
+            following,
+            body,
+            ancestors,
+            context,
+            deck=deck,
+            namespace=namespace,
+            tags=file_tags,
+            code_language=code_language,
+        )
+        if card is not None:
+            cards.append(card)
+        ancestors.append((heading.level, _plain_text(heading.inline)))
+    if not headings:
+        diagnostics.warning(context.at(0), "no `##` headings, so no cards in this file")
+    return cards
+
+
+def _card(
+    heading: _Heading,
+    following: _Heading | None,
+    body: list[Token],
+    ancestors: list[tuple[int, str]],
+    context: _FileContext,
+    *,
+    deck: str,
+    namespace: str,
+    tags: tuple[str, ...],
+    code_language: str | None,
+) -> Card | None:
+    line_text = context.lines[heading.line]
+    text, explicit_id, id_col = _split_header_id(heading.inline.content)
+    heading_col = max(line_text.find(heading.inline.content), 0)
+    location = context.at(heading.line, heading_col)
+    if explicit_id is not None and not VALID_ID.fullmatch(explicit_id):
+        context.diagnostics.error(
+            context.at(heading.line, heading_col + id_col),
+            f"invalid card id {explicit_id!r}: use letters, digits, '-', '_', '.' or ':'",
+        )
+    if not text.strip():
+        context.diagnostics.error(location, "card has an empty heading")
+        return None
+    if not body:
+        if following is None or following.level <= heading.level:
+            message = "heading has no body and no sub-headings, so it makes no card"
+            context.diagnostics.warning(location, message)
+        return None
+
+    sections = [name for _, name in ancestors]
+    body_start = heading.line + 1 if heading.inline.map is None else heading.inline.map[1]
+    body_end = following.line if following else len(context.lines)
+    body_text = "\n".join(context.lines[body_start:body_end])
+    highest = max(
+        _check_raw(text, heading.line, heading_col, context),
+        _check_raw(body_text, body_start, 0, context),
+    )
+    identity = explicit_id or "/".join(_slug(part) for part in [*sections, _plain(text)])
+    return Card(
+        source=context.source,
+        location=location,
+        heading=text,
+        heading_col=heading_col + 1,
+        body=tuple(body),
+        body_text=body_text,
+        body_line=body_start + 1,
+        deck="::".join([deck, *(s.replace("::", ":") for s in sections)]),
+        tags=tuple(dict.fromkeys([*tags, *_section_tags(sections)])),
+        namespace=namespace,
+        identity=identity,
+        code_language=code_language,
+        cloze_highest=highest,
+    )
+
+
+def _check_raw(text: str, line0: int, col0: int, context: _FileContext) -> int:
+    """Checks that need the raw text's columns: clozes and `$$`; returns the highest cloze."""
+
+    def at(offset: int) -> Location:
+        line = text.count("\n", 0, offset)
+        col = offset - (text.rfind("\n", 0, offset) + 1)
+        return context.at(line0 + line, (col0 if line == 0 else 0) + col)
+
+    scan = scan_clozes(text)
+    for problem in scan.problems:
+        context.diagnostics.error(at(problem.offset), problem.message)
+    for offset in unclosed_display_math(text):
+        context.diagnostics.error(at(offset), "formula opened with `$$` is never closed")
+    for start, end, kind in protected_spans(text):
+        if kind == "math":
+            _check_formula(text, start, end, at, context.diagnostics)
+    return scan.highest
+
+
+def _check_formula(text: str, start: int, end: int, at: Any, diagnostics: Diagnostics) -> None:
+    from .texcheck import check_tex
+
+    delimiter = 2 if text.startswith("$$", start) else 1
+    formula = text[start + delimiter : end - delimiter]
+    for problem in check_tex(formula, display=delimiter == 2):
+        report = diagnostics.error if problem.severity == "error" else diagnostics.warning
+        report(at(start + delimiter + problem.offset), f"formula: {problem.message}")
+
+
+def _split_header_id(content: str) -> tuple[str, str | None, int]:
+    """`Sum Rule {#sum-rule}` -> ("Sum Rule", "sum-rule", column of `{#`)."""
+    match = HEADER_ID.search(content)
+    if not match:
+        return content, None, 0
+    brace = match.start() + match.group(0).index("{")
+    return content[: match.start()], match.group(1).strip(), brace
+
+
+def _front_matter(tokens: list[Token], context: _FileContext) -> dict[str, Any]:
+    if not tokens or tokens[0].type != "front_matter":
+        return {}
+    token = tokens[0]
+    try:
+        data = yaml.safe_load(token.content) if token.content.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column) if mark else (1, 0)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        context.diagnostics.error(context.at(line, col), f"front matter: {problem}")
+        return {}
+    if not isinstance(data, dict):
+        context.diagnostics.error(context.at(1), "front matter must be a mapping of keys to values")
+        return {}
+    meta: dict[str, Any] = {}
+    for key, value in data.items():
+        where = context.at(_front_matter_line(token.content, str(key)))
+        if key not in FRONT_MATTER_KEYS:
+            known = ", ".join(sorted(FRONT_MATTER_KEYS))
+            context.diagnostics.error(where, f"front matter: unknown key {key!r}; known: {known}")
+        elif key == "tags":
+            tags = [value] if isinstance(value, str) else value
+            if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+                context.diagnostics.error(where, "front matter: `tags` must be a list of tags")
+            else:
+                meta["tags"] = [re.sub(r"\s+", "_", t.strip()) for t in tags]
+        elif not isinstance(value, str) or not value.strip():
+            expected = FRONT_MATTER_KEYS[key]
+            context.diagnostics.error(where, f"front matter: {key!r} must be {expected}")
+        else:
+            meta[key] = value.strip()
+    return meta
+
+
+def _front_matter_line(content: str, key: str) -> int:
+    match = re.search(rf"^{re.escape(key)}\s*:", content, re.MULTILINE)
+    return (content.count("\n", 0, match.start()) if match else 0) + 1
+
+
+def _drop_kramdown_markup(tokens: list[Token], skip_headings: bool = False) -> list[Token]:
+    """Remove kramdown's `{:toc}` list and lone attribute lines, which mean nothing to Anki."""
+    kept: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        end = _block_end(tokens, i)
+        block = tokens[i:end]
+        inline = [t.content for t in block if t.type == "inline"]
+        is_toc = token.type in ("bullet_list_open", "ordered_list_open") and any(
+            line.strip() == "{:toc}" for text in inline for line in text.split("\n")
+        )
+        is_ial = (
+            token.type == "paragraph_open"
+            and len(inline) == 1
+            and bool(KRAMDOWN_IAL.match(inline[0].strip()))
+        )
+        if skip_headings and token.type in ("heading_open", "front_matter"):
+            pass
+        elif not (is_toc or is_ial):
+            kept.extend(block)
+        i = end
+    return kept
+
+
+def _block_end(tokens: list[Token], start: int) -> int:
+    """Index just past the block that starts at `start` (matching its closing token)."""
+    depth = 0
+    for i in range(start, len(tokens)):
+        depth += tokens[i].nesting
+        if depth <= 0 and tokens[i].level == tokens[start].level:
+            return i + 1
+    return len(tokens)
+
+
+def _plain_text(inline: Token) -> str:
+    return _plain(_split_header_id(inline.content)[0])
+
+
+def _plain(markdown: str) -> str:
+    """Heading markdown without emphasis and code marks, for deck names, tags and slugs."""
+    return re.sub(r"[*_`]+", "", markdown).strip()
+
+
+def _slug(text: str) -> str:
+    return slugify(text) or text.strip().lower()
+
+
+def _section_tags(sections: list[str]) -> list[str]:
+    if not sections:
+        return []
+    return ["::".join(re.sub(r"[\s:]+", "_", s) for s in sections)]

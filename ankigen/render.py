@@ -1,0 +1,212 @@
+"""Cards -> Anki fields: markdown to HTML with math for MathJax, highlighted code, media, clozes."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .cloze import CLOZE_ATTEMPT
+from .errors import Diagnostics, Location
+from .ids import note_guid
+from .model import Card, MediaFile, Note
+from .parse import markdown_parser
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp")
+
+
+def render_cards(cards: Sequence[Card], allow_html: bool, diagnostics: Diagnostics) -> list[Note]:
+    """Every card as a note; problems (missing images, unknown languages) go to `diagnostics`."""
+    md = _with_rules(markdown_parser(allow_html))
+    return [render_card(card, md, diagnostics) for card in cards]
+
+
+def render_card(card: Card, md: MarkdownIt, diagnostics: Diagnostics) -> Note:
+    """One card's fields: front (heading) and back (body), as a Basic or a Cloze note."""
+    env: dict[str, Any] = {
+        "card": card,
+        "diagnostics": diagnostics,
+        "media": {},
+        "next_cloze": card.cloze_highest + 1,
+    }
+    front = md.renderInline(card.heading, env).strip()
+    body_tokens = [_copy(t) for t in card.body]
+    _collect_images(body_tokens, env)
+    back = md.renderer.render(body_tokens, md.options, env).strip()
+    if md.options["html"]:
+        front, back = _sanitize(front), _sanitize(back)
+    is_cloze = any(CLOZE_ATTEMPT.search(text) for text in (front, back))
+    source = html.escape(card.source.path.relative_to(card.source.root).as_posix())
+    if is_cloze:
+        text = f'<div class="ankigen-heading">{front}</div>\n<div class="ankigen-body">{back}</div>'
+        fields = (text, front, source)
+    else:
+        fields = (front, back, source)
+    return Note(
+        card=card,
+        kind="cloze" if is_cloze else "basic",
+        fields=fields,
+        guid=note_guid(card.namespace, card.identity),
+        media=tuple(sorted(env["media"].values(), key=lambda m: m.name)),
+    )
+
+
+_RULES_INSTALLED: set[int] = set()
+
+
+def _with_rules(md: MarkdownIt) -> MarkdownIt:
+    """Install ankigen's render rules once on the shared parser."""
+    if id(md) not in _RULES_INSTALLED:
+        for name, rule in _RENDER_RULES.items():
+            md.add_render_rule(name, rule)
+        _RULES_INSTALLED.add(id(md))
+    return md
+
+
+def _copy(token: Token) -> Token:
+    """A copy, so that rendering never changes the parsed cards."""
+    clone = token.copy()
+    if token.children:
+        clone.children = [child.copy() for child in token.children]
+    return clone
+
+
+# --- media ---
+
+
+def _collect_images(tokens: list[Token], env: dict[str, Any]) -> None:
+    """Point every image at a media file named after its content; report bad references."""
+    card: Card = env["card"]
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "image":
+                _resolve_image(child, token, card, env)
+
+
+def _resolve_image(image: Token, inline: Token, card: Card, env: dict[str, Any]) -> None:
+    diagnostics: Diagnostics = env["diagnostics"]
+    src = str(image.attrs.get("src", ""))
+    where = _locate(card, inline, src)
+    if not src or "://" in src or src.startswith(("data:", "//")):
+        diagnostics.error(where, f"image {src!r} must be a file in the notes folder")
+        return
+    path = (card.source.path.parent / _unquote(src)).resolve()
+    if not path.is_relative_to(card.source.root):
+        diagnostics.error(where, f"image {src!r} lies outside the notes folder")
+        return
+    if not path.is_file():
+        diagnostics.error(where, f"image {src!r} does not exist")
+        return
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        diagnostics.error(where, f"{src!r} is not an image ({', '.join(IMAGE_SUFFIXES)})")
+        return
+    media = media_file(path.read_bytes(), path.suffix)
+    env["media"][media.name] = media
+    image.attrs["src"] = media.name
+
+
+def media_file(data: bytes, suffix: str) -> MediaFile:
+    """Media named by content: the same bytes get the same name, other bytes never collide."""
+    digest = hashlib.sha256(data).hexdigest()[:24]
+    return MediaFile(f"ankigen-{digest}{suffix.lower()}", data)
+
+
+def _unquote(src: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(src)
+
+
+def _locate(card: Card, inline: Token, needle: str) -> Location:
+    """The line and column of `needle` within the block that `inline` came from."""
+    first = (inline.map[0] + 1) if inline.map else card.body_line
+    last = inline.map[1] if inline.map else first
+    lines = card.source.text.split("\n")
+    for number in range(first, last + 1):
+        col = lines[number - 1].find(needle) if number - 1 < len(lines) else -1
+        if col >= 0:
+            return Location(card.source.display, number, col + 1)
+    return Location(card.source.display, first, 1)
+
+
+# --- render rules ---
+
+
+def _math_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    return "\\(" + html.escape(tokens[idx].content, quote=False) + "\\)"
+
+
+def _math_display_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    return "\\[" + html.escape(tokens[idx].content, quote=False) + "\\]"
+
+
+def _math_block(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    tex = tokens[idx].content.strip()
+    return '<div class="math-display">\\[' + html.escape(tex, quote=False) + "\\]</div>\n"
+
+
+def _cloze_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    number = env["next_cloze"]
+    env["next_cloze"] = number + 1
+    return f"{{{{c{number}::"
+
+
+def _cloze_close(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    return "}}"
+
+
+def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    card: Card = env["card"]
+    language = token.info.strip().split()[0] if token.info.strip() else card.code_language
+    code = token.content
+    if CLOZE_ATTEMPT.search(code) or not language:
+        # Highlighting would split `{{c1::` across spans and Anki would no longer see the cloze.
+        return _plain_code(code)
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(language)
+    except ClassNotFound:
+        line = (token.map[0] + 1) if token.map else card.body_line
+        env["diagnostics"].warning(
+            Location(card.source.display, line, 1),
+            f"unknown code language {language!r}: shown without highlighting",
+        )
+        return _plain_code(code)
+    return str(highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True)))
+
+
+def _plain_code(code: str) -> str:
+    return '<div class="highlight"><pre><code>' + html.escape(code) + "</code></pre></div>\n"
+
+
+def _code_block(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    return _plain_code(tokens[idx].content)
+
+
+_RENDER_RULES = {
+    "math_inline": _math_inline,
+    "math_inline_double": _math_display_inline,
+    "math_block": _math_block,
+    "math_block_label": _math_block,
+    "cloze_open": _cloze_open,
+    "cloze_close": _cloze_close,
+    "fence": _fence,
+    "code_block": _code_block,
+}
+
+
+def _sanitize(fragment: str) -> str:
+    """Raw HTML, when allowed, still may not carry scripts, handlers or frames."""
+    import nh3
+
+    attributes = {"*": {"class", "title", "lang", "dir"}, "a": {"href"}, "img": {"src", "alt"}}
+    return str(nh3.clean(fragment, attributes=attributes, link_rel=None))

@@ -1,0 +1,104 @@
+"""Shared fixtures: tiny note projects on disk, the CLI, and a real Anki collection."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ankigen.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_NOTES = REPO / "source_notes"
+UPDATE_GOLDENS = os.environ.get("ANKIGEN_UPDATE_GOLDENS") == "1"
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def problems(self) -> list[str]:
+        return [
+            line
+            for line in self.stderr.splitlines()
+            if ": error: " in line or ": warning: " in line
+        ]
+
+
+@dataclass
+class Project:
+    """A notes repository in a temporary folder, built through the real CLI."""
+
+    root: Path
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def run(self, *args: str, epoch: int | None = 1_700_000_000) -> Run:
+        env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch is not None else {}
+        old = Path.cwd()
+        os.chdir(self.root)
+        try:
+            result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        finally:
+            os.chdir(old)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    def build(self, *args: str, epoch: int | None = 1_700_000_000) -> Run:
+        return self.run("build", *args, epoch=epoch)
+
+    def apkg(self, name: str) -> Path:
+        return self.root / "build" / f"{name}.apkg"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path / "notes-repo")
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """ankigen as a user runs it: a separate Python process."""
+    return subprocess.run(
+        [sys.executable, "-m", "ankigen", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Iterator[object]:
+    """A fresh, empty Anki collection driven by the official backend."""
+    from anki.collection import Collection
+
+    (tmp_path / "collection").mkdir()
+    col = Collection(str(tmp_path / "collection" / "collection.anki2"))
+    yield col
+    col.close()
+
+
+def import_apkg(col: object, path: Path) -> object:
+    """Import a package with the desktop dialog's default options; returns the import log."""
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    response = col.import_anki_package(  # type: ignore[attr-defined]
+        ImportAnkiPackageRequest(package_path=str(path), options=ImportAnkiPackageOptions())
+    )
+    return response.log

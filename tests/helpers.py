@@ -1,0 +1,34 @@
+"""Small helpers to run single stages on text, without the CLI."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from ankigen.config import Config
+from ankigen.errors import Diagnostics
+from ankigen.model import Card, Note, SourceFile
+from ankigen.parse import parse_file
+from ankigen.render import render_cards
+
+
+def source(text: str, root: Path = Path("/notes"), name: str = "deck.md") -> SourceFile:
+    return SourceFile(root / name, root, name, textwrap.dedent(text).lstrip("\n"), 1_700_000_000)
+
+
+def parse(
+    text: str, config: Config | None = None, **kwargs: object
+) -> tuple[list[Card], Diagnostics]:
+    diagnostics = Diagnostics()
+    cards = parse_file(source(text, **kwargs), config or Config(), diagnostics)  # type: ignore[arg-type]
+    return cards, diagnostics
+
+
+def render(text: str, allow_html: bool = False, **kwargs: object) -> tuple[list[Note], Diagnostics]:
+    diagnostics = Diagnostics()
+    cards = parse_file(source(text, **kwargs), Config(allow_html=allow_html), diagnostics)  # type: ignore[arg-type]
+    return render_cards(cards, allow_html, diagnostics), diagnostics
+
+
+def messages(diagnostics: Diagnostics) -> list[str]:
+    return [str(d) for d in diagnostics]

@@ -1,0 +1,80 @@
+"""The command line as a user meets it: start-up, configuration, outputs, summary."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from .conftest import REPO, Project, run_cli
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys; from ankigen.cli import main\n"
+        "heavy = {'markdown_it', 'genanki', 'pygments', 'matplotlib', 'sympy', 'numpy', 'yaml'}\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_python_dash_m_and_help(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    done = run_cli("--help", cwd=tmp_path)
+    assert done.returncode == 0
+    assert "build" in done.stdout
+    assert run_cli("--version", cwd=tmp_path).stdout.strip() == "ankigen, version 0.1.0"
+
+
+def test_bare_build_uses_the_repository_defaults(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    done = run_cli("build", "-o", str(tmp_path / "out"), cwd=REPO, env={"SOURCE_DATE_EPOCH": "1"})
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "deep-learning-flashcards.apkg").is_file()
+    assert "40 notes (36 basic, 4 cloze), 48 cards, 0 media" in done.stdout
+
+
+def test_pyproject_table_overrides_folders_deck_and_namespace(project: Project) -> None:
+    project.write(
+        "pyproject.toml",
+        """
+        [project]
+        name = "my-notes"
+
+        [tool.ankigen]
+        source = "cards"
+        output = "dist"
+        deck = "Renamed"
+        namespace = "pinned"
+        """,
+    )
+    project.write("cards/x.md", "# Title\n\n## A\n\nb\n")
+    result = project.build()
+    assert result.exit_code == 0, result.stderr
+    assert (project.root / "dist" / "renamed.apkg").is_file()
+    assert "dist/renamed.apkg: 1 deck, 1 notes (1 basic, 0 cloze), 1 cards" in result.stdout
+
+
+def test_ankigen_toml_is_read_too(project: Project) -> None:
+    project.write("ankigen.toml", 'source = "n"\n')
+    project.write("n/x.md", "# T\n\n## A\n\nb\n")
+    assert project.build().exit_code == 0
+    assert project.apkg("t").is_file()
+
+
+def test_bad_settings_are_all_reported_with_their_lines(project: Project) -> None:
+    project.write("ankigen.toml", 'source = "n"\ncolour = "red"\nallow_html = "yes"\n')
+    result = project.build()
+    assert result.exit_code == 1
+    assert result.problems == [
+        "ankigen.toml:2:1: error: unknown setting 'colour'; known: allow_html, code_language, "
+        "deck, namespace, output, plot_format, source",
+        "ankigen.toml:3:1: error: setting 'allow_html' must be a bool",
+    ]
+
+
+def test_explicit_sources_and_single_output_file(project: Project) -> None:
+    project.write("a.md", "# A\n\n## One\n\n1\n")
+    project.write("b/c.md", "# C\n\n## Two\n\n2\n")
+    result = project.build("a.md", "b", "-o", "all.apkg")
+    assert result.exit_code == 0, result.stderr
+    assert (project.root / "all.apkg").is_file()
+    assert "all.apkg: 2 decks, 2 notes" in result.stdout

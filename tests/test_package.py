@@ -1,0 +1,117 @@
+"""The .apkg itself: byte-identical rebuilds, fixed archive entries, note times, atomic writes."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import SEED_NOTES, Project
+
+
+def _build_seed(project: Project, name: str, epoch: int = 1_700_000_000) -> bytes:
+    result = project.build(str(SEED_NOTES), "-o", name, epoch=epoch)
+    assert result.exit_code == 0, result.stderr
+    return (project.root / name).read_bytes()
+
+
+def test_same_sources_and_epoch_give_identical_bytes(project: Project) -> None:
+    project.root.mkdir()
+    first = _build_seed(project, "one.apkg")
+    os.utime(SEED_NOTES / "deep-learning-flashcards.md")  # a touched file must not matter
+    old_umask = os.umask(0o077)
+    try:
+        second = _build_seed(project, "two.apkg")
+    finally:
+        os.umask(old_umask)
+    assert first == second
+    assert _build_seed(project, "three.apkg", epoch=1_700_000_001) != first
+
+
+def test_archive_entries_are_fixed_and_ordered(project: Project) -> None:
+    from .test_render import PNG
+
+    project.write("source_notes/d.md", "# D\n\n## B\n\n![b](b.png)\n\n## A\n\n![a](a.png)\n")
+    (project.root / "source_notes" / "a.png").write_bytes(PNG)
+    (project.root / "source_notes" / "b.png").write_bytes(PNG + b"\0")
+    assert project.build().exit_code == 0
+    with zipfile.ZipFile(project.apkg("d")) as archive:
+        infos = archive.infolist()
+        assert [i.filename for i in infos] == ["collection.anki2", "media", "0", "1"]
+        assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+        assert {i.external_attr >> 16 for i in infos} == {0o100644}
+        media = archive.read("media").decode()
+        assert media.startswith('{"0": "ankigen-') and media.count("ankigen-") == 2
+    assert oct(project.apkg("d").stat().st_mode & 0o777) == "0o644"
+
+
+def _note_times(apkg: Path, tmp_path: Path) -> dict[str, int]:
+    with zipfile.ZipFile(apkg) as archive:
+        (tmp_path / "c.anki2").write_bytes(archive.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "c.anki2") as db:
+        rows = db.execute("select flds, mod from notes").fetchall()
+    return {fields.split("\x1f")[0]: mod for fields, mod in rows}
+
+
+def _git(root: Path, *args: str, when: int | None = None) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    if when is not None:
+        env |= {"GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000"}
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def test_note_times_follow_git_commits_and_edits(project: Project, tmp_path: Path) -> None:
+    project.write("source_notes/old.md", "# D\n\n## Old\n\nold\n")
+    project.write("source_notes/new.md", "---\ndeck: D\n---\n## New\n\nnew\n")
+    _git(project.root, "init", "-q")
+    _git(project.root, "add", "source_notes/old.md")
+    _git(project.root, "commit", "-qm", "old", when=1_600_000_000)
+    _git(project.root, "add", "source_notes/new.md")
+    _git(project.root, "commit", "-qm", "new", when=1_650_000_000)
+
+    assert project.build(epoch=None).exit_code == 0
+    assert _note_times(project.apkg("d"), tmp_path) == {"Old": 1_600_000_000, "New": 1_650_000_000}
+
+    project.write("source_notes/new.md", "---\ndeck: D\n---\n## New\n\nedited\n")
+    project.write("source_notes/untracked.md", "---\ndeck: D\n---\n## Fresh\n\nx\n")
+    assert project.build(epoch=None).exit_code == 0
+    times = _note_times(project.apkg("d"), tmp_path)
+    assert times["Old"] == 1_600_000_000
+    assert times["New"] > 1_700_000_000 and times["Fresh"] > 1_700_000_000
+
+
+def test_source_date_epoch_sets_every_note_time(project: Project, tmp_path: Path) -> None:
+    project.write("source_notes/d.md", "# D\n\n## A\n\na\n\n## B\n\nb\n")
+    assert project.build(epoch=1_234_567_890).exit_code == 0
+    assert set(_note_times(project.apkg("d"), tmp_path).values()) == {1_234_567_890}
+
+
+def test_a_failing_write_leaves_the_old_package_and_no_temporary_files(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ankigen import package
+
+    project.write("source_notes/d.md", "# D\n\n## A\n\na\n")
+    target = project.apkg("d")
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+
+    def explode(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(package, "_add", explode)
+    result = project.build()
+    assert result.exit_code == 1
+    assert "Error: cannot write the package: disk full" in result.stderr
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in target.parent.iterdir()] == ["d.apkg"]
