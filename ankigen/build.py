@@ -48,7 +48,7 @@ def read_notes(
         for given in sources:
             diagnostics.error(Location(str(given)), "no cards found: a card is a `##` heading")
     check_identities(cards, diagnostics)
-    return render_cards(cards, config.allow_html, diagnostics)
+    return render_cards(cards, config, config.output / ".cache", diagnostics)
 
 
 def build(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
+from .diagrams import PlotSpec
 from .errors import Location
 
 
@@ -38,6 +39,7 @@ class Card:
     identity: str  # explicit `{#id}` or the slug path of sections and heading
     code_language: str | None
     cloze_highest: int  # highest explicit `{{cN::` number in heading and body, 0 if none
+    plots: tuple[tuple[int, PlotSpec], ...] = ()  # checked `plot` blocks by index in `body`
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -16,6 +17,7 @@ from slugify import slugify
 
 from .cloze import cloze_shorthand_plugin, protected_spans, scan_clozes, unclosed_display_math
 from .config import Config
+from .diagrams import PlotSpec
 from .errors import Diagnostics, Location
 from .model import Card, SourceFile
 
@@ -154,6 +156,7 @@ def _card(
         _check_raw(text, heading.line, heading_col, context),
         _check_raw(body_text, body_start, 0, context),
     )
+    plots = tuple(_plots(body, context))
     identity = explicit_id or "/".join(_slug(part) for part in [*sections, _plain(text)])
     return Card(
         source=context.source,
@@ -169,6 +172,7 @@ def _card(
         identity=identity,
         code_language=code_language,
         cloze_highest=highest,
+        plots=plots,
     )
 
 
@@ -189,6 +193,36 @@ def _check_raw(text: str, line0: int, col0: int, context: _FileContext) -> int:
         if kind == "math":
             _check_formula(text, start, end, at, context.diagnostics)
     return scan.highest
+
+
+def _plots(body: list[Token], context: _FileContext) -> Iterator[tuple[int, PlotSpec]]:
+    """The checked spec of every ```plot KIND``` block, by its index in the body."""
+    from .diagrams import KINDS, parse_plot
+
+    for index, token in enumerate(body):
+        words = token.info.split()
+        if token.type != "fence" or not words or words[0] != "plot":
+            continue
+        fence_line = token.map[0] if token.map else 0
+        indent = len(context.lines[fence_line]) - len(context.lines[fence_line].lstrip())
+        kind = words[1] if len(words) > 1 else ""
+        if kind not in KINDS:
+            col = context.lines[fence_line].find(kind, indent + 3) if kind else indent
+            known = ", ".join(sorted(KINDS))
+            message = (
+                f"unknown plot kind {kind!r} (known: {known})"
+                if kind
+                else (f"a plot block names its kind: ```plot KIND``` with KIND one of {known}")
+            )
+            context.diagnostics.error(context.at(fence_line, col), message)
+            continue
+        spec, problems = parse_plot(kind, token.content)
+        for problem in problems:
+            where = context.at(fence_line + 1 + problem.line, indent + problem.col)
+            prefix = "" if problem.message.startswith("plot ") else f"plot {kind}: "
+            context.diagnostics.error(where, prefix + problem.message)
+        if spec is not None:
+            yield index, spec
 
 
 def _check_formula(text: str, start: int, end: int, at: Any, diagnostics: Diagnostics) -> None:

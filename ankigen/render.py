@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .cloze import CLOZE_ATTEMPT
+from .config import Config
+from .diagrams import Picture
+from .drawing import draw_all
 from .errors import Diagnostics, Location
 from .ids import note_guid
 from .model import Card, MediaFile, Note
@@ -19,19 +23,30 @@ from .parse import markdown_parser
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp")
 
 
-def render_cards(cards: Sequence[Card], allow_html: bool, diagnostics: Diagnostics) -> list[Note]:
+def render_cards(
+    cards: Sequence[Card], config: Config, cache_dir: Path, diagnostics: Diagnostics
+) -> list[Note]:
     """Every card as a note; problems (missing images, unknown languages) go to `diagnostics`."""
-    md = _with_rules(markdown_parser(allow_html))
-    return [render_card(card, md, diagnostics) for card in cards]
+    md = _with_rules(markdown_parser(config.allow_html))
+    specs = [spec for card in cards for _, spec in card.plots]
+    pictures = draw_all(specs, config.plot_format, cache_dir) if specs else {}
+    return [render_card(card, md, pictures, config.plot_format, diagnostics) for card in cards]
 
 
-def render_card(card: Card, md: MarkdownIt, diagnostics: Diagnostics) -> Note:
+def render_card(
+    card: Card,
+    md: MarkdownIt,
+    pictures: dict[str, Picture],
+    plot_format: str,
+    diagnostics: Diagnostics,
+) -> Note:
     """One card's fields: front (heading) and back (body), as a Basic or a Cloze note."""
     env: dict[str, Any] = {
         "card": card,
         "diagnostics": diagnostics,
         "media": {},
         "next_cloze": card.cloze_highest + 1,
+        "plots": {index: pictures[spec.cache_key(plot_format)] for index, spec in card.plots},
     }
     front = md.renderInline(card.heading, env).strip()
     body_tokens = [_copy(t) for t in card.body]
@@ -162,6 +177,10 @@ def _cloze_close(self: Any, tokens: list[Token], idx: int, options: Any, env: An
 def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     card: Card = env["card"]
+    if idx in env["plots"]:
+        return _figure(env["plots"][idx], env)
+    if token.info.split()[:1] == ["plot"]:
+        return ""  # a plot block with problems; they are reported already
     language = token.info.strip().split()[0] if token.info.strip() else card.code_language
     code = token.content
     if CLOZE_ATTEMPT.search(code) or not language:
@@ -182,6 +201,14 @@ def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> 
         )
         return _plain_code(code)
     return str(highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True)))
+
+
+def _figure(picture: Picture, env: dict[str, Any]) -> str:
+    media = media_file(picture.data, picture.ext)
+    env["media"][media.name] = media
+    caption = f"<figcaption>{html.escape(picture.title)}</figcaption>" if picture.title else ""
+    alt = html.escape(picture.alt)
+    return f'<figure class="ankigen-plot"><img src="{media.name}" alt="{alt}">{caption}</figure>\n'
 
 
 def _plain_code(code: str) -> str:

@@ -24,10 +24,13 @@ def parse(
     return cards, diagnostics
 
 
-def render(text: str, allow_html: bool = False, **kwargs: object) -> tuple[list[Note], Diagnostics]:
+def render(
+    text: str, allow_html: bool = False, cache_dir: Path = Path("/nonexistent"), **kwargs: object
+) -> tuple[list[Note], Diagnostics]:
     diagnostics = Diagnostics()
-    cards = parse_file(source(text, **kwargs), Config(allow_html=allow_html), diagnostics)  # type: ignore[arg-type]
-    return render_cards(cards, allow_html, diagnostics), diagnostics
+    config = Config(allow_html=allow_html)
+    cards = parse_file(source(text, **kwargs), config, diagnostics)  # type: ignore[arg-type]
+    return render_cards(cards, config, cache_dir, diagnostics), diagnostics
 
 
 def messages(diagnostics: Diagnostics) -> list[str]:

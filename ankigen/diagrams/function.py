@@ -1,0 +1,400 @@
+"""`plot function`: a formula in x (and its derivative) parsed by sympy from whitelisted text."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from ankigen.diagrams.model import Params, register
+from ankigen.diagrams.params import Block, shown
+
+if TYPE_CHECKING:
+    import numpy as np
+    import sympy
+    from matplotlib.figure import Figure
+
+RENDERER_VERSION = 1
+MAX_LENGTH = 200
+MAX_NUMBER_LENGTH = 20
+MAX_EXPONENT = 1000  # a constant exponent beyond this is a typo or an attempt to exhaust memory
+LIMIT = 1e6
+SAMPLES = 601
+FORMULA_SIZE = 10.0  # points
+SMALLEST_SIZE = 6.0
+DEFAULT_RANGE = (-5.0, 5.0)
+# fmt: off
+FUNCTIONS = (
+    "exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos", "atan",
+    "Abs", "Max", "Min", "Heaviside", "erf", "sign",
+)
+# fmt: on
+CONSTANTS = ("x", "pi", "E")
+ALLOWED = frozenset(FUNCTIONS + CONSTANTS)
+_TOKEN = re.compile(
+    r"(?P<space>[ \t]+)"
+    r"|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>\*\*|[-+*/^(),])",
+    re.ASCII,
+)
+
+
+class FormulaError(ValueError):
+    """A formula that is refused, with the 0-based character offset of the offence."""
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+# --- text to expression ------------------------------------------------------------------------
+
+
+def scan(text: str) -> None:
+    """Refuse text that is not numbers, allowed names, operators, parentheses and commas.
+
+    This runs before sympy sees the text, so nothing else (attributes, indexing, strings,
+    lambdas, dunders, statements) can reach the evaluator.
+    """
+    text = text.replace("\n", " ")
+    if not text.strip():
+        raise FormulaError("the formula is empty")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"the formula is {len(text)} characters long; at most {MAX_LENGTH}")
+    position, previous = 0, ""
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            char = text[position]
+            raise FormulaError(
+                f"{char!r} is not allowed in a formula (use numbers, x, "
+                "+ - * / ** ^, parentheses and the allowed functions)",
+                position,
+            )
+        kind, token = match.lastgroup, match.group()
+        if kind == "name" and token not in ALLOWED:
+            raise FormulaError(
+                f"name {token!r} is not allowed (allowed: {', '.join(CONSTANTS + FUNCTIONS)})",
+                position,
+            )
+        if kind == "name" and previous == "number":
+            raise FormulaError(f"write a * between the number and {token!r}", position)
+        if kind == "number" and len(token) > MAX_NUMBER_LENGTH:
+            raise FormulaError(f"the number {token[:10]}... is too long", position)
+        if kind != "space":
+            previous = kind or ""
+        position = match.end()
+
+
+@functools.lru_cache(maxsize=512)
+def analyse(text: str, derivative: bool) -> tuple[sympy.Expr, sympy.Expr | None]:
+    """The formula and (if asked) its derivative in x; FormulaError for anything refused."""
+    import sympy
+    from sympy.parsing.sympy_parser import auto_number, convert_xor, parse_expr
+
+    text = text.replace("\n", " ").strip()  # a long formula may be folded over lines
+    scan(text)
+    x = sympy.Symbol("x", real=True)
+    names: dict[str, Any] = {name: getattr(sympy, name) for name in FUNCTIONS + CONSTANTS[1:]}
+
+    def parse(evaluate: bool) -> Any:
+        # Only the names the scanner allowed, and no builtins, are visible to sympy's eval.
+        known = {
+            "Integer": sympy.Integer,
+            "Float": sympy.Float,
+            "Rational": sympy.Rational,
+            "Add": sympy.Add,
+            "Mul": sympy.Mul,
+            "Pow": sympy.Pow,
+            "__builtins__": {},
+        }
+        return parse_expr(
+            text,
+            local_dict={**names, "x": x},
+            global_dict=known,
+            transformations=(auto_number, convert_xor),
+            evaluate=evaluate,
+        )
+
+    try:
+        _check_powers(parse(evaluate=False))
+        expr = parse(evaluate=True)
+    except FormulaError:
+        raise
+    except Exception as err:  # sympy raises many kinds for malformed text
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise FormulaError(f"the formula does not parse ({reason})") from None
+    if not isinstance(expr, sympy.Expr) or expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise FormulaError("the formula is undefined or infinite (a division by zero?)")
+    if expr.has(sympy.I):
+        raise FormulaError("the formula has imaginary values")
+    return expr, (sympy.diff(expr, x) if derivative else None)
+
+
+def _check_powers(tree: Any) -> None:
+    """Refuse constant powers whose exact value would take sympy too long to compute."""
+    import sympy
+
+    for node in sympy.preorder_traversal(tree):
+        if not node.is_Pow or node.exp.free_symbols:
+            continue
+        exponent = _approx(node.exp)
+        if math.isinf(exponent) or abs(exponent) > MAX_EXPONENT:
+            raise FormulaError(f"the exponent {node.exp} is too large (at most {MAX_EXPONENT})")
+        if not node.base.free_symbols and math.isinf(_approx(node)):
+            raise FormulaError(f"the number {node} is too large")
+
+
+_MATH: dict[str, Callable[..., float]] = {
+    "exp": math.exp,
+    "log": math.log,
+    "sqrt": math.sqrt,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "sinh": math.sinh,
+    "cosh": math.cosh,
+    "tanh": math.tanh,
+    "asin": math.asin,
+    "acos": math.acos,
+    "atan": math.atan,
+    "Abs": abs,
+    "Max": max,
+    "Min": min,
+    "erf": math.erf,
+    "Heaviside": lambda v: float(v > 0),
+    "sign": lambda v: float(v > 0) - float(v < 0),
+}
+
+
+def _approx(node: Any) -> float:
+    """Estimate a constant unevaluated expression in floats (inf when it overflows)."""
+    try:
+        if node.is_Number or node.is_NumberSymbol:
+            return float(node)
+        args = [_approx(arg) for arg in node.args]
+        if node.is_Add:
+            return sum(args)
+        if node.is_Mul:
+            return math.prod(args)
+        if node.is_Pow:
+            return math.pow(args[0], args[1])
+        function = _MATH.get(type(node).__name__)
+        return float(function(*args)) if function else math.nan
+    except OverflowError:
+        return math.inf
+    except (ValueError, TypeError, ZeroDivisionError):
+        return math.nan
+
+
+def values(expr: sympy.Expr, xs: np.ndarray) -> np.ndarray:
+    """Evaluate a checked expression on `xs` with numpy; undefined points become NaN."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        ys = np.asarray(_numeric(expr)(xs))
+    ys = np.broadcast_to(ys, xs.shape)
+    if np.iscomplexobj(ys):
+        ys = np.where(np.abs(ys.imag) <= 1e-12, ys.real, np.nan)
+    ys = np.array(ys, dtype=float)
+    ys[~np.isfinite(ys)] = np.nan
+    return ys
+
+
+@functools.lru_cache(maxsize=512)
+def _numeric(expr: sympy.Expr) -> Any:
+    """Compile a checked expression with lambdify (numpy, plus erf and DiracDelta)."""
+    import numpy as np
+    import sympy
+
+    extras = {
+        "erf": np.vectorize(math.erf, otypes=[float]),
+        # sympy's own printing of these goes through Piecewise and simplify: seconds per formula
+        "Heaviside": lambda v, at_zero=0.5: np.heaviside(v, at_zero),
+        "DiracDelta": lambda v, *order: np.where(v == 0, np.nan, 0.0),
+    }
+    return sympy.lambdify(sympy.Symbol("x", real=True), expr, modules=[extras, "numpy"])
+
+
+def _somewhere_finite(expr: sympy.Expr, span: list[float]) -> bool:
+    """Whether the expression has at least one finite value on the sampled range."""
+    import numpy as np
+
+    return bool(np.isfinite(values(expr, samples({"range": span}))).any())
+
+
+def samples(params: Params) -> np.ndarray:
+    """The x values at which a plot is evaluated."""
+    import numpy as np
+
+    low, high = params["range"]
+    return np.linspace(float(low), float(high), SAMPLES)
+
+
+# --- parameters --------------------------------------------------------------------------------
+
+
+def check(block: Block, root: yaml.Node, fields: dict[str, yaml.Node]) -> Params:
+    """Check `expr` (parsed by sympy from whitelisted text), `range` and `derivative`."""
+    span: list[float] | None = list(DEFAULT_RANGE)
+    if "range" in fields:
+        span = _range(block, fields["range"])
+    derivative: bool | None = False
+    if "derivative" in fields:
+        derivative = block.flag(fields["derivative"], "derivative")
+    text = None
+    if "expr" not in fields:
+        block.missing(root, "expr (a formula in x, such as 1/(1+exp(-x)))")
+    else:
+        node = fields["expr"]
+        text = block.text(node, "expr", MAX_LENGTH)
+        if text is not None and isinstance(node, yaml.ScalarNode):
+            try:
+                expr, _ = analyse(text, bool(derivative))
+                if span is not None and not _somewhere_finite(expr, span):
+                    raise FormulaError(
+                        f"the formula has no finite value for x from "
+                        f"{shown(span[0])} to {shown(span[1])}"
+                    )
+            except FormulaError as err:
+                block.fail_in(node, err.offset, f"expr: {err}")
+    return {"expr": text, "range": span, "derivative": derivative}
+
+
+def _range(block: Block, node: yaml.Node) -> list[float] | None:
+    """Read `[from, to]` with from < to."""
+    items = block.sequence(node, "range", 2, 2)
+    if items is None:
+        return None
+    low = block.within(items[0], "range: from", -LIMIT, LIMIT)
+    high = block.within(items[1], "range: to", -LIMIT, LIMIT)
+    if low is None or high is None:
+        return None
+    if low == high:
+        block.fail(node, f"range [{items[0].value}, {items[1].value}] has zero width")
+        return None
+    if low > high:
+        block.fail(
+            node,
+            f"range goes from {items[0].value} down to {items[1].value}; "
+            f"write [{items[1].value}, {items[0].value}]",
+        )
+        return None
+    return [low, high]
+
+
+# --- alt text and picture ----------------------------------------------------------------------
+
+
+def describe(params: Params) -> str:
+    """Give the formula and its derivative as sympy prints them."""
+    expr, derivative = analyse(params["expr"], params["derivative"])
+    low, high = params["range"]
+    text = f"Plot of f(x) = {expr} for x from {shown(low)} to {shown(high)}."
+    if derivative is not None:
+        text += f" Its derivative f'(x) = {derivative}."
+    return text
+
+
+@register(
+    "function",
+    version=RENDERER_VERSION,
+    params=("expr", "range", "derivative"),
+    check=check,
+    describe=describe,
+)
+def render(params: Params, fig: Figure) -> None:
+    """Plot f (and f') with the formula typeset above the plot."""
+    import numpy as np
+
+    from ankigen.diagrams.canvas import INK, PALETTE, WIDTH
+
+    expr, derivative = analyse(params["expr"], params["derivative"])
+    xs = samples(params)
+    curves = [("f(x)", values(expr, xs), "-")]
+    if derivative is not None:
+        curves.append(("f'(x)", values(derivative, xs), "--"))
+    ax = fig.add_subplot()
+    low, high = _view(np.concatenate([ys for _, ys, _ in curves]))
+    for (label, ys, style), colour in zip(curves, PALETTE, strict=False):
+        jumps = np.abs(np.diff(ys)) > 0.5 * (high - low)  # a pole or a step: do not join it
+        ax.plot(
+            xs,
+            np.where(np.append(False, jumps), np.nan, ys),
+            ls=style,
+            color=colour,
+            lw=1.6,
+            label=label,
+        )
+    ax.axhline(0, color=INK, lw=0.5, alpha=0.6)
+    if xs[0] < 0 < xs[-1]:
+        ax.axvline(0, color=INK, lw=0.5, alpha=0.6)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(low, high)
+    ax.set_xlabel("x")
+    if derivative is not None:
+        ax.legend(fontsize=7)
+    text, size = _formula(expr, derivative, room=0.94 * WIDTH * 72)
+    if text:
+        fig.suptitle(text, fontsize=size)
+
+
+def _view(ys: np.ndarray) -> tuple[float, float]:
+    """The y range to show: all finite values, or the central 96% when poles dwarf them."""
+    import numpy as np
+
+    finite = ys[np.isfinite(ys)]
+    if not finite.size:
+        return -1.0, 1.0
+    bottom, top = float(finite.min()), float(finite.max())
+    low, high = (float(v) for v in np.percentile(finite, [2, 98]))
+    if high > low and top - bottom > 20 * (high - low):
+        bottom, top = low, high
+    pad = 0.06 * (top - bottom) if top > bottom else max(1.0, abs(top) * 0.1)
+    return bottom - pad, top + pad
+
+
+def _formula(expr: sympy.Expr, derivative: sympy.Expr | None, room: float) -> tuple[str, float]:
+    """The formula lines, and the font size at which they fit in `room` points.
+
+    Each line is sympy's LaTeX in mathtext, or plain text where mathtext cannot typeset it. A
+    line too wide even at the smallest size is cut short (f) or left to the legend and the alt
+    text (f').
+    """
+    import sympy
+
+    lines: list[tuple[str, float]] = []
+    pairs = [("f(x)", expr)] + ([("f'(x)", derivative)] if derivative is not None else [])
+    for name, e in pairs:
+        plain = f"{name} = {e}"
+        line, width = f"${name} = {sympy.latex(e)}$", _width(f"${name} = {sympy.latex(e)}$")
+        if width is None:  # mathtext supports only part of LaTeX
+            line, width = plain, _width(plain) or math.inf
+        if width * SMALLEST_SIZE / FORMULA_SIZE > room:
+            if name != "f(x)":
+                continue
+            fits = room * FORMULA_SIZE / SMALLEST_SIZE
+            keep = int(len(plain) * fits / (_width(plain) or math.inf))
+            line, width = plain[: max(keep - 1, 1)] + "…", fits
+        lines.append((line, width))
+    if not lines:
+        return "", FORMULA_SIZE
+    size = FORMULA_SIZE * room / max(width for _, width in lines)
+    return "\n".join(line for line, _ in lines), math.floor(min(FORMULA_SIZE, size) * 2) / 2
+
+
+def _width(text: str) -> float | None:
+    """The width in points of `text` at the formula size, or None when mathtext refuses it."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    try:
+        path = TextPath((0, 0), text, size=FORMULA_SIZE, prop=FontProperties(family="DejaVu Sans"))
+    except Exception:  # mathtext raises ValueError subclasses, and the odd other error
+        return None
+    return float(path.get_extents().width)
