@@ -36,11 +36,11 @@ class BuildResult:
     written: bool
 
 
-def read_notes(
+def read_cards(
     config: Config, sources: Sequence[Path], diagnostics: Diagnostics, progress: Progress = iter
-) -> list[Note]:
-    """Every note of `sources`, parsed, checked across files and rendered."""
-    files = discover(sources, diagnostics)
+) -> list[Card]:
+    """Every card of `sources`, parsed and checked within and across files; nothing drawn."""
+    files = discover(sources, diagnostics, notes_root=config.source)
     cards: list[Card] = []
     for source in progress(files):
         cards += parse_file(source, config, diagnostics)
@@ -48,6 +48,14 @@ def read_notes(
         for given in sources:
             diagnostics.error(Location(str(given)), "no cards found: a card is a `##` heading")
     check_identities(cards, diagnostics)
+    return cards
+
+
+def read_notes(
+    config: Config, sources: Sequence[Path], diagnostics: Diagnostics, progress: Progress = iter
+) -> list[Note]:
+    """Every note of `sources`: the checked cards, rendered with their pictures."""
+    cards = read_cards(config, sources, diagnostics, progress)
     return render_cards(cards, config, config.output / ".cache", diagnostics)
 
 

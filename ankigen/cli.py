@@ -17,6 +17,7 @@ from . import __version__
 
 if TYPE_CHECKING:
     from .build import BuildResult
+    from .config import Config
     from .errors import Diagnostics
     from .model import SourceFile
 
@@ -29,8 +30,22 @@ def main() -> None:
     """Build Anki decks from markdown study notes."""
 
 
+_SOURCES = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+_STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+
+
+def _load_config(diagnostics: Diagnostics) -> Config:
+    from .config import load_config
+
+    config = load_config(Path.cwd(), diagnostics)
+    if diagnostics.failed():
+        _report(diagnostics)
+        sys.exit(1)
+    return config
+
+
 @main.command()
-@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@_SOURCES
 @click.option(
     "-o",
     "--output",
@@ -38,7 +53,7 @@ def main() -> None:
     help="Folder for the .apkg files, or a path ending in .apkg for one package. "
     "Default: the configured output (build/).",
 )
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@_STRICT
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems, no summary.")
 def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: bool) -> None:
     """Build SOURCES (note folders or files; default: the configured source) into .apkg files.
@@ -47,14 +62,10 @@ def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: b
     written and the exit status is 1.
     """
     from .build import build as run_build
-    from .config import load_config
     from .errors import Diagnostics
 
     diagnostics = Diagnostics()
-    config = load_config(Path.cwd(), diagnostics)
-    if diagnostics.failed():
-        _report(diagnostics)
-        sys.exit(1)
+    config = _load_config(diagnostics)
     try:
         result = run_build(
             config,
@@ -73,6 +84,42 @@ def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: b
         sys.exit(1)
     if not quiet:
         click.echo(_summary(result, diagnostics))
+
+
+@main.command()
+@_SOURCES
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col lines; github: annotations in a workflow; json: for tools.",
+)
+@_STRICT
+def check(sources: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Check SOURCES as `build` would, without drawing or packaging anything.
+
+    Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage errors.
+    """
+    from .build import read_cards
+    from .errors import Diagnostics, format_diagnostics
+
+    diagnostics = Diagnostics()
+    config = _load_config(diagnostics)
+    cards = read_cards(config, list(sources) or [config.source], diagnostics)
+    output = format_diagnostics(diagnostics, fmt)
+    if fmt == "json":
+        click.echo(output)
+    elif output:
+        click.echo(output, err=fmt == "text")
+    if fmt == "text":
+        errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
+        click.echo(
+            f"{len(cards)} cards checked: {errors} error(s), {warnings} warning(s)", err=True
+        )
+    if diagnostics.failed(strict):
+        sys.exit(1)
 
 
 def _report(diagnostics: Diagnostics) -> None:

@@ -62,3 +62,41 @@ class Diagnostics:
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+FORMATS = ("text", "github", "json")
+
+
+def format_diagnostics(diagnostics: Diagnostics, fmt: str) -> str:
+    """All problems as text lines, GitHub workflow commands, or a JSON list."""
+    if fmt == "json":
+        import json
+
+        rows = [
+            {
+                "path": d.location.path,
+                "line": d.location.line,
+                "col": d.location.col,
+                "severity": d.severity,
+                "message": d.message,
+            }
+            for d in diagnostics
+        ]
+        return json.dumps(rows, indent=2)
+    if fmt == "github":
+        return "\n".join(_github_command(d) for d in diagnostics)
+    return "\n".join(str(d) for d in diagnostics)
+
+
+def _github_command(diagnostic: Diagnostic) -> str:
+    """A workflow command that GitHub shows as an annotation on the pull request's line."""
+
+    def escape(text: str, property_value: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+
+    where = diagnostic.location
+    return (
+        f"::{diagnostic.severity} file={escape(where.path, True)},line={where.line},"
+        f"col={where.col}::{escape(diagnostic.message)}"
+    )

@@ -40,6 +40,7 @@ class Card:
     code_language: str | None
     cloze_highest: int  # highest explicit `{{cN::` number in heading and body, 0 if none
     plots: tuple[tuple[int, PlotSpec], ...] = ()  # checked `plot` blocks by index in `body`
+    images: tuple[tuple[str, Path], ...] = ()  # checked image references: src -> file
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 from markdown_it import MarkdownIt
@@ -24,6 +26,7 @@ from .model import Card, SourceFile
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
 VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")
 KRAMDOWN_IAL = re.compile(r"^\{:[^}]*\}$")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp")
 FRONT_MATTER_KEYS = {
     "deck": "a string",
     "tags": "a list of tags",
@@ -157,6 +160,8 @@ def _card(
         _check_raw(body_text, body_start, 0, context),
     )
     plots = tuple(_plots(body, context))
+    images = tuple(_images(heading.inline, body, context))
+    _check_code_languages(body, code_language, context)
     identity = explicit_id or "/".join(_slug(part) for part in [*sections, _plain(text)])
     return Card(
         source=context.source,
@@ -173,6 +178,7 @@ def _card(
         code_language=code_language,
         cloze_highest=highest,
         plots=plots,
+        images=images,
     )
 
 
@@ -223,6 +229,57 @@ def _plots(body: list[Token], context: _FileContext) -> Iterator[tuple[int, Plot
             context.diagnostics.error(where, prefix + problem.message)
         if spec is not None:
             yield index, spec
+
+
+def _images(heading: Token, body: list[Token], context: _FileContext) -> Iterator[tuple[str, Path]]:
+    """Every picture the card shows, checked: a file inside the notes folder."""
+    source = context.source
+    for inline in [heading, *body]:
+        for child in inline.children or ():
+            if child.type != "image":
+                continue
+            src = str(child.attrs.get("src", ""))
+            where = _locate(inline, src, context)
+            path = (source.path.parent / unquote(src)).resolve()
+            if not src or "://" in src or src.startswith(("data:", "//")):
+                context.diagnostics.error(
+                    where, f"image {src!r} must be a file in the notes folder"
+                )
+            elif not path.is_relative_to(source.root):
+                context.diagnostics.error(where, f"image {src!r} lies outside the notes folder")
+            elif not path.is_file():
+                context.diagnostics.error(where, f"image {src!r} does not exist")
+            elif path.suffix.lower() not in IMAGE_SUFFIXES:
+                allowed = ", ".join(IMAGE_SUFFIXES)
+                context.diagnostics.error(where, f"{src!r} is not an image ({allowed})")
+            else:
+                yield src, path
+
+
+def _locate(inline: Token, needle: str, context: _FileContext) -> Location:
+    """The place of `needle` within the lines of the block that `inline` came from."""
+    first, last = inline.map or (0, len(context.lines))
+    for line in range(first, min(last + 1, len(context.lines))):
+        col = context.lines[line].find(needle)
+        if col >= 0:
+            return context.at(line, col)
+    return context.at(first)
+
+
+def _check_code_languages(body: list[Token], default: str | None, context: _FileContext) -> None:
+    from pygments.lexers import find_lexer_class_by_name
+    from pygments.util import ClassNotFound
+
+    for token in body:
+        language = (token.info.split() or [default])[0] if token.type == "fence" else None
+        if not language or language == "plot":
+            continue
+        try:
+            find_lexer_class_by_name(language)
+        except ClassNotFound:
+            line = token.map[0] if token.map else 0
+            message = f"unknown code language {language!r}: shown without highlighting"
+            context.diagnostics.warning(context.at(line), message)
 
 
 def _check_formula(text: str, start: int, end: int, at: Any, diagnostics: Diagnostics) -> None:

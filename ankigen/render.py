@@ -15,12 +15,10 @@ from .cloze import CLOZE_ATTEMPT
 from .config import Config
 from .diagrams import Picture
 from .drawing import draw_all
-from .errors import Diagnostics, Location
+from .errors import Diagnostics
 from .ids import note_guid
 from .model import Card, MediaFile, Note
 from .parse import markdown_parser
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp")
 
 
 def render_cards(
@@ -48,9 +46,10 @@ def render_card(
         "next_cloze": card.cloze_highest + 1,
         "plots": {index: pictures[spec.cache_key(plot_format)] for index, spec in card.plots},
     }
-    front = md.renderInline(card.heading, env).strip()
+    heading_tokens = md.parseInline(card.heading, env)
     body_tokens = [_copy(t) for t in card.body]
-    _collect_images(body_tokens, env)
+    _collect_images([*heading_tokens, *body_tokens], env)
+    front = md.renderer.render(heading_tokens, md.options, env).strip()
     back = md.renderer.render(body_tokens, md.options, env).strip()
     if md.options["html"]:
         front, back = _sanitize(front), _sanitize(back)
@@ -94,58 +93,22 @@ def _copy(token: Token) -> Token:
 
 
 def _collect_images(tokens: list[Token], env: dict[str, Any]) -> None:
-    """Point every image at a media file named after its content; report bad references."""
+    """Point every image at a media file named after its content (parse checked them)."""
     card: Card = env["card"]
+    files = dict(card.images)
     for token in tokens:
         for child in token.children or ():
-            if child.type == "image":
-                _resolve_image(child, token, card, env)
-
-
-def _resolve_image(image: Token, inline: Token, card: Card, env: dict[str, Any]) -> None:
-    diagnostics: Diagnostics = env["diagnostics"]
-    src = str(image.attrs.get("src", ""))
-    where = _locate(card, inline, src)
-    if not src or "://" in src or src.startswith(("data:", "//")):
-        diagnostics.error(where, f"image {src!r} must be a file in the notes folder")
-        return
-    path = (card.source.path.parent / _unquote(src)).resolve()
-    if not path.is_relative_to(card.source.root):
-        diagnostics.error(where, f"image {src!r} lies outside the notes folder")
-        return
-    if not path.is_file():
-        diagnostics.error(where, f"image {src!r} does not exist")
-        return
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        diagnostics.error(where, f"{src!r} is not an image ({', '.join(IMAGE_SUFFIXES)})")
-        return
-    media = media_file(path.read_bytes(), path.suffix)
-    env["media"][media.name] = media
-    image.attrs["src"] = media.name
+            path = files.get(str(child.attrs.get("src", ""))) if child.type == "image" else None
+            if path is not None:
+                media = media_file(path.read_bytes(), path.suffix)
+                env["media"][media.name] = media
+                child.attrs["src"] = media.name
 
 
 def media_file(data: bytes, suffix: str) -> MediaFile:
     """Media named by content: the same bytes get the same name, other bytes never collide."""
     digest = hashlib.sha256(data).hexdigest()[:24]
     return MediaFile(f"ankigen-{digest}{suffix.lower()}", data)
-
-
-def _unquote(src: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(src)
-
-
-def _locate(card: Card, inline: Token, needle: str) -> Location:
-    """The line and column of `needle` within the block that `inline` came from."""
-    first = (inline.map[0] + 1) if inline.map else card.body_line
-    last = inline.map[1] if inline.map else first
-    lines = card.source.text.split("\n")
-    for number in range(first, last + 1):
-        col = lines[number - 1].find(needle) if number - 1 < len(lines) else -1
-        if col >= 0:
-            return Location(card.source.display, number, col + 1)
-    return Location(card.source.display, first, 1)
 
 
 # --- render rules ---
@@ -194,12 +157,7 @@ def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> 
     try:
         lexer = get_lexer_by_name(language)
     except ClassNotFound:
-        line = (token.map[0] + 1) if token.map else card.body_line
-        env["diagnostics"].warning(
-            Location(card.source.display, line, 1),
-            f"unknown code language {language!r}: shown without highlighting",
-        )
-        return _plain_code(code)
+        return _plain_code(code)  # parse has warned about it
     return str(highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True)))
 
 

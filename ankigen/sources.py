@@ -14,17 +14,26 @@ from .model import SourceFile
 NOTE_SUFFIXES = (".md", ".markdown")
 
 
-def discover(paths: Iterable[Path], diagnostics: Diagnostics) -> list[SourceFile]:
-    """Every note file under `paths`, sorted, decoded; unreadable files become diagnostics."""
+def discover(
+    paths: Iterable[Path], diagnostics: Diagnostics, notes_root: Path | None = None
+) -> list[SourceFile]:
+    """Every note file under `paths`, sorted, decoded; unreadable files become diagnostics.
+
+    A file named on its own belongs to the notes folder `notes_root` when it lies inside it (as
+    when a pre-commit hook passes single files), else to its own folder.
+    """
+    root = notes_root.resolve() if notes_root else None
     found: list[tuple[Path, Path]] = []
     for given in paths:
         path = given.resolve()
         if path.is_dir():
             found += [(f, path) for f in sorted(_walk(path))]
         elif path.is_file():
-            found.append((path, path.parent))
+            inside = root is not None and path.is_relative_to(root)
+            found.append((path, root if inside and root else path.parent))
         else:
             diagnostics.error(Location(str(given)), "no such file or folder")
+    found = list({path: (path, root) for path, root in reversed(found)}.values())[::-1]
     times = note_times([p for p, _ in found])
     files = []
     for path, root in found:

@@ -83,6 +83,14 @@ def test_images_become_media_named_by_content(tmp_path: Path) -> None:
     assert f'<img src="{name}" alt="a dot" />' in notes[0].fields[1]
 
 
+def test_images_in_the_heading_too(tmp_path: Path) -> None:
+    (tmp_path / "dot.png").write_bytes(PNG)
+    notes, diagnostics = render("## What is ![this](dot.png)?\n\nA dot.\n", root=tmp_path)
+    assert not diagnostics.items
+    assert notes[0].fields[0].startswith('What is <img src="ankigen-')
+    assert len(notes[0].media) == 1
+
+
 def test_bad_images_are_located_errors(tmp_path: Path) -> None:
     notes_dir = tmp_path / "notes"
     notes_dir.mkdir()
