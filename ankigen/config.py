@@ -24,6 +24,7 @@ class Config:
     allow_html: bool = False  # raw HTML in notes is shown as text unless this is true
     code_language: str | None = None  # pygments lexer for fences with no language
     plot_format: str = "svg"
+    math: str = "mathjax"  # or "svg": formulas drawn as pictures at build time
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -34,8 +35,9 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "allow_html": (bool,),
     "code_language": (str,),
     "plot_format": (str,),
+    "math": (str,),
 }
-_CHOICES = {"plot_format": ("svg", "png")}
+_CHOICES = {"plot_format": ("svg", "png"), "math": ("mathjax", "svg")}
 
 
 def load_config(root: Path, diagnostics: Diagnostics) -> Config:

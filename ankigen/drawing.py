@@ -1,7 +1,8 @@
-"""Pictures for `plot` blocks: drawn once, cached in the output folder, on every core.
+"""Pictures drawn at build time (plots, formulas): drawn once, cached, on every core.
 
-The cache key names the kind, the parameters, the renderer's version and the format, so a
-cached picture is never stale; an unchanged deck draws nothing on its next build.
+A job's key names everything its picture depends on (kind, parameters, renderer version,
+format), so a cached picture is never stale and an unchanged deck draws nothing on its next
+build. A job that cannot be drawn is cached as a failure too, with its reason.
 """
 
 from __future__ import annotations
@@ -9,56 +10,86 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-
-from .diagrams import Picture, PlotSpec
+from typing import Any
 
 PARALLEL_FROM = 3  # below this, starting worker processes costs more than it saves
 
 
-def draw_all(specs: Iterable[PlotSpec], fmt: str, cache_dir: Path) -> dict[str, Picture]:
-    """Pictures for every spec, keyed by `spec.cache_key(fmt)`: from the cache or drawn now."""
-    wanted = {spec.cache_key(fmt): spec for spec in specs}
-    pictures = {key: picture for key in wanted if (picture := _load(cache_dir, key)) is not None}
-    missing = sorted(key for key in wanted if key not in pictures)
-    for key, picture in zip(missing, _draw([wanted[k] for k in missing], fmt), strict=True):
-        _store(cache_dir, key, picture)
-        pictures[key] = picture
-    return pictures
+@dataclass(frozen=True)
+class Drawing:
+    """A drawn picture's bytes and what its HTML needs (extension, alt text, size...)."""
+
+    data: bytes
+    meta: dict[str, Any]
 
 
-def _draw(specs: list[PlotSpec], fmt: str) -> list[Picture]:
-    from .diagrams import draw
+@dataclass(frozen=True)
+class Job:
+    """One picture to draw: `function(argument)` returns a Drawing or raises ValueError."""
 
-    workers = min(len(specs), os.cpu_count() or 1)
-    if len(specs) < PARALLEL_FROM or workers < 2:
-        return [draw(spec, fmt) for spec in specs]
+    key: str
+    function: Callable[[Any], Drawing]  # module-level, so worker processes can run it
+    argument: Any
+
+
+Result = Drawing | str  # a drawing, or why it could not be drawn
+
+
+def draw_all(jobs: Iterable[Job], cache_dir: Path) -> dict[str, Result]:
+    """The result of every job, keyed by job key: from the cache, or drawn now."""
+    wanted = {job.key: job for job in jobs}
+    results = {key: found for key in wanted if (found := _load(cache_dir, key)) is not None}
+    missing = [wanted[key] for key in sorted(wanted) if key not in results]
+    for job, result in zip(missing, _draw(missing), strict=True):
+        _store(cache_dir, job.key, result)
+        results[job.key] = result
+    return results
+
+
+def _run(job: Job) -> Result:
+    try:
+        return job.function(job.argument)
+    except ValueError as exc:
+        return str(exc) or type(exc).__name__
+
+
+def _draw(jobs: list[Job]) -> list[Result]:
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return [_run(job) for job in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(draw, specs, [fmt] * len(specs)))
+        return list(pool.map(_run, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 
 def _paths(cache_dir: Path, key: str) -> tuple[Path, Path]:
-    folder = cache_dir / "plots"
+    folder = cache_dir / "pictures"
     return folder / f"{key}.bin", folder / f"{key}.json"
 
 
-def _load(cache_dir: Path, key: str) -> Picture | None:
+def _load(cache_dir: Path, key: str) -> Result | None:
     data_path, meta_path = _paths(cache_dir, key)
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        return Picture(data_path.read_bytes(), meta["ext"], meta["alt"], meta["title"])
-    except (OSError, ValueError, KeyError, TypeError):
+        if "failed" in meta:
+            return str(meta["failed"])
+        return Drawing(data_path.read_bytes(), meta)
+    except (OSError, ValueError, TypeError):
         return None
 
 
-def _store(cache_dir: Path, key: str, picture: Picture) -> None:
+def _store(cache_dir: Path, key: str, result: Result) -> None:
     data_path, meta_path = _paths(cache_dir, key)
-    meta = {"ext": picture.ext, "alt": picture.alt, "title": picture.title}
     try:
         data_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(data_path, picture.data)
+        if isinstance(result, Drawing):
+            _write_atomically(data_path, result.data)
+            meta = result.meta
+        else:
+            meta = {"failed": result}
         _write_atomically(meta_path, json.dumps(meta, sort_keys=True).encode("utf-8"))
     except OSError:
         pass  # a cache that cannot be written only costs time on the next build
@@ -69,3 +100,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
     with os.fdopen(handle, "wb") as file:
         file.write(data)
     os.replace(temporary, path)
+
+
+def plot_job(spec: Any, fmt: str) -> Job:
+    """The job that draws a checked `plot` block."""
+    return Job(spec.cache_key(fmt), draw_plot, (spec, fmt))
+
+
+def draw_plot(argument: tuple[Any, str]) -> Drawing:
+    from .diagrams import draw
+
+    spec, fmt = argument
+    picture = draw(spec, fmt)
+    return Drawing(picture.data, {"ext": picture.ext, "alt": picture.alt, "title": picture.title})

@@ -23,6 +23,15 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class Formula:
+    """A `$...$` or `$$...$$` formula of a card, where it was written."""
+
+    tex: str  # stripped of surrounding space
+    display: bool
+    location: Location
+
+
+@dataclass(frozen=True)
 class Card:
     """One heading with a body of its own, as parsed, before rendering."""
 
@@ -39,6 +48,7 @@ class Card:
     identity: str  # explicit `{#id}` or the slug path of sections and heading
     code_language: str | None
     cloze_highest: int  # highest explicit `{{cN::` number in heading and body, 0 if none
+    formulas: tuple[Formula, ...] = ()
     plots: tuple[tuple[int, PlotSpec], ...] = ()  # checked `plot` blocks by index in `body`
     images: tuple[tuple[str, Path], ...] = ()  # checked image references: src -> file
 

@@ -84,6 +84,8 @@ _CARD_CSS = """\
 .ankigen .highlight { background: none; }
 .ankigen .highlight pre { white-space: pre; }
 .ankigen img { max-width: 100%; height: auto; }
+.ankigen img.ankigen-math { display: inline; width: auto; }
+.nightMode img.ankigen-math, .night_mode img.ankigen-math { filter: invert(1) hue-rotate(180deg); }
 .ankigen table { border-collapse: collapse; margin: 0.6em 0; }
 .ankigen th, .ankigen td { border: 1px solid var(--line); padding: 0.25em 0.6em; }
 .ankigen blockquote { margin: 0.6em 0; padding-left: 0.8em; border-left: 3px solid var(--line);

@@ -21,7 +21,7 @@ from .cloze import cloze_shorthand_plugin, protected_spans, scan_clozes, unclose
 from .config import Config
 from .diagrams import PlotSpec
 from .errors import Diagnostics, Location
-from .model import Card, SourceFile
+from .model import Card, Formula, SourceFile
 
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
 VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")
@@ -155,10 +155,8 @@ def _card(
     body_start = heading.line + 1 if heading.inline.map is None else heading.inline.map[1]
     body_end = following.line if following else len(context.lines)
     body_text = "\n".join(context.lines[body_start:body_end])
-    highest = max(
-        _check_raw(text, heading.line, heading_col, context),
-        _check_raw(body_text, body_start, 0, context),
-    )
+    heading_highest, heading_formulas = _check_raw(text, heading.line, heading_col, context)
+    body_highest, body_formulas = _check_raw(body_text, body_start, 0, context)
     plots = tuple(_plots(body, context))
     images = tuple(_images(heading.inline, body, context))
     _check_code_languages(body, code_language, context)
@@ -176,14 +174,20 @@ def _card(
         namespace=namespace,
         identity=identity,
         code_language=code_language,
-        cloze_highest=highest,
+        cloze_highest=max(heading_highest, body_highest),
+        formulas=(*heading_formulas, *body_formulas),
         plots=plots,
         images=images,
     )
 
 
-def _check_raw(text: str, line0: int, col0: int, context: _FileContext) -> int:
-    """Checks that need the raw text's columns: clozes and `$$`; returns the highest cloze."""
+def _check_raw(
+    text: str, line0: int, col0: int, context: _FileContext
+) -> tuple[int, list[Formula]]:
+    """Checks that need the raw text's columns: clozes, `$$` and formulas.
+
+    Returns the highest explicit cloze number and the formulas found.
+    """
 
     def at(offset: int) -> Location:
         line = text.count("\n", 0, offset)
@@ -195,9 +199,14 @@ def _check_raw(text: str, line0: int, col0: int, context: _FileContext) -> int:
         context.diagnostics.error(at(problem.offset), problem.message)
     for offset in unclosed_display_math(text):
         context.diagnostics.error(at(offset), "formula opened with `$$` is never closed")
+    formulas = []
     for start, end, kind in protected_spans(text):
         if kind == "math":
-            _check_formula(text, start, end, at, context.diagnostics)
+            delimiter = 2 if text.startswith("$$", start) else 1
+            tex = text[start + delimiter : end - delimiter]
+            _check_formula(tex, start + delimiter, delimiter == 2, at, context.diagnostics)
+            formulas.append(Formula(tex.strip(), delimiter == 2, at(start)))
+    return scan.highest, formulas
     return scan.highest
 
 
@@ -282,14 +291,12 @@ def _check_code_languages(body: list[Token], default: str | None, context: _File
             context.diagnostics.warning(context.at(line), message)
 
 
-def _check_formula(text: str, start: int, end: int, at: Any, diagnostics: Diagnostics) -> None:
+def _check_formula(tex: str, offset: int, display: bool, at: Any, diagnostics: Diagnostics) -> None:
     from .texcheck import check_tex
 
-    delimiter = 2 if text.startswith("$$", start) else 1
-    formula = text[start + delimiter : end - delimiter]
-    for problem in check_tex(formula, display=delimiter == 2):
+    for problem in check_tex(tex, display=display):
         report = diagnostics.error if problem.severity == "error" else diagnostics.warning
-        report(at(start + delimiter + problem.offset), f"formula: {problem.message}")
+        report(at(offset + problem.offset), f"formula: {problem.message}")
 
 
 def _split_header_id(content: str) -> tuple[str, str | None, int]:

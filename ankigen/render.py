@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,39 +14,76 @@ from markdown_it.token import Token
 
 from .cloze import CLOZE_ATTEMPT
 from .config import Config
-from .diagrams import Picture
-from .drawing import draw_all
-from .errors import Diagnostics
+from .diagrams import PlotSpec
+from .drawing import Drawing, Result, draw_all, plot_job
+from .errors import Diagnostics, Location
 from .ids import note_guid
+from .mathsvg import formula_job
 from .model import Card, MediaFile, Note
 from .parse import markdown_parser
+
+
+@dataclass(frozen=True)
+class Pictures:
+    """Everything drawn for a build: plots and formulas, by their job keys."""
+
+    plot_format: str
+    math_as_svg: bool
+    drawn: dict[str, Result]
+
+    def plot(self, spec: PlotSpec) -> Result:
+        return self.drawn[plot_job(spec, self.plot_format).key]
+
+    def formula(self, tex: str, display: bool) -> Result | None:
+        if not self.math_as_svg or CLOZE_ATTEMPT.search(tex):
+            return None  # MathJax, which also lets Anki's clozes work inside formulas
+        return self.drawn[formula_job(tex.strip(), display).key]
 
 
 def render_cards(
     cards: Sequence[Card], config: Config, cache_dir: Path, diagnostics: Diagnostics
 ) -> list[Note]:
-    """Every card as a note; problems (missing images, unknown languages) go to `diagnostics`."""
+    """Every card as a note; pictures are drawn (or taken from the cache) first, all at once."""
     md = _with_rules(markdown_parser(config.allow_html))
-    specs = [spec for card in cards for _, spec in card.plots]
-    pictures = draw_all(specs, config.plot_format, cache_dir) if specs else {}
-    return [render_card(card, md, pictures, config.plot_format, diagnostics) for card in cards]
+    jobs = [plot_job(spec, config.plot_format) for card in cards for _, spec in card.plots]
+    if config.math == "svg":
+        jobs += [
+            formula_job(f.tex, f.display)
+            for card in cards
+            for f in card.formulas
+            if not CLOZE_ATTEMPT.search(f.tex)
+        ]
+    pictures = Pictures(config.plot_format, config.math == "svg", draw_all(jobs, cache_dir))
+    return [render_card(card, md, pictures, diagnostics) for card in cards]
 
 
-def render_card(
-    card: Card,
-    md: MarkdownIt,
-    pictures: dict[str, Picture],
-    plot_format: str,
-    diagnostics: Diagnostics,
-) -> Note:
+def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Diagnostics) -> Note:
     """One card's fields: front (heading) and back (body), as a Basic or a Cloze note."""
     env: dict[str, Any] = {
         "card": card,
         "diagnostics": diagnostics,
         "media": {},
         "next_cloze": card.cloze_highest + 1,
-        "plots": {index: pictures[spec.cache_key(plot_format)] for index, spec in card.plots},
+        "plots": {},
+        "formulas": {},
     }
+    for index, spec in card.plots:
+        drawn = pictures.plot(spec)
+        if isinstance(drawn, str):
+            line = (card.body[index].map or [card.body_line - 1])[0] + 1
+            where = Location(card.source.display, line, 1)
+            diagnostics.error(where, f"plot {spec.kind} cannot be drawn: {drawn}")
+        else:
+            env["plots"][index] = drawn
+    for formula in card.formulas:
+        drawn = pictures.formula(formula.tex, formula.display)
+        if isinstance(drawn, str):
+            diagnostics.warning(
+                formula.location,
+                f"formula cannot be drawn as SVG ({drawn}); it is left to MathJax",
+            )
+        elif drawn is not None:
+            env["formulas"][formula.tex, formula.display] = drawn
     heading_tokens = md.parseInline(card.heading, env)
     body_tokens = [_copy(t) for t in card.body]
     _collect_images([*heading_tokens, *body_tokens], env)
@@ -114,17 +152,32 @@ def media_file(data: bytes, suffix: str) -> MediaFile:
 # --- render rules ---
 
 
+def _formula(tex: str, display: bool, block: bool, env: dict[str, Any]) -> str:
+    """A drawn formula's picture, or the TeX between MathJax's delimiters."""
+    drawn = env["formulas"].get((tex.strip(), display))
+    if drawn is not None:
+        from .mathsvg import image_tag
+
+        media = media_file(drawn.data, drawn.meta["ext"])
+        env["media"][media.name] = media
+        return image_tag(media.name, tex, drawn.meta, block)
+    escaped = html.escape(tex.strip() if block else tex, quote=False)
+    if not display:
+        return "\\(" + escaped + "\\)"
+    math = "\\[" + escaped + "\\]"
+    return f'<div class="math-display">{math}</div>\n' if block else math
+
+
 def _math_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return "\\(" + html.escape(tokens[idx].content, quote=False) + "\\)"
+    return _formula(tokens[idx].content, False, False, env)
 
 
 def _math_display_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return "\\[" + html.escape(tokens[idx].content, quote=False) + "\\]"
+    return _formula(tokens[idx].content, True, False, env)
 
 
 def _math_block(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    tex = tokens[idx].content.strip()
-    return '<div class="math-display">\\[' + html.escape(tex, quote=False) + "\\]</div>\n"
+    return _formula(tokens[idx].content, True, True, env)
 
 
 def _cloze_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
@@ -161,11 +214,12 @@ def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> 
     return str(highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True)))
 
 
-def _figure(picture: Picture, env: dict[str, Any]) -> str:
-    media = media_file(picture.data, picture.ext)
+def _figure(picture: Drawing, env: dict[str, Any]) -> str:
+    media = media_file(picture.data, picture.meta["ext"])
     env["media"][media.name] = media
-    caption = f"<figcaption>{html.escape(picture.title)}</figcaption>" if picture.title else ""
-    alt = html.escape(picture.alt)
+    title = picture.meta.get("title")
+    caption = f"<figcaption>{html.escape(title)}</figcaption>" if title else ""
+    alt = html.escape(picture.meta["alt"])
     return f'<figure class="ankigen-plot"><img src="{media.name}" alt="{alt}">{caption}</figure>\n'
 
 

@@ -123,8 +123,8 @@ def test_a_rebuild_draws_nothing_and_gives_the_same_bytes(
     assert project.build().exit_code == 0
     first = project.apkg("detection").read_bytes()
 
-    def refuse(specs, fmt):  # type: ignore[no-untyped-def]
-        assert not specs, "nothing should be drawn again"
+    def refuse(jobs):  # type: ignore[no-untyped-def]
+        assert not jobs, "nothing should be drawn again"
         return []
 
     monkeypatch.setattr(drawing, "_draw", refuse)
@@ -164,4 +164,4 @@ def test_many_pictures_are_drawn_in_worker_processes(
     project.write("source_notes/d.md", "# Many\n\n" + cards)
     assert project.build().exit_code == 0
     assert used == [2]
-    assert len(list((project.root / "build" / ".cache" / "plots").glob("*.bin"))) == 4
+    assert len(list((project.root / "build" / ".cache" / "pictures").glob("*.bin"))) == 4
