@@ -90,6 +90,7 @@ class ClozeScan:
     problems: tuple[ClozeProblem, ...]
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 
@@ -141,7 +142,9 @@ def _math_end(text: str, start: int) -> int | None:
         return None  # `5$` is money, as markdown's math rule sees it
     if text.startswith("$$", start):
         close = text.find("$$", start + 2)
-        return None if close == -1 else close + 2
+        if close == -1 or _BLANK_LINE.search(text, start, close):
+            return None  # as markdown's math rule sees it: a formula never spans a blank line
+        return close + 2
     i = start + 1
     while i < len(text):
         ch = text[i]

@@ -41,7 +41,13 @@ def markdown_parser(allow_html: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": allow_html, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
     md.use(front_matter_plugin)
-    md.use(dollarmath_plugin, allow_space=True, allow_digits=False, double_inline=True)
+    md.use(
+        dollarmath_plugin,
+        allow_space=True,
+        allow_digits=False,
+        allow_blank_lines=False,  # an unclosed `$$` must not swallow the cards after it
+        double_inline=True,
+    )
     md.use(cloze_shorthand_plugin)
     return md
 

@@ -108,6 +108,7 @@ def test_heading_with_body_and_children_is_card_and_section() -> None:
     assert [(c.heading, c.deck) for c in cards] == [("Parent", "D"), ("Child", "D::Parent")]
 
 
-def test_unclosed_display_formula_is_located() -> None:
-    _, diagnostics = parse("## A\n\ntext\n\n$$ x^2\n\nmore\n")
+def test_unclosed_display_formula_is_located_and_swallows_no_cards() -> None:
+    cards, diagnostics = parse("## A\n\ntext\n\n$$ x^2\n\nmore\n\n## B\n\n$$y$$\n")
     assert messages(diagnostics) == ["deck.md:5:1: error: formula opened with `$$` is never closed"]
+    assert [c.heading for c in cards] == ["A", "B"]
