@@ -91,48 +91,49 @@ class ClozeScan:
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_INLINE_MATH_END = re.compile(r"\\.|\$|\n[ \t]*\n", re.DOTALL)
+_CLOZE_TOKEN = re.compile(r"\{\{c([^:{}\s]*)::|\}\}", re.IGNORECASE)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
+
+
+_INTERESTING = re.compile(r"^ {0,3}(?:`{3,}|~{3,})|[\\`$]", re.MULTILINE)
+_BACKTICKS = re.compile(r"`+")
 
 
 def protected_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of fenced code, inline code and `$`/`$$` formulas in raw markdown."""
     spans: list[tuple[int, int, str]] = []
-    i, n = 0, len(text)
-    line_start = True
-    while i < n:
-        ch = text[i]
-        if line_start and (fence := _FENCE.match(text, i)):
-            marker = fence.group(1)
+    n = len(text)
+    match = _INTERESTING.search(text)
+    while match:
+        i, token = match.start(), match.group()
+        if len(token) >= 3:  # a code fence at the start of a line
+            marker = token.lstrip()
             closing = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$", re.M)
-            body = text.find("\n", fence.end())
+            body = text.find("\n", match.end())
             end_match = closing.search(text, body + 1) if body != -1 else None
             end = end_match.end() if end_match else n
             spans.append((i, end, "code"))
-            i, line_start = end, False
-            continue
-        line_start = ch == "\n"
-        if ch == "\\":
-            i += 2
-        elif ch == "`":
-            run = len(text) - len(text[i:].lstrip("`"))
-            ticks = text[i:run]
-            close = text.find(ticks, run)
+        elif token == "\\":
+            end = i + 2
+        elif token == "`":
+            ticks = _BACKTICKS.match(text, i).group()  # type: ignore[union-attr]
+            close = text.find(ticks, i + len(ticks))
             while close != -1 and text[close + len(ticks) : close + len(ticks) + 1] == "`":
                 close = text.find(ticks, close + len(ticks) + 1)
             if close == -1:
-                i = run
+                end = i + len(ticks)
             else:
-                spans.append((i, close + len(ticks), "code"))
-                i = close + len(ticks)
-        elif ch == "$":
-            end = _math_end(text, i)
-            if end is None:
-                i += 2 if text.startswith("$$", i) else 1
+                end = close + len(ticks)
+                spans.append((i, end, "code"))
+        else:  # "$"
+            math_end = _math_end(text, i)
+            if math_end is None:
+                end = i + (2 if text.startswith("$$", i) else 1)
             else:
+                end = math_end
                 spans.append((i, end, "math"))
-                i = end
-        else:
-            i += 1
+        match = _INTERESTING.search(text, end)
     return spans
 
 
@@ -145,25 +146,21 @@ def _math_end(text: str, start: int) -> int | None:
         if close == -1 or _BLANK_LINE.search(text, start, close):
             return None  # as markdown's math rule sees it: a formula never spans a blank line
         return close + 2
-    i = start + 1
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "\n" and text[i + 1 : i + 2] == "\n":
-            return None  # a formula does not cross a blank line
-        if ch == "$":
-            if i == start + 1 or text[i + 1 : i + 2].isdigit():
+    for match in _INLINE_MATH_END.finditer(text, start + 1):
+        if match.group() == "$":
+            closing = match.start()
+            if closing == start + 1 or text[closing + 1 : closing + 2].isdigit():
                 return None
-            return i + 1
-        i += 1
+            return closing + 1
+        if match.group()[0] == "\n":
+            return None  # a formula does not cross a blank line
     return None
 
 
-def unclosed_display_math(text: str) -> list[int]:
-    """Offsets of `$$` that open a formula never closed (outside code)."""
-    spans = protected_spans(text)
+def unclosed_display_math(text: str, spans: list[tuple[int, int, str]]) -> list[int]:
+    """Offsets of `$$` that open a formula never closed (outside code), given the text's spans."""
+    if "$$" not in text:
+        return []
     offsets = []
     covered = [(s, e) for s, e, _ in spans]
     for match in re.finditer(r"(?<!\\)\$\$", text):
@@ -173,9 +170,16 @@ def unclosed_display_math(text: str) -> list[int]:
     return offsets
 
 
-def scan_clozes(text: str) -> ClozeScan:
-    """Check every `{{cN::...}}` in `text` as Anki will parse it."""
-    maths = [(s, e) for s, e, kind in protected_spans(text) if kind == "math"]
+NO_CLOZES = ClozeScan(0, 0, ())
+
+
+def scan_clozes(text: str, spans: list[tuple[int, int, str]] | None = None) -> ClozeScan:
+    """Check every `{{cN::...}}` in `text` as Anki will parse it (`spans` from protected_spans)."""
+    if "{{" not in text:
+        return NO_CLOZES
+    if spans is None:
+        spans = protected_spans(text)
+    maths = [(s, e) for s, e, kind in spans if kind == "math"]
 
     def math_at(offset: int) -> tuple[int, int] | None:
         return next(((s, e) for s, e in maths if s <= offset < e), None)
@@ -183,18 +187,17 @@ def scan_clozes(text: str) -> ClozeScan:
     problems: list[ClozeProblem] = []
     stack: list[tuple[int, int]] = []  # (offset of opener, offset of its content)
     highest = count = 0
-    i = 0
-    while i < len(text):
-        if opener := CLOZE_ATTEMPT.match(text, i):
-            number = opener.group(1)
+    for token in _CLOZE_TOKEN.finditer(text):
+        i = token.start()
+        if token.group() != "}}":
+            number = token.group(1)
             if not VALID_NUMBER.fullmatch(number):
                 message = f"cloze number {number!r} must be a positive integer"
                 problems.append(ClozeProblem(i, message))
             else:
                 highest = max(highest, int(number))
-            stack.append((i, opener.end()))
-            i = opener.end()
-        elif text.startswith("}}", i) and stack:
+            stack.append((i, token.end()))
+        elif stack:
             start, content = stack.pop()
             count += 1
             inner = text[content:i].split("::", 1)[0]
@@ -212,9 +215,6 @@ def scan_clozes(text: str) -> ClozeScan:
             elif opened_in is not None and closed_in is None:
                 message = "cloze deletion opened inside a formula ends outside it"
                 problems.append(ClozeProblem(start, message))
-            i += 2
-        else:
-            i += 1
     for start, _ in stack:
         problems.append(ClozeProblem(start, "cloze deletion is never closed with `}}`"))
     return ClozeScan(highest, count, tuple(sorted(problems, key=lambda p: p.offset)))

@@ -57,8 +57,14 @@ def _run(job: Job) -> Result:
         return str(exc) or type(exc).__name__
 
 
+def worker_count() -> int:
+    """Processes to draw with: ANKIGEN_JOBS if set, else one per core."""
+    configured = os.environ.get("ANKIGEN_JOBS", "")
+    return max(1, int(configured)) if configured.isdigit() else os.cpu_count() or 1
+
+
 def _draw(jobs: list[Job]) -> list[Result]:
-    workers = min(len(jobs), os.cpu_count() or 1)
+    workers = min(len(jobs), worker_count())
     if len(jobs) < PARALLEL_FROM or workers < 2:
         return [_run(job) for job in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -200,13 +200,14 @@ def _check_raw(
         col = offset - (text.rfind("\n", 0, offset) + 1)
         return context.at(line0 + line, (col0 if line == 0 else 0) + col)
 
-    scan = scan_clozes(text)
+    spans = protected_spans(text) if ("$" in text or "{{" in text) else []
+    scan = scan_clozes(text, spans)
     for problem in scan.problems:
         context.diagnostics.error(at(problem.offset), problem.message)
-    for offset in unclosed_display_math(text):
+    for offset in unclosed_display_math(text, spans):
         context.diagnostics.error(at(offset), "formula opened with `$$` is never closed")
     formulas = []
-    for start, end, kind in protected_spans(text):
+    for start, end, kind in spans:
         if kind == "math":
             delimiter = 2 if text.startswith("$$", start) else 1
             tex = text[start + delimiter : end - delimiter]

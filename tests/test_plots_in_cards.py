@@ -157,7 +157,7 @@ def test_many_pictures_are_drawn_in_worker_processes(
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(drawing, "ProcessPoolExecutor", Recording)
-    monkeypatch.setattr(drawing.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("ANKIGEN_JOBS", "2")
     cards = "\n".join(
         f"## Softmax {i}\n\n```plot softmax\nlogits: [{i}, 1, 0]\n```\n" for i in range(4)
     )

@@ -10,7 +10,7 @@ from .conftest import REPO
 
 def test_ruff_check_is_clean() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "ankigen", "tests"],
+        [sys.executable, "-m", "ruff", "check", "ankigen", "tests", "bench"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -21,7 +21,7 @@ def test_ruff_check_is_clean() -> None:
 
 def test_ruff_format_is_clean() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--check", "ankigen", "tests"],
+        [sys.executable, "-m", "ruff", "format", "--check", "ankigen", "tests", "bench"],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -1,0 +1,148 @@
+"""Benchmark: ankigen build (cold, warm, one card changed) and check, against the genanki floor.
+
+Usage:
+    python bench/run.py                 # the full table (takes a few minutes)
+    python bench/run.py --quick         # 1,000 and 10,000 cards only, one repeat
+    python bench/run.py --sizes 2000 --pictures 50 --repeat 5
+
+Every figure is the median of --repeat runs, each in a fresh process: wall time, peak memory
+(resident set size) and the ratio to the floor measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from corpus import write_corpus
+
+FLOOR = Path(__file__).parent / "floor.py"
+ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+
+
+@dataclass
+class Figure:
+    scenario: str
+    command: str
+    seconds: float
+    peak_mib: float
+    ratio: float | None = None
+
+
+def measure(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one command in a fresh process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        args, cwd=cwd, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{process.stderr.read().decode()}")  # type: ignore[union-attr]
+    return seconds, usage.ru_maxrss / 1024
+
+
+def median_of(repeat: int, run) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    results = [run() for _ in range(repeat)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def ankigen(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ankigen", *args]
+
+
+def text_scenario(root: Path, cards: int, repeat: int, pictures: int = 0) -> list[Figure]:
+    label = f"{cards:,} cards" + (f", {pictures} pictures" if pictures else "")
+    notes = write_corpus(root, cards, pictures=pictures, images=cards // 100)
+    build_dir = root / "build"
+    figures: list[Figure] = []
+
+    def cold() -> tuple[float, float]:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        return measure(ankigen("build", "notes", "-q"), root)
+
+    def warm() -> tuple[float, float]:
+        return measure(ankigen("build", "notes", "-q"), root)
+
+    first = sorted(notes.glob("*.md"))[0]
+    original = first.read_text(encoding="utf-8")
+    counter = iter(range(1_000_000))
+
+    def one_changed() -> tuple[float, float]:
+        first.write_text(original.replace("is ", f"is (edit {next(counter)}) ", 1), "utf-8")
+        return measure(ankigen("build", "notes", "-q"), root)
+
+    floor = median_of(
+        repeat, lambda: measure([sys.executable, str(FLOOR), "notes", "f.apkg"], root)
+    )
+    figures.append(Figure(label, "floor (genanki, no rendering)", *floor))
+    figures.append(Figure(label, "ankigen build, cold", *median_of(repeat, cold)))
+    if pictures:
+        one_core = {**ENV, "ANKIGEN_JOBS": "1"}
+
+        def cold_one_core() -> tuple[float, float]:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            return measure(ankigen("build", "notes", "-q"), root, one_core)
+
+        figures.append(
+            Figure(label, "ankigen build, cold, one core", *median_of(repeat, cold_one_core))
+        )
+    cold()
+    figures.append(Figure(label, "ankigen build, warm", *median_of(repeat, warm)))
+    figures.append(
+        Figure(label, "ankigen build, one card changed", *median_of(repeat, one_changed))
+    )
+    first.write_text(original, encoding="utf-8")
+    figures.append(
+        Figure(
+            label,
+            "ankigen check",
+            *median_of(repeat, lambda: measure(ankigen("check", "notes"), root)),
+        )
+    )
+    for figure in figures:
+        figure.ratio = figure.seconds / floor[0]
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,50000")
+    parser.add_argument("--pictures", type=int, default=200, help="pictures in a 1,000-card deck")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    options = parser.parse_args()
+    sizes = [int(s) for s in options.sizes.split(",")]
+    repeat = options.repeat
+    if options.quick:
+        sizes, repeat = [1000, 10000], 1
+    figures: list[Figure] = []
+    help_time = median_of(5, lambda: measure(ankigen("--help"), Path.cwd()))
+    figures.append(Figure("start-up", "ankigen --help", *help_time))
+    with tempfile.TemporaryDirectory(prefix="ankigen-bench-") as folder:
+        for size in sizes:
+            figures += text_scenario(Path(folder, f"text-{size}"), size, repeat)
+        if options.pictures:
+            figures += text_scenario(Path(folder, "pictures"), 1000, repeat, options.pictures)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+    print(f"{'scenario':<24} {'command':<34} {'seconds':>8} {'peak MiB':>9} {'x floor':>8}")
+    for f in figures:
+        ratio = f"{f.ratio:8.2f}" if f.ratio is not None else f"{'':>8}"
+        print(f"{f.scenario:<24} {f.command:<34} {f.seconds:8.3f} {f.peak_mib:9.1f} {ratio}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The benchmark script keeps working (its figures are read by people, not asserted here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from .conftest import REPO
+
+
+def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", "--sizes", "40", "--pictures", "4", "--repeat", "1"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = done.stdout.splitlines()
+    assert rows[0].startswith("machine: ")
+    commands = [row[25:59].strip() for row in rows[2:]]
+    assert commands == [
+        "ankigen --help",
+        "floor (genanki, no rendering)",
+        "ankigen build, cold",
+        "ankigen build, warm",
+        "ankigen build, one card changed",
+        "ankigen check",
+        "floor (genanki, no rendering)",
+        "ankigen build, cold",
+        "ankigen build, cold, one core",
+        "ankigen build, warm",
+        "ankigen build, one card changed",
+        "ankigen check",
+    ]
