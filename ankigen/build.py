@@ -9,6 +9,7 @@ from pathlib import Path
 
 from slugify import slugify
 
+from .cache import NoteCache
 from .config import Config
 from .errors import Diagnostics, Location
 from .ids import check_identities
@@ -39,24 +40,64 @@ class BuildResult:
 def read_cards(
     config: Config, sources: Sequence[Path], diagnostics: Diagnostics, progress: Progress = iter
 ) -> list[Card]:
-    """Every card of `sources`, parsed and checked within and across files; nothing drawn."""
+    """Every card of `sources`, parsed and checked within and across files; nothing drawn.
+
+    Files whose notes are in the cache are not parsed again; their problems come from it.
+    """
     files = discover(sources, diagnostics, notes_root=config.source)
+    cache = NoteCache(config.output / ".cache", config)
     cards: list[Card] = []
     for source in progress(files):
-        cards += parse_file(source, config, diagnostics)
-    if not cards and not diagnostics.errors:
-        for given in sources:
-            diagnostics.error(Location(str(given)), "no cards found: a card is a `##` heading")
-    check_identities(cards, diagnostics)
+        cached = cache.load(source)
+        if cached is not None:
+            cards += [note.card for note in cached[0]]
+            diagnostics.items += cached[1]
+        else:
+            cards += parse_file(source, config, diagnostics)
+    _check_across_files(cards, sources, diagnostics)
     return cards
 
 
 def read_notes(
     config: Config, sources: Sequence[Path], diagnostics: Diagnostics, progress: Progress = iter
 ) -> list[Note]:
-    """Every note of `sources`: the checked cards, rendered with their pictures."""
-    cards = read_cards(config, sources, diagnostics, progress)
-    return render_cards(cards, config, config.output / ".cache", diagnostics)
+    """Every note of `sources`: from the cache when its file is unchanged, else parsed and
+    rendered (with all missing pictures drawn together, on every core)."""
+    files = discover(sources, diagnostics, notes_root=config.source)
+    cache_dir = config.output / ".cache"
+    cache = NoteCache(cache_dir, config)
+    notes: dict[Path, list[Note]] = {}
+    fresh: list[tuple[SourceFile, list[Card], Diagnostics, set[Path]]] = []
+    for source in progress(files):
+        cached = cache.load(source)
+        if cached is not None:
+            notes[source.path] = cached[0]
+            diagnostics.items += cached[1]
+            continue
+        problems, consulted = Diagnostics(), set[Path]()
+        fresh.append((source, parse_file(source, config, problems, consulted), problems, consulted))
+    rendering = Diagnostics()
+    rendered = render_cards(
+        [c for _, cards, _, _ in fresh for c in cards], config, cache_dir, rendering
+    )
+    for note in rendered:
+        notes.setdefault(note.card.source.path, []).append(note)
+    for source, _, problems, consulted in fresh:
+        problems.items += [d for d in rendering.items if d.location.path == source.display]
+        cache.store(source, notes.get(source.path, []), problems.items, consulted)
+        diagnostics.items += problems.items
+    ordered = [note for source in files for note in notes.get(source.path, [])]
+    _check_across_files([note.card for note in ordered], sources, diagnostics)
+    return ordered
+
+
+def _check_across_files(
+    cards: Sequence[Card], sources: Sequence[Path], diagnostics: Diagnostics
+) -> None:
+    if not cards and not diagnostics.errors:
+        for given in sources:
+            diagnostics.error(Location(str(given)), "no cards found: a card is a `##` heading")
+    check_identities(list(cards), diagnostics)
 
 
 def build(

@@ -24,7 +24,7 @@ from .errors import Diagnostics, Location
 from .model import Card, Formula, SourceFile
 
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
-VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")
+VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*")  # `/` to keep a derived `section/card`
 KRAMDOWN_IAL = re.compile(r"^\{:[^}]*\}$")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp")
 FRONT_MATTER_KEYS = {
@@ -65,16 +65,25 @@ class _FileContext:
     source: SourceFile
     lines: list[str]
     diagnostics: Diagnostics
+    consulted: set[Path] | None = None
 
     def at(self, line0: int, col0: int = 0) -> Location:
         return Location(self.source.display, line0 + 1, col0 + 1)
 
 
-def parse_file(source: SourceFile, config: Config, diagnostics: Diagnostics) -> list[Card]:
-    """All cards of one note file; problems go to `diagnostics` with their positions."""
+def parse_file(
+    source: SourceFile,
+    config: Config,
+    diagnostics: Diagnostics,
+    consulted: set[Path] | None = None,
+) -> list[Card]:
+    """All cards of one note file; problems go to `diagnostics` with their positions.
+
+    Every other file the cards depend on (pictures, found or not) is added to `consulted`.
+    """
     md = markdown_parser(config.allow_html)
     tokens = md.parse(source.text, {})
-    context = _FileContext(source, source.text.split("\n"), diagnostics)
+    context = _FileContext(source, source.text.split("\n"), diagnostics, consulted)
     meta = _front_matter(tokens, context)
     headings = [
         _Heading(i, int(t.tag[1]), t.map[0] if t.map else 0, tokens[i + 1])
@@ -146,7 +155,7 @@ def _card(
     if explicit_id is not None and not VALID_ID.fullmatch(explicit_id):
         context.diagnostics.error(
             context.at(heading.line, heading_col + id_col),
-            f"invalid card id {explicit_id!r}: use letters, digits, '-', '_', '.' or ':'",
+            f"invalid card id {explicit_id!r}: use letters, digits, '-', '_', '.', ':' or '/'",
         )
     if not text.strip():
         context.diagnostics.error(location, "card has an empty heading")
@@ -257,6 +266,8 @@ def _images(heading: Token, body: list[Token], context: _FileContext) -> Iterato
             src = str(child.attrs.get("src", ""))
             where = _locate(inline, src, context)
             path = (source.path.parent / unquote(src)).resolve()
+            if context.consulted is not None:
+                context.consulted.add(path)
             if not src or "://" in src or src.startswith(("data:", "//")):
                 context.diagnostics.error(
                     where, f"image {src!r} must be a file in the notes folder"

@@ -38,6 +38,15 @@ def test_explicit_id_pins_identity_and_is_not_part_of_the_heading() -> None:
     assert cards[0].heading == "Sum Rule"
 
 
+def test_a_derived_identity_can_be_pinned_to_survive_a_rename() -> None:
+    before, _ = parse("# D\n\n## Probability\n\n### Sum Rule\n\nadd\n")
+    after, diagnostics = parse(
+        "# D\n\n## Probability\n\n### The Sum Rule {#probability/sum-rule}\n\nadd\n"
+    )
+    assert not diagnostics.items
+    assert before[0].identity == after[0].identity == "probability/sum-rule"
+
+
 def test_kramdown_toc_is_dropped_without_a_warning() -> None:
     cards, diagnostics = parse("# D\n\n1. TOC \n{:toc}\n\n## A\n\nbody\n")
     assert len(cards) == 1
@@ -86,7 +95,8 @@ def test_empty_heading_and_bad_id_are_errors() -> None:
     _, diagnostics = parse("## {#only-id}\n\nbody\n\n## Fine {#bad id!}\n\nbody\n")
     assert messages(diagnostics) == [
         "deck.md:1:4: error: card has an empty heading",
-        "deck.md:5:9: error: invalid card id 'bad id!': use letters, digits, '-', '_', '.' or ':'",
+        "deck.md:5:9: error: invalid card id 'bad id!': use letters, digits, '-', '_', '.', ':' "
+        "or '/'",
     ]
 
 

@@ -1,0 +1,188 @@
+"""The notes cache: each note file's rendered notes and problems, so an unchanged file is not
+parsed or rendered again.
+
+An entry is found by a key that covers everything the result depends on: ankigen's own code,
+the versions of the libraries that shape the HTML, the settings, the file's path and text. The
+files a note file consulted (its pictures, found or not) are recorded with their size and time
+and checked on load. Entries are JSON and media are stored under their content hash, which is
+checked, so a cache folder from elsewhere can never run code or slip bytes into a deck.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, fields
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .errors import Diagnostic, Location
+from .model import Card, MediaFile, Note, SourceFile
+
+FORMAT = 1
+_LIBRARIES = (
+    "markdown-it-py",
+    "mdit-py-plugins",
+    "linkify-it-py",
+    "pygments",
+    "nh3",
+    "python-slugify",
+    "pyyaml",
+    "genanki",
+    "matplotlib",
+)
+
+
+@cache
+def code_fingerprint() -> str:
+    """ankigen's own source and the versions of the libraries that shape its output."""
+    digest = hashlib.sha256(f"format {FORMAT}".encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    for library in _LIBRARIES:
+        try:
+            digest.update(f"{library} {metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library} missing".encode())
+    return digest.hexdigest()
+
+
+class NoteCache:
+    """Rendered notes of note files, in `folder`/notes, media in `folder`/media."""
+
+    def __init__(self, folder: Path, config: Config) -> None:
+        self.notes_dir = folder / "notes"
+        self.media_dir = folder / "media"
+        settings = json.dumps({k: str(v) for k, v in asdict(config).items()}, sort_keys=True)
+        self.prefix = f"{code_fingerprint()}\x1f{settings}"
+
+    def key(self, source: SourceFile) -> str:
+        text = f"{self.prefix}\x1f{source.display}\x1f{source.root}\x1f{source.path}\x1f"
+        return hashlib.sha256(text.encode() + source.text.encode()).hexdigest()
+
+    def load(self, source: SourceFile) -> tuple[list[Note], list[Diagnostic]] | None:
+        """The cached notes and problems of an unchanged file, or None."""
+        try:
+            entry = json.loads((self.notes_dir / f"{self.key(source)}.json").read_bytes())
+            if any(_signature(Path(p)) != s for p, s in entry["consulted"]):
+                return None
+            media = {name: self._medium(name) for name in entry["media"]}
+            if any(m is None for m in media.values()):
+                return None
+            notes = [_note(row, source, media) for row in entry["notes"]]  # type: ignore[arg-type]
+            problems = [_diagnostic(row) for row in entry["diagnostics"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return notes, problems
+
+    def store(
+        self,
+        source: SourceFile,
+        notes: list[Note],
+        problems: list[Diagnostic],
+        consulted: set[Path],
+    ) -> None:
+        """Remember a freshly rendered file; a cache that cannot be written is only slower."""
+        media = {m.name: m for note in notes for m in note.media}
+        entry = {
+            "notes": [_row(note) for note in notes],
+            "diagnostics": [
+                [d.location.path, d.location.line, d.location.col, d.severity, d.message]
+                for d in problems
+            ],
+            "media": sorted(media),
+            "consulted": [[str(p), _signature(p)] for p in sorted(consulted)],
+        }
+        try:
+            for medium in media.values():
+                path = self.media_dir / medium.name
+                if not path.exists():
+                    _write(path, medium.data)
+            _write(self.notes_dir / f"{self.key(source)}.json", json.dumps(entry).encode())
+        except OSError:
+            pass
+
+    def _medium(self, name: str) -> MediaFile | None:
+        try:
+            data = (self.media_dir / name).read_bytes()
+        except OSError:
+            return None
+        digest = name.removeprefix("ankigen-").split(".")[0]
+        return (
+            MediaFile(name, data)
+            if hashlib.sha256(data).hexdigest()[: len(digest)] == (digest)
+            else None
+        )
+
+
+def _signature(path: Path) -> list[int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+_CARD_FIELDS = (
+    "heading",
+    "heading_col",
+    "body_line",
+    "deck",
+    "tags",
+    "namespace",
+    "identity",
+    "code_language",
+    "cloze_highest",
+)
+
+
+def _row(note: Note) -> dict[str, Any]:
+    card = note.card
+    return {
+        "kind": note.kind,
+        "fields": list(note.fields),
+        "guid": note.guid,
+        "media": [m.name for m in note.media],
+        "location": [card.location.path, card.location.line, card.location.col],
+        "card": {name: getattr(card, name) for name in _CARD_FIELDS},
+    }
+
+
+def _note(row: dict[str, Any], source: SourceFile, media: dict[str, MediaFile]) -> Note:
+    values = dict(row["card"])
+    values["tags"] = tuple(values["tags"])
+    known = {f.name for f in fields(Card)}
+    card = Card(
+        source=source,
+        location=Location(*row["location"]),
+        body=(),
+        body_text="",
+        **{k: v for k, v in values.items() if k in known},
+    )
+    return Note(
+        card=card,
+        kind=row["kind"],
+        fields=tuple(row["fields"]),
+        guid=row["guid"],
+        media=tuple(media[name] for name in row["media"]),
+    )
+
+
+def _diagnostic(row: list[Any]) -> Diagnostic:
+    path, line, col, severity, message = row
+    return Diagnostic(Location(path, line, col), severity, message)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
+    os.replace(temporary, path)

@@ -1,0 +1,108 @@
+"""The notes cache: unchanged files are neither parsed nor rendered again, and never stale."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ankigen import build as build_module
+
+from .conftest import Project
+from .test_render import PNG
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files parse_file is called on."""
+    calls: list[str] = []
+    real = build_module.parse_file
+
+    def spy(source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(source.path.name)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(build_module, "parse_file", spy)
+    return calls
+
+
+def _two_files(project: Project) -> None:
+    project.write(
+        "source_notes/a.md", "# D\n\n## A\n\n![dot](dot.png)\n\n## W\n\n```klingon\nx\n```\n"
+    )
+    project.write("source_notes/b.md", "---\ndeck: D\n---\n## B\n\nbee\n")
+    (project.root / "source_notes" / "dot.png").write_bytes(PNG)
+
+
+def test_a_warm_build_parses_nothing_and_gives_the_same_bytes(
+    project: Project, parsed: list[str]
+) -> None:
+    _two_files(project)
+    cold = project.build()
+    first = project.apkg("d").read_bytes()
+    assert parsed == ["a.md", "b.md"]
+    warm = project.build()
+    assert parsed == ["a.md", "b.md"]  # nothing new
+    assert project.apkg("d").read_bytes() == first
+    assert warm.problems == cold.problems != []  # the warning is still reported
+
+
+def test_one_changed_file_is_parsed_again(project: Project, parsed: list[str]) -> None:
+    _two_files(project)
+    project.build()
+    project.write("source_notes/b.md", "---\ndeck: D\n---\n## B\n\nbumblebee\n")
+    project.build()
+    assert parsed == ["a.md", "b.md", "b.md"]
+
+
+def test_a_changed_picture_renders_its_file_again(project: Project, parsed: list[str]) -> None:
+    _two_files(project)
+    project.build()
+    (project.root / "source_notes" / "dot.png").write_bytes(PNG + b"\0")
+    project.build()
+    assert parsed == ["a.md", "b.md", "a.md"]
+    with zipfile.ZipFile(project.apkg("d")) as archive:
+        assert archive.read("0") == PNG + b"\0"
+
+
+def test_a_picture_added_later_clears_the_cached_error(project: Project) -> None:
+    project.write("source_notes/a.md", "# D\n\n## A\n\n![dot](dot.png)\n")
+    assert project.build().exit_code == 1
+    (project.root / "source_notes" / "dot.png").write_bytes(PNG)
+    assert project.build().exit_code == 0
+
+
+def test_tampered_cached_media_are_not_trusted(project: Project) -> None:
+    _two_files(project)
+    project.build()
+    (media,) = (project.root / "build" / ".cache" / "media").iterdir()
+    media.write_bytes(b"<svg><script>alert(1)</script></svg>")
+    assert project.build().exit_code == 0
+    with zipfile.ZipFile(project.apkg("d")) as archive:
+        assert archive.read("0") == PNG
+
+
+def test_changed_settings_miss_the_cache(project: Project, parsed: list[str]) -> None:
+    _two_files(project)
+    project.build()
+    project.write("ankigen.toml", 'code_language = "python"\n')
+    project.build()
+    assert parsed == ["a.md", "b.md", "a.md", "b.md"]
+
+
+def test_check_reads_the_cache_too(project: Project, parsed: list[str]) -> None:
+    _two_files(project)
+    built = project.build()
+    checked = project.run("check")
+    assert parsed == ["a.md", "b.md"]
+    assert checked.problems == built.problems
+
+
+def test_a_corrupt_entry_is_ignored(project: Project, parsed: list[str]) -> None:
+    _two_files(project)
+    project.build()
+    for entry in Path(project.root / "build" / ".cache" / "notes").iterdir():
+        entry.write_text("{ not json")
+    assert project.build().exit_code == 0
+    assert parsed == ["a.md", "b.md", "a.md", "b.md"]
