@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from slugify import slugify
 
@@ -14,8 +15,6 @@ from .config import Config
 from .errors import Diagnostics, Location
 from .ids import check_identities
 from .model import Card, MediaFile, Note, SourceFile
-from .parse import parse_file
-from .render import render_cards
 from .sources import discover
 
 Progress = Callable[[Sequence[SourceFile]], Iterable[SourceFile]]
@@ -53,7 +52,7 @@ def read_cards(
             cards += [note.card for note in cached[0]]
             diagnostics.items += cached[1]
         else:
-            cards += parse_file(source, config, diagnostics)
+            cards += _parse_file()(source, config, diagnostics)
     _check_across_files(cards, sources, diagnostics)
     return cards
 
@@ -75,9 +74,10 @@ def read_notes(
             diagnostics.items += cached[1]
             continue
         problems, consulted = Diagnostics(), set[Path]()
-        fresh.append((source, parse_file(source, config, problems, consulted), problems, consulted))
+        cards = _parse_file()(source, config, problems, consulted)
+        fresh.append((source, cards, problems, consulted))
     rendering = Diagnostics()
-    rendered = render_cards(
+    rendered = _render_cards(
         [c for _, cards, _, _ in fresh for c in cards], config, cache_dir, rendering
     )
     for note in rendered:
@@ -89,6 +89,21 @@ def read_notes(
     ordered = [note for source in files for note in notes.get(source.path, [])]
     _check_across_files([note.card for note in ordered], sources, diagnostics)
     return ordered
+
+
+def _parse_file() -> Callable[..., list[Card]]:
+    """The parser, imported only when a file is not in the cache (it loads markdown-it)."""
+    from .parse import parse_file
+
+    return parse_file
+
+
+def _render_cards(cards: list[Card], *args: Any) -> list[Note]:
+    if not cards:
+        return []
+    from .render import render_cards
+
+    return render_cards(cards, *args)
 
 
 def _check_across_files(
@@ -123,10 +138,14 @@ def build(
 def plan_packages(notes: Sequence[Note], output: Path) -> tuple[PlannedPackage, ...]:
     """One package per top-level deck, named after it; or all in one when output is a file."""
     groups: dict[Path, list[Note]] = {}
+    paths: dict[str, Path] = {}
     for note in notes:
         top = note.card.deck.split("::")[0]
-        path = output if output.suffix == ".apkg" else output / f"{slugify(top) or 'deck'}.apkg"
-        groups.setdefault(path, []).append(note)
+        if top not in paths:
+            paths[top] = (
+                output if output.suffix == ".apkg" else output / f"{slugify(top) or 'deck'}.apkg"
+            )
+        groups.setdefault(paths[top], []).append(note)
     planned = []
     for path, members in sorted(groups.items()):
         media = {m.name: m for note in members for m in note.media}

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from markdown_it.token import Token
-
-from .diagrams import PlotSpec
 from .errors import Location
+
+if TYPE_CHECKING:  # only for annotations: a warm build never loads markdown-it or the plots
+    from markdown_it.token import Token
+
+    from .diagrams import PlotSpec
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,19 @@ def markdown_parser(allow_html: bool) -> MarkdownIt:
         double_inline=True,
     )
     md.use(cloze_shorthand_plugin)
+    _skip_linkify_without_links(md)
     return md
+
+
+def _skip_linkify_without_links(md: MarkdownIt) -> None:
+    """linkify tests every text token with a large pattern; most notes have no bare links."""
+    from markdown_it.rules_core import linkify
+
+    def maybe_linkify(state: Any) -> None:
+        if "://" in state.src or "www." in state.src or "@" in state.src:
+            linkify(state)
+
+    md.core.ruler.at("linkify", maybe_linkify)
 
 
 @dataclass

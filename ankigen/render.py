@@ -6,6 +6,7 @@ import hashlib
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,7 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
         elif drawn is not None:
             env["formulas"][formula.tex, formula.display] = drawn
     heading_tokens = md.parseInline(card.heading, env)
-    body_tokens = [_copy(t) for t in card.body]
-    _collect_images([*heading_tokens, *body_tokens], env)
+    body_tokens = list(card.body)  # shared with the card: the render rules never change tokens
     front = md.renderer.render(heading_tokens, md.options, env).strip()
     back = md.renderer.render(body_tokens, md.options, env).strip()
     if md.options["html"]:
@@ -119,30 +119,6 @@ def _with_rules(md: MarkdownIt) -> MarkdownIt:
     return md
 
 
-def _copy(token: Token) -> Token:
-    """A copy, so that rendering never changes the parsed cards."""
-    clone = token.copy()
-    if token.children:
-        clone.children = [child.copy() for child in token.children]
-    return clone
-
-
-# --- media ---
-
-
-def _collect_images(tokens: list[Token], env: dict[str, Any]) -> None:
-    """Point every image at a media file named after its content (parse checked them)."""
-    card: Card = env["card"]
-    files = dict(card.images)
-    for token in tokens:
-        for child in token.children or ():
-            path = files.get(str(child.attrs.get("src", ""))) if child.type == "image" else None
-            if path is not None:
-                media = media_file(path.read_bytes(), path.suffix)
-                env["media"][media.name] = media
-                child.attrs["src"] = media.name
-
-
 def media_file(data: bytes, suffix: str) -> MediaFile:
     """Media named by content: the same bytes get the same name, other bytes never collide."""
     digest = hashlib.sha256(data).hexdigest()[:24]
@@ -150,6 +126,19 @@ def media_file(data: bytes, suffix: str) -> MediaFile:
 
 
 # --- render rules ---
+
+
+def _image(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    """An image, pointed at a media file named after its content (parse checked the file)."""
+    token = tokens[idx]
+    src = str(token.attrs.get("src", ""))
+    path = dict(env["card"].images).get(src)
+    if path is None:
+        return str(self.image(tokens, idx, options, env))
+    media = media_file(path.read_bytes(), path.suffix)
+    env["media"][media.name] = media
+    pointed = token.copy(attrs={**token.attrs, "src": media.name})
+    return str(self.image([*tokens[:idx], pointed], idx, options, env))
 
 
 def _formula(tex: str, display: bool, block: bool, env: dict[str, Any]) -> str:
@@ -203,7 +192,6 @@ def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> 
         # Highlighting would split `{{c1::` across spans and Anki would no longer see the cloze.
         return _plain_code(code)
     from pygments import highlight
-    from pygments.formatters import HtmlFormatter
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
@@ -211,7 +199,7 @@ def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> 
         lexer = get_lexer_by_name(language)
     except ClassNotFound:
         return _plain_code(code)  # parse has warned about it
-    return str(highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True)))
+    return str(highlight(code, lexer, _formatter()))
 
 
 def _figure(picture: Drawing, env: dict[str, Any]) -> str:
@@ -223,6 +211,13 @@ def _figure(picture: Drawing, env: dict[str, Any]) -> str:
     return f'<figure class="ankigen-plot"><img src="{media.name}" alt="{alt}">{caption}</figure>\n'
 
 
+@cache
+def _formatter() -> Any:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(cssclass="highlight", wrapcode=True)
+
+
 def _plain_code(code: str) -> str:
     return '<div class="highlight"><pre><code>' + html.escape(code) + "</code></pre></div>\n"
 
@@ -232,6 +227,7 @@ def _code_block(self: Any, tokens: list[Token], idx: int, options: Any, env: Any
 
 
 _RENDER_RULES = {
+    "image": _image,
     "math_inline": _math_inline,
     "math_inline_double": _math_display_inline,
     "math_block": _math_block,

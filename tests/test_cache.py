@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ankigen import build as build_module
+from ankigen import parse as parse_module
 
 from .conftest import Project
 from .test_render import PNG
@@ -17,13 +17,13 @@ from .test_render import PNG
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files parse_file is called on."""
     calls: list[str] = []
-    real = build_module.parse_file
+    real = parse_module.parse_file
 
     def spy(source, *args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(source.path.name)
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(build_module, "parse_file", spy)
+    monkeypatch.setattr(parse_module, "parse_file", spy)
     return calls
 
 
