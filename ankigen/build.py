@@ -6,18 +6,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from slugify import slugify
 
-from .cache import NoteCache
+from .cache import NoteCache, note_from_row
 from .config import Config
 from .errors import Diagnostics, Location
 from .ids import check_identities
-from .model import Card, MediaFile, Note, SourceFile
+from .model import Card, MediaFile, Note
 from .sources import discover
 
-Progress = Callable[[Sequence[SourceFile]], Iterable[SourceFile]]
+T = TypeVar("T")
+Progress = Callable[[Iterable[T], int], Iterable[T]]  # (items, how many) -> the same items
+
+
+def no_progress(items: Iterable[T], length: int) -> Iterable[T]:
+    return items
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,10 @@ class BuildResult:
 
 
 def read_cards(
-    config: Config, sources: Sequence[Path], diagnostics: Diagnostics, progress: Progress = iter
+    config: Config,
+    sources: Sequence[Path],
+    diagnostics: Diagnostics,
+    progress: Progress = no_progress,
 ) -> list[Card]:
     """Every card of `sources`, parsed and checked within and across files; nothing drawn.
 
@@ -46,64 +54,50 @@ def read_cards(
     files = discover(sources, diagnostics, notes_root=config.source)
     cache = NoteCache(config.output / ".cache", config)
     cards: list[Card] = []
-    for source in progress(files):
+    for source in progress(files, len(files)):
         cached = cache.load(source)
         if cached is not None:
             cards += [note.card for note in cached[0]]
             diagnostics.items += cached[1]
         else:
-            cards += _parse_file()(source, config, diagnostics)
+            from .parse import parse_file
+
+            cards += parse_file(source, config, diagnostics)
     _check_across_files(cards, sources, diagnostics)
     return cards
 
 
 def read_notes(
-    config: Config, sources: Sequence[Path], diagnostics: Diagnostics, progress: Progress = iter
+    config: Config,
+    sources: Sequence[Path],
+    diagnostics: Diagnostics,
+    progress: Progress = no_progress,
 ) -> list[Note]:
     """Every note of `sources`: from the cache when its file is unchanged, else parsed and
-    rendered (with all missing pictures drawn together, on every core)."""
+    rendered, on every core when there is enough to do."""
+    from .files import process_files
+
     files = discover(sources, diagnostics, notes_root=config.source)
     cache_dir = config.output / ".cache"
     cache = NoteCache(cache_dir, config)
     notes: dict[Path, list[Note]] = {}
-    fresh: list[tuple[SourceFile, list[Card], Diagnostics, set[Path]]] = []
-    for source in progress(files):
+    misses = []
+    for source in files:
         cached = cache.load(source)
-        if cached is not None:
+        if cached is None:
+            misses.append(source)
+        else:
             notes[source.path] = cached[0]
             diagnostics.items += cached[1]
-            continue
-        problems, consulted = Diagnostics(), set[Path]()
-        cards = _parse_file()(source, config, problems, consulted)
-        fresh.append((source, cards, problems, consulted))
-    rendering = Diagnostics()
-    rendered = _render_cards(
-        [c for _, cards, _, _ in fresh for c in cards], config, cache_dir, rendering
-    )
-    for note in rendered:
-        notes.setdefault(note.card.source.path, []).append(note)
-    for source, _, problems, consulted in fresh:
-        problems.items += [d for d in rendering.items if d.location.path == source.display]
-        cache.store(source, notes.get(source.path, []), problems.items, consulted)
-        diagnostics.items += problems.items
-    ordered = [note for source in files for note in notes.get(source.path, [])]
+    for result in process_files(misses, config, cache_dir, progress):
+        source, rows = result.source, result.rows or []
+        media = {m.name: m for m in result.media}
+        notes[source.path] = [note_from_row(row, source, media) for row in rows]
+        cache.store(source, rows, result.media, result.problems, result.consulted)
+        diagnostics.items += result.problems
+    ordered = [note for source in files for note in notes[source.path]]
     _check_across_files([note.card for note in ordered], sources, diagnostics)
     return ordered
-
-
-def _parse_file() -> Callable[..., list[Card]]:
-    """The parser, imported only when a file is not in the cache (it loads markdown-it)."""
-    from .parse import parse_file
-
-    return parse_file
-
-
-def _render_cards(cards: list[Card], *args: Any) -> list[Note]:
-    if not cards:
-        return []
-    from .render import render_cards
-
-    return render_cards(cards, *args)
 
 
 def _check_across_files(
@@ -121,7 +115,7 @@ def build(
     output: Path,
     diagnostics: Diagnostics,
     strict: bool = False,
-    progress: Progress = iter,
+    progress: Progress = no_progress,
 ) -> BuildResult:
     """Build `sources` into .apkg files under `output` (or into `output` if it ends in .apkg)."""
     notes = read_notes(config, sources, diagnostics, progress)

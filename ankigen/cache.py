@@ -76,7 +76,7 @@ class NoteCache:
             media = {name: self._medium(name) for name in entry["media"]}
             if any(m is None for m in media.values()):
                 return None
-            notes = [_note(row, source, media) for row in entry["notes"]]  # type: ignore[arg-type]
+            notes = [note_from_row(row, source, media) for row in entry["notes"]]  # type: ignore[arg-type]
             problems = [_diagnostic(row) for row in entry["diagnostics"]]
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -85,23 +85,23 @@ class NoteCache:
     def store(
         self,
         source: SourceFile,
-        notes: list[Note],
+        rows: list[dict[str, Any]],
+        media: list[MediaFile],
         problems: list[Diagnostic],
         consulted: set[Path],
     ) -> None:
         """Remember a freshly rendered file; a cache that cannot be written is only slower."""
-        media = {m.name: m for note in notes for m in note.media}
         entry = {
-            "notes": [_row(note) for note in notes],
+            "notes": rows,
             "diagnostics": [
                 [d.location.path, d.location.line, d.location.col, d.severity, d.message]
                 for d in problems
             ],
-            "media": sorted(media),
+            "media": sorted({m.name for m in media}),
             "consulted": [[str(p), _signature(p)] for p in sorted(consulted)],
         }
         try:
-            for medium in media.values():
+            for medium in media:
                 path = self.media_dir / medium.name
                 if not path.exists():
                     _write(path, medium.data)
@@ -143,7 +143,8 @@ _CARD_FIELDS = (
 )
 
 
-def _row(note: Note) -> dict[str, Any]:
+def note_row(note: Note) -> dict[str, Any]:
+    """A rendered note as plain JSON data (its card without tokens), for the cache and workers."""
     card = note.card
     return {
         "kind": note.kind,
@@ -155,7 +156,8 @@ def _row(note: Note) -> dict[str, Any]:
     }
 
 
-def _note(row: dict[str, Any], source: SourceFile, media: dict[str, MediaFile]) -> Note:
+def note_from_row(row: dict[str, Any], source: SourceFile, media: dict[str, MediaFile]) -> Note:
+    """The note of a row; `media` must hold every medium the row names."""
     values = dict(row["card"])
     values["tags"] = tuple(values["tags"])
     known = {f.name for f in fields(Card)}

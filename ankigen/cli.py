@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from .build import BuildResult
     from .config import Config
     from .errors import Diagnostics
-    from .model import SourceFile
 
-PROGRESS_THRESHOLD = 200  # files; smaller builds finish before a bar would help
+PROGRESS_THRESHOLD = 20  # files; smaller builds finish before a bar would help
+T = TypeVar("T")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -178,10 +178,10 @@ def _report(diagnostics: Diagnostics) -> None:
         click.echo(str(diagnostic), err=True)
 
 
-def _progress(files: Sequence[SourceFile]) -> Iterable[SourceFile]:
-    if len(files) < PROGRESS_THRESHOLD or not sys.stderr.isatty():
-        return files
-    return click.progressbar(files, label="Reading notes", file=sys.stderr)  # type: ignore[return-value]
+def _progress(items: Iterable[T], length: int) -> Iterable[T]:
+    if length < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        return items
+    return click.progressbar(items, length=length, label="Notes", file=sys.stderr)  # type: ignore[return-value]
 
 
 def _summary(result: BuildResult, diagnostics: Diagnostics) -> str:

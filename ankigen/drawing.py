@@ -50,6 +50,12 @@ def draw_all(jobs: Iterable[Job], cache_dir: Path) -> dict[str, Result]:
     return results
 
 
+def missing_jobs(jobs: Iterable[Job], cache_dir: Path) -> list[Job]:
+    """The jobs whose pictures are not in the cache yet."""
+    wanted = {job.key: job for job in jobs}
+    return [job for key, job in sorted(wanted.items()) if _load(cache_dir, key) is None]
+
+
 def _run(job: Job) -> Result:
     try:
         return job.function(job.argument)

@@ -16,7 +16,7 @@ from markdown_it.token import Token
 from .cloze import CLOZE_ATTEMPT
 from .config import Config
 from .diagrams import PlotSpec
-from .drawing import Drawing, Result, draw_all, plot_job
+from .drawing import Drawing, Job, Result, draw_all, plot_job
 from .errors import Diagnostics, Location
 from .ids import note_guid
 from .mathsvg import formula_job
@@ -46,6 +46,13 @@ def render_cards(
 ) -> list[Note]:
     """Every card as a note; pictures are drawn (or taken from the cache) first, all at once."""
     md = _with_rules(markdown_parser(config.allow_html))
+    drawn = draw_all(picture_jobs(cards, config), cache_dir)
+    pictures = Pictures(config.plot_format, config.math == "svg", drawn)
+    return [render_card(card, md, pictures, diagnostics) for card in cards]
+
+
+def picture_jobs(cards: Sequence[Card], config: Config) -> list[Job]:
+    """The pictures the cards need drawn: their plots, and their formulas with `math = "svg"`."""
     jobs = [plot_job(spec, config.plot_format) for card in cards for _, spec in card.plots]
     if config.math == "svg":
         jobs += [
@@ -54,8 +61,7 @@ def render_cards(
             for f in card.formulas
             if not CLOZE_ATTEMPT.search(f.tex)
         ]
-    pictures = Pictures(config.plot_format, config.math == "svg", draw_all(jobs, cache_dir))
-    return [render_card(card, md, pictures, diagnostics) for card in cards]
+    return jobs
 
 
 def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Diagnostics) -> Note:

@@ -1,0 +1,84 @@
+"""Note files through parse and render, on every core when there is enough to do.
+
+Each file is processed on its own into plain rows (the notes cache's format), so a worker
+process sends back only JSON-like data and bytes, never markdown tokens. Pictures are drawn
+between two passes: a file whose pictures are not all drawn yet reports the jobs instead of
+rendering; they are drawn together, on every core, and the file is then rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cache import note_row
+from .config import Config
+from .drawing import Job, draw_all, missing_jobs, worker_count
+from .errors import Diagnostic, Diagnostics
+from .model import MediaFile, SourceFile
+
+PARALLEL_FROM = 512 * 1024  # characters of markdown; below this one process is quicker
+Progress = Callable[[Iterable["FileResult"], int], Iterable["FileResult"]]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One file's rendered notes as rows, with its media, problems and consulted files."""
+
+    source: SourceFile
+    rows: list[dict[str, Any]] | None  # None: its pictures must be drawn first
+    media: list[MediaFile] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    consulted: set[Path] = field(default_factory=set)
+    missing: list[Job] = field(default_factory=list)
+
+
+def process_file(source: SourceFile, config: Config, cache_dir: Path) -> FileResult:
+    """Parse and render one file, unless some of its pictures still need drawing."""
+    from .parse import parse_file
+    from .render import picture_jobs, render_cards
+
+    problems, consulted = Diagnostics(), set[Path]()
+    cards = parse_file(source, config, problems, consulted)
+    missing = missing_jobs(picture_jobs(cards, config), cache_dir)
+    if missing:
+        return FileResult(source, None, consulted=consulted, missing=missing)
+    notes = render_cards(cards, config, cache_dir, problems)
+    media = {m.name: m for note in notes for m in note.media}
+    return FileResult(
+        source, [note_row(n) for n in notes], list(media.values()), problems.items, consulted
+    )
+
+
+def process_files(
+    sources: Sequence[SourceFile], config: Config, cache_dir: Path, progress: Progress | None = None
+) -> list[FileResult]:
+    """Every file processed, pictures drawn; in worker processes when that pays off."""
+    results = _map(list(sources), config, cache_dir, progress or _quiet)
+    jobs = {job.key: job for result in results for job in result.missing}
+    if jobs:
+        draw_all(jobs.values(), cache_dir)
+        again = [result.source for result in results if result.rows is None]
+        redone = {r.source.path: r for r in _map(again, config, cache_dir, progress or _quiet)}
+        results = [redone.get(result.source.path, result) for result in results]
+    return results
+
+
+def _map(
+    sources: list[SourceFile], config: Config, cache_dir: Path, progress: Progress
+) -> list[FileResult]:
+    workers = min(worker_count(), len(sources))
+    if workers < 2 or sum(len(s.text) for s in sources) < PARALLEL_FROM:
+        return list(progress((process_file(s, config, cache_dir) for s in sources), len(sources)))
+    # Larger files first, so no worker is left with one big file at the end.
+    order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {i: pool.submit(process_file, sources[i], config, cache_dir) for i in order}
+        return list(progress((futures[i].result() for i in range(len(sources))), len(sources)))
+
+
+def _quiet(items: Iterable[FileResult], length: int) -> Iterable[FileResult]:
+    return items
