@@ -130,6 +130,66 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool) -> None:
 
 
 @main.command()
+@click.argument("packages", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--against",
+    metavar="REF",
+    help="Compare the notes as they were at git revision REF with the working tree.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="markdown is what CI posts as a pull request's summary.",
+)
+def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
+    """List the notes added, changed and removed between OLD.apkg and NEW.apkg, or since REF.
+
+    Notes are matched by GUID; changed fields are shown as a word diff. A removed note and an
+    added one with nearly the same text are flagged as a likely rename, which would reset its
+    review history, with the `{#id}` that keeps it. Exit status 0 whatever the differences.
+    """
+    from .diff import (
+        contents_from_notes,
+        diff_contents,
+        format_diff,
+        origins_from_notes,
+        read_package,
+    )
+
+    if against is not None and packages:
+        raise click.UsageError("give either OLD.apkg NEW.apkg or --against REF, not both")
+    try:
+        if against is None:
+            if len(packages) != 2:
+                raise click.UsageError("give OLD.apkg and NEW.apkg, or --against REF")
+            result = diff_contents(read_package(packages[0]), read_package(packages[1]))
+        else:
+            from .build import read_notes
+            from .errors import Diagnostics
+            from .revisions import notes_at_revision
+
+            diagnostics = Diagnostics()
+            config = _load_config(diagnostics)
+            old = notes_at_revision(against, Path.cwd())
+            new = read_notes(config, [config.source], diagnostics)
+            _report(diagnostics)
+            if diagnostics.errors:
+                sys.exit(1)
+            result = diff_contents(
+                contents_from_notes(old),
+                contents_from_notes(new),
+                old_ids=origins_from_notes(old),
+                new_ids=origins_from_notes(new),
+            )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(format_diff(result, fmt))
+
+
+@main.command()
 @_SOURCES
 @click.option(
     "-o",
