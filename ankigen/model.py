@@ -76,9 +76,6 @@ class Note:
 
     @property
     def card_count(self) -> int:
-        from .cloze import CLOZE_ATTEMPT
+        from .cloze import cloze_numbers
 
-        if self.kind == "basic":
-            return 1
-        numbers = {m.group(1) for f in self.fields for m in CLOZE_ATTEMPT.finditer(f)}
-        return len(numbers)
+        return 1 if self.kind == "basic" else len(cloze_numbers(*self.fields))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import genanki
 
+from .cloze import cloze_numbers
 from .ids import deck_id
 from .model import MediaFile, Note
 from .notetypes import BASIC, CLOZE, NoteType, card_css
@@ -33,6 +34,14 @@ class _TimedNote(genanki.Note):  # type: ignore[misc]
 
     def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # type: ignore[no-untyped-def]
         super().write_to_db(cursor, self.modified, deck_id, id_gen)
+
+    @property
+    def cards(self) -> list[genanki.Card]:
+        """One card per cloze number, nested deletions included (genanki's own scan skips
+        `{{c3::...}}` inside `{{c2::...}}`, and Anki would add that card only later)."""
+        if self.model.model_type != genanki.Model.CLOZE:
+            return list(super().cards)
+        return [genanki.Card(number - 1) for number in sorted(cloze_numbers(*self.fields))]
 
 
 def _genanki_model(note_type: NoteType) -> genanki.Model:

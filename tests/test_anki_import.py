@@ -144,3 +144,13 @@ def test_moving_a_card_to_another_file_of_the_deck_keeps_its_note(
     log = import_apkg(collection, project.apkg("d"))
     assert len(log.new) == 0
     assert collection.note_count() == 2
+
+
+def test_nested_deletions_each_get_their_card(collection, project: Project) -> None:  # type: ignore[no-untyped-def]
+    project.write("source_notes/d.md", "# D\n\n## Nested\n\n{{c1::outer {{c2::inner}} text}}\n")
+    assert project.build().exit_code == 0
+    import_apkg(collection, project.apkg("d"))
+    cards = _cards(collection, "")
+    assert sorted(c.ord for c in cards) == [0, 1]
+    inner = next(c for c in cards if c.ord == 1)
+    assert "[...]" in inner.render_output().question_text
