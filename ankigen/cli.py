@@ -204,7 +204,9 @@ def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
 @click.option("--serve", is_flag=True, help="Serve it on localhost and rebuild on changes.")
-@click.option("--port", type=int, default=8000, show_default=True, help="Port for --serve.")
+@click.option(
+    "--port", type=int, default=8000, show_default=True, help="Port for --serve (0: any free port)."
+)
 def preview(
     sources: tuple[Path, ...],
     output: Path | None,

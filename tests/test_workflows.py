@@ -465,7 +465,12 @@ def test_ci_steps_run_in_a_pull_request(pull_request: Path, tmp_path: Path) -> N
         ), "the test knows this one condition; teach it any other"
         ran.append((step["run"], runner.must(step)))
     commands = [shlex.split(run)[:2] for run, _ in ran]
-    assert commands == [["ankigen", "check"], ["ankigen", "build"], ["ankigen", "diff"]]
+    assert commands == [
+        ["ankigen", "check"],
+        ["ankigen", "build"],
+        ["ankigen", "diff"],
+        ["ankigen", "preview"],
+    ]
 
     check_output = ran[0][1]
     assert "::error" not in check_output and "::warning" not in check_output
@@ -484,6 +489,15 @@ def test_ci_steps_run_in_a_pull_request(pull_request: Path, tmp_path: Path) -> N
     assert summary == expected
     for card in ("product", "bayes", "sum"):  # added, removed, changed
         assert card in summary.lower()
+
+    uploads = {
+        s["with"]["name"]: s for s in steps if s.get("uses", "").startswith("actions/upload")
+    }
+    preview = uploads["preview"]
+    assert preview["if"] == "github.event_name == 'pull_request'"
+    page = (pull_request / preview["with"]["path"] / "index.html").read_text(encoding="utf-8")
+    assert "Product" in page  # the changed and added cards are in the preview
+    assert uploads["test-screenshots"]["if"] == "always()"
 
 
 def test_ci_check_step_annotates_a_broken_note(pull_request: Path, tmp_path: Path) -> None:

@@ -1,0 +1,62 @@
+"""Notes -> the cards Anki makes of them, each rendered with its note type's own templates."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..model import Note
+from ..notetypes import BASIC, CLOZE, NoteType
+from .templates import card_ordinals, clozes_as_text, render_card, strip_html
+
+NOTE_TYPES: dict[str, NoteType] = {"basic": BASIC, "cloze": CLOZE}
+
+
+@dataclass(frozen=True)
+class PreviewCard:
+    """One card of a note: its question and answer HTML exactly as Anki renders them."""
+
+    note: Note
+    ordinal: int  # Anki's card ordinal: 0 for a basic card, cloze number - 1 for a cloze card
+    question: str
+    answer: str
+    note_cards: int = 1  # how many cards the note has
+
+    @property
+    def key(self) -> str:
+        """Unique in a deck: the note's GUID and the card's ordinal."""
+        return f"{self.note.guid}:{self.ordinal}"
+
+    @property
+    def note_type(self) -> NoteType:
+        return NOTE_TYPES[self.note.kind]
+
+    @property
+    def title(self) -> str:
+        """The card's heading as plain text, deletions shown."""
+        heading = self.note.fields[1] if self.note_type.is_cloze else self.note.fields[0]
+        return " ".join(strip_html(clozes_as_text(heading)).split())
+
+
+def note_fields(note: Note) -> dict[str, str]:
+    """A note's fields by name, as Anki stores them after import (Unicode NFC)."""
+    names = NOTE_TYPES[note.kind].fields
+    values = (unicodedata.normalize("NFC", value) for value in note.fields)
+    return dict(zip(names, values, strict=True))
+
+
+def preview_cards(notes: Sequence[Note]) -> list[PreviewCard]:
+    """Every card of the notes, in note order, each note's cards by ordinal."""
+    cards = []
+    for note in notes:
+        note_type, fields = NOTE_TYPES[note.kind], note_fields(note)
+        ordinals = card_ordinals(note_type.front, fields, is_cloze=note_type.is_cloze)
+        for ordinal in ordinals:
+            rendered = render_card(
+                note_type.front, note_type.back, fields, ordinal, is_cloze=note_type.is_cloze
+            )
+            cards.append(
+                PreviewCard(note, ordinal, rendered.question, rendered.answer, len(ordinals))
+            )
+    return cards

@@ -1,0 +1,111 @@
+"""`--serve`: the preview folder on http://127.0.0.1, rebuilt whenever a note file changes.
+
+The server runs in a thread; the main thread polls the notes' modification times, so Ctrl-C
+reaches it and stops both. The page itself asks for build.txt and reloads after a rebuild.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+POLL_SECONDS = 0.5
+
+Snapshot = dict[str, tuple[int, int]]  # path -> (mtime in ns, size)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files, never cached by the browser, without a log line per request."""
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def start_server(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
+    """Serve `folder` on 127.0.0.1:`port` (0: any free port) from a background thread."""
+    handler = functools.partial(_Handler, directory=str(folder.resolve()))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; choose another --port"
+        ) from exc
+    threading.Thread(target=server.serve_forever, name="ankigen-preview", daemon=True).start()
+    return server
+
+
+def serve(
+    folder: Path,
+    port: int,
+    watched: Iterable[Path],
+    rebuild: Callable[[], None],
+    *,
+    open_browser: bool = False,
+) -> int:
+    """Serve the preview and rebuild it on every change until Ctrl-C; returns the exit status.
+
+    Files under `folder` itself are not watched, so a preview written inside the notes does not
+    rebuild itself forever.
+    """
+    watched, ignored = list(watched), [folder.resolve()]
+    server = start_server(folder, port)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    click.echo(f"Serving the preview at {url} — it rebuilds when a note changes; Ctrl-C stops.")
+    if open_browser:
+        webbrowser.open(url)
+    seen = snapshot(watched, ignored)
+    try:
+        while True:
+            time.sleep(POLL_SECONDS)
+            now = snapshot(watched, ignored)
+            if now != seen:
+                seen = now
+                rebuild()
+    except KeyboardInterrupt:
+        click.echo("Stopped serving the preview.")
+    finally:
+        server.shutdown()
+        server.server_close()
+    return 0
+
+
+def snapshot(paths: Iterable[Path], ignored: Iterable[Path] = ()) -> Snapshot:
+    """Modification time and size of every file under `paths`, but for hidden ones and those
+    under `ignored` folders."""
+    skip = {str(folder) for folder in ignored}
+    found: Snapshot = {}
+    for given in paths:
+        if given.is_file():
+            _stat_into(found, given)
+            continue
+        for folder, subfolders, files in os.walk(given.resolve()):
+            subfolders[:] = [
+                name
+                for name in subfolders
+                if not name.startswith(".") and os.path.join(folder, name) not in skip
+            ]
+            for name in files:
+                if not name.startswith("."):
+                    _stat_into(found, Path(folder, name))
+    return found
+
+
+def _stat_into(found: Snapshot, path: Path) -> None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return  # removed while we looked
+    found[str(path)] = (stat.st_mtime_ns, stat.st_size)

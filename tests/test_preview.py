@@ -1,0 +1,243 @@
+"""`ankigen preview`: the folder it writes, the page's content, errors, --open, --changed-since."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ankigen.build import read_notes
+from ankigen.config import Config
+from ankigen.errors import Diagnostics
+from ankigen.notetypes import card_css
+from ankigen.preview import preview_cards, run_preview
+
+from .conftest import Project
+
+LAB_NOTES = Path(__file__).parent / "preview" / "lab" / "notes"
+
+
+@pytest.fixture
+def lab(project: Project) -> Project:
+    shutil.copytree(LAB_NOTES, project.root / "source_notes")
+    return project
+
+
+def _page(project: Project) -> str:
+    return (project.root / "build" / "preview" / "index.html").read_text(encoding="utf-8")
+
+
+def _shown(page: str) -> list[str]:
+    keys = re.findall(r'<article class="pv-tile"[^>]* data-card="([^"]+)"', page)
+    return [html.unescape(key) for key in keys]
+
+
+def test_preview_writes_every_card_into_a_self_contained_folder(lab: Project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    result = lab.run("preview")
+    assert result.exit_code == 0, result.stderr
+    assert "build/preview/index.html: 21 cards, from 8 notes" in result.stdout
+    folder = lab.root / "build" / "preview"
+    for name in ("preview.css", "preview.js", "mathjax/tex-svg.js", "build.txt"):
+        assert (folder / name).is_file(), name
+    for package in ("noerrors", "mathtools", "mhchem", "autoload"):
+        assert (folder / "mathjax" / "input" / "tex" / "extensions" / f"{package}.js").is_file()
+
+    page = _page(lab)
+    monkeypatch.chdir(lab.root)
+    notes = read_notes(Config(), [Path("source_notes")], Diagnostics())
+    cards = preview_cards(notes)
+    assert _shown(page) == [card.key for card in _ordered(cards)]
+    for card in cards:
+        assert card.question in page and card.answer in page, card.key
+        location = card.note.card.location
+        assert f"{location.path}:{location.line}" in page
+        assert f">{card.note.card.identity}<" in page
+        assert f">{html.escape(card.note.guid, quote=False)}<" in page
+    media = {m.name for note in notes for m in note.media}
+    assert len(media) == 1 and all((folder / name).is_file() for name in media)
+    assert card_css() in page
+    # nothing from the network: every script, style and picture is a file of the folder
+    for reference in re.findall(r'(?:src|href)="([^"#]+)"', page):
+        if not reference.startswith("https://example.org"):  # a link in a card, not a resource
+            assert (folder / reference).is_file(), reference
+
+
+def _ordered(cards):  # type: ignore[no-untyped-def]
+    """The page's order: decks as a tree, in the order the notes first name them."""
+    from ankigen.preview.page import deck_tree
+
+    ordered = []
+
+    def walk(decks):  # type: ignore[no-untyped-def]
+        for deck in decks:
+            ordered.extend(deck.cards)
+            walk(deck.children.values())
+
+    walk(deck_tree(cards))
+    return ordered
+
+
+def test_navigation_lists_decks_and_sections_with_counts(lab: Project) -> None:
+    assert lab.run("preview").exit_code == 0
+    nav = _page(lab).split('<nav class="pv-nav"', 1)[1].split("</nav>", 1)[0]
+    entries = re.findall(r'<a href="#(deck-\d+)">([^<]+)</a><span class="pv-n"[^>]*>(\d+)<', nav)
+    assert [(name, int(count)) for _, name, count in entries] == [
+        ("Preview Lab", 20),  # its own 17 cards and the 3 of Optics
+        ("Optics", 3),
+        ("Second Deck", 1),
+    ]
+    for anchor, _, _ in entries:
+        assert f'<section class="pv-deck" id="{anchor}"' in _page(lab)
+    assert "<h1>Preview Lab · Second Deck</h1>" in _page(lab)
+
+
+def test_notes_with_errors_write_nothing_and_keep_the_last_preview(project: Project) -> None:
+    note = project.write("source_notes/deck.md", "# Deck\n\n## Card\n\nFine.\n")
+    assert project.run("preview").exit_code == 0
+    before = _page(project)
+    note.write_text("# Deck\n\n## Card\n\nBroken {{c1::never closed\n", encoding="utf-8")
+    result = project.run("preview")
+    assert result.exit_code == 1
+    assert "source_notes/deck.md:5:8: error: cloze deletion is never closed" in result.stderr
+    assert "no preview was written" in result.stderr
+    assert _page(project) == before
+
+    fresh = Project(project.root.parent / "fresh")
+    fresh.write("source_notes/deck.md", "# Deck\n\n## Card\n\n{{c1::oops\n")
+    assert fresh.run("preview").exit_code == 1
+    assert not (fresh.root / "build" / "preview").exists()
+
+
+def test_open_shows_the_page_in_a_browser(project: Project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    project.write("source_notes/deck.md", "# Deck\n\n## Card\n\nBody.\n")
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *args, **kwargs: opened.append(url))
+    monkeypatch.chdir(project.root)
+    status = run_preview(
+        Config(),
+        [Path("source_notes")],
+        Path("build/preview"),
+        Diagnostics(),
+        changed_since=None,
+        open_browser=True,
+        serve=False,
+        port=0,
+    )
+    assert status == 0
+    assert opened == [(project.root / "build" / "preview" / "index.html").as_uri()]
+
+
+def test_the_same_notes_give_the_same_preview(lab: Project) -> None:
+    assert lab.run("preview").exit_code == 0
+    first = _page(lab)
+    assert lab.run("preview").exit_code == 0
+    assert _page(lab) == first
+    build = (lab.root / "build" / "preview" / "build.txt").read_text()
+    assert f'data-build="{build}"' in first
+
+
+def test_media_no_longer_used_leave_the_folder(lab: Project) -> None:
+    assert lab.run("preview").exit_code == 0
+    folder = lab.root / "build" / "preview"
+    (picture,) = folder.glob("ankigen-*.png")
+    lens = lab.root / "source_notes" / "optics" / "lens.md"
+    lens.write_text(lens.read_text().replace("![a lens](lens.png)", "No picture."))
+    assert lab.run("preview").exit_code == 0
+    assert not picture.exists()
+    assert (folder / "mathjax" / "tex-svg.js").is_file()
+
+
+# --- --changed-since ---
+
+
+def _git(root: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+_BEFORE = """\
+# Deck
+
+## Kept
+
+Unchanged body.
+
+## Edited
+
+Old body.
+
+## Dropped
+
+Going away.
+
+## Clozes
+
+First {{c1::one}}, second {{c2::two}}.
+"""
+
+_AFTER = """\
+# Deck
+
+## Kept
+
+Unchanged body.
+
+## Edited
+
+New body.
+
+## Clozes
+
+First {{c1::one}}, second {{c2::two}}, third {{c3::three}}.
+
+## Added
+
+Brand new.
+"""
+
+
+def test_changed_since_shows_only_new_and_changed_cards(project: Project) -> None:
+    note = project.write("source_notes/deck.md", _BEFORE)
+    _git(project.root, "init", "-q")
+    _git(project.root, "add", ".")
+    _git(project.root, "commit", "-q", "-m", "notes")
+    note.write_text(_AFTER, encoding="utf-8")
+
+    result = project.run("preview", "--changed-since", "HEAD")
+    assert result.exit_code == 0, result.stderr
+    assert "cards added or changed since HEAD" in result.stdout
+    page = _page(project)
+    titles = re.findall(r'<h3 class="pv-title">([^<]+)</h3>', page)
+    # every cloze card changed, as its text did; the third is new
+    assert titles == ["Edited", "Clozes", "Clozes", "Clozes", "Added"]
+    badges = re.findall(r'<span class="pv-badge pv-(\w+)">', page)
+    assert badges == ["changed", "changed", "changed", "new", "new"]
+    assert "2 new, 3 changed. Removed 1 note: Dropped." in page
+
+    _git(project.root, "commit", "-q", "-am", "edit")
+    result = project.run("preview", "--changed-since", "HEAD")
+    assert result.exit_code == 0, result.stderr
+    assert _shown(_page(project)) == []
+    assert "No card was added or changed since <code>HEAD</code>." in _page(project)
+
+
+def test_changed_since_an_unknown_revision_is_an_error(project: Project) -> None:
+    project.write("source_notes/deck.md", "# Deck\n\n## Card\n\nBody.\n")
+    _git(project.root, "init", "-q")
+    result = project.run("preview", "--changed-since", "no-such-ref")
+    assert result.exit_code == 1
+    assert "unknown git revision 'no-such-ref'" in result.stderr

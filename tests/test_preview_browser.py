@@ -1,0 +1,208 @@
+"""The seed deck's preview in headless Chromium, opened from disk: no errors, no request off the
+disk, every formula typeset, every picture loaded, the filter and the night switch working.
+
+Screenshots of the day and night views are kept in build/test-artifacts/preview/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ankigen.config import Config
+from ankigen.errors import Diagnostics
+from ankigen.preview import Preview, build_preview
+
+from .conftest import REPO, SEED_NOTES
+from .preview.chromium import Browser
+
+ARTIFACTS = REPO / "build" / "test-artifacts" / "preview"
+LAB_NOTES = Path(__file__).parent / "preview" / "lab" / "notes"
+
+_CODE = re.compile(r"<(pre|code)\b.*?</\1>", re.DOTALL)
+
+
+def _preview(notes: Path, folder: Path) -> Preview:
+    diagnostics = Diagnostics()
+    preview = build_preview(
+        Config(output=folder / "build"), [notes], folder / "preview", diagnostics
+    )
+    assert preview is not None, [str(d) for d in diagnostics]
+    return preview
+
+
+def _formulas(preview: Preview) -> int:
+    """How many formulas MathJax must typeset: both faces of every card, outside code."""
+    html = "".join(_CODE.sub("", card.question + card.answer) for card in preview.cards)
+    return len(re.findall(r"\\\(|\\\[", html))
+
+
+def _pictures(preview: Preview) -> int:
+    return sum((card.question + card.answer).count("<img ") for card in preview.cards)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    chromium = Browser(tmp_path_factory.mktemp("chromium") / "profile")
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="module")
+def seed(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Preview:
+    preview = _preview(SEED_NOTES, tmp_path_factory.mktemp("seed"))
+    _load(browser, preview)
+    return preview
+
+
+def _load(browser: Browser, preview: Preview) -> None:
+    browser.open(preview.index.as_uri())
+    state = browser.wait_until("document.documentElement.dataset.mathjax", timeout=30)
+    assert state == "done", f"MathJax did not finish typesetting: {state!r}"
+
+
+def test_the_page_loads_from_disk_without_errors(browser: Browser, seed: Preview) -> None:
+    assert browser.problems() == []
+    assert browser.evaluate("document.querySelectorAll('.pv-tile').length") == 48
+    assert browser.evaluate("document.getElementById('pv-count').textContent") == "48 cards"
+
+
+def test_every_formula_is_typeset(browser: Browser, seed: Preview) -> None:
+    expected = _formulas(seed)
+    assert expected == 9  # the seed deck's formulas, all on the backs
+    assert browser.evaluate("document.querySelectorAll('.card mjx-container').length") == expected
+    assert browser.evaluate("document.querySelectorAll('mjx-merror, [data-mjx-error]').length") == 0
+    raw = browser.evaluate(
+        r"""(() => {
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        const left = [];
+        while (walker.nextNode()) {
+          const node = walker.currentNode;
+          if (node.parentElement.closest("pre, code, script, style")) continue;
+          if (/\\[(\[\])]/.test(node.textContent)) left.push(node.textContent);
+        }
+        return left;
+      })()"""
+    )
+    assert raw == []
+
+
+def test_every_picture_is_loaded(browser: Browser, seed: Preview) -> None:
+    sizes = browser.evaluate(
+        "[...document.querySelectorAll('.card img')]"
+        ".map(i => [i.getAttribute('src'), i.complete, i.naturalWidth, i.naturalHeight])"
+    )
+    assert len(sizes) == _pictures(seed) == 6  # the six drawn plots, on the backs
+    for src, complete, width, height in sizes:
+        assert complete and width > 0 and height > 0, src
+
+
+def test_the_filter_box_narrows_the_list(browser: Browser, seed: Preview) -> None:
+    browser.evaluate("document.getElementById('pv-filter').focus()")
+    browser.call("Input.insertText", text="softmax")
+    shown = browser.evaluate(
+        "[...document.querySelectorAll('.pv-tile:not([hidden])')].map(t => t.dataset.search)"
+    )
+    assert 0 < len(shown) < 48
+    assert all("softmax" in text for text in shown)
+    count = browser.evaluate("document.getElementById('pv-count').textContent")
+    assert count == f"{len(shown)} of 48 cards"
+    hidden_decks = browser.evaluate("document.querySelectorAll('.pv-deck[hidden]').length")
+    assert hidden_decks == 1  # Probability has no card about softmax
+    browser.call("Input.insertText", text=" nothing-matches-this")
+    assert browser.evaluate("document.getElementById('pv-none').hidden") is False
+    browser.evaluate(
+        "document.getElementById('pv-filter').dispatchEvent("
+        "new KeyboardEvent('keydown', {key: 'Escape'}))"
+    )
+    assert browser.evaluate("document.querySelectorAll('.pv-tile:not([hidden])').length") == 48
+
+
+def test_the_night_switch_changes_the_cards_colours(browser: Browser, seed: Preview) -> None:
+    colours = """(() => {
+      const card = document.querySelector('.pv-face > .card');
+      const cloze = document.querySelector('.card .cloze');
+      return [card.className, getComputedStyle(card).backgroundColor,
+              getComputedStyle(card).color, getComputedStyle(cloze).color,
+              getComputedStyle(document.body).backgroundColor];
+    })()"""
+    browser.evaluate("window.scrollTo(0, 0); document.activeElement.blur()")
+    day = browser.evaluate(colours)
+    assert day[0] == "card card1"
+    day_shot = browser.screenshot(ARTIFACTS / "seed-day.png")
+    cloze_shots = [_shoot_card(browser, "regularization", "day")]
+
+    browser.evaluate("document.getElementById('pv-night').click()")
+    night = browser.evaluate(colours)
+    assert night[0] == "card card1 nightMode night_mode"  # as Anki desktop marks the card
+    for index, what in enumerate(("card background", "text", "cloze", "page"), start=1):
+        assert night[index] != day[index], what
+    night_shot = browser.screenshot(ARTIFACTS / "seed-night.png")
+    cloze_shots.append(_shoot_card(browser, "regularization", "night"))
+    cloze_shots.append(_shoot_card(browser, "cross-entropy", "night"))
+    browser.evaluate("document.getElementById('pv-night').click()")
+    assert browser.evaluate(colours) == day
+    cloze_shots.append(_shoot_card(browser, "cross-entropy", "day"))
+    for path in (day_shot, night_shot, *cloze_shots):
+        print(f"screenshot: {path}")
+        assert path.stat().st_size > 10_000
+
+
+def test_quiz_mode_hides_the_backs_until_a_card_is_turned(browser: Browser, seed: Preview) -> None:
+    visible_backs = (
+        "[...document.querySelectorAll('.pv-back')].filter(b => b.offsetParent !== null).length"
+    )
+    assert browser.evaluate(visible_backs) == 48
+    browser.evaluate("document.getElementById('pv-hide-answers').click()")
+    assert browser.evaluate(visible_backs) == 0
+    browser.evaluate("document.querySelector('.pv-tile').click()")
+    assert browser.evaluate(visible_backs) == 1
+    browser.evaluate("document.getElementById('pv-hide-answers').click()")
+    assert browser.evaluate(visible_backs) == 48
+
+
+def _shoot_card(browser: Browser, text: str, mode: str) -> Path:
+    box = browser.evaluate(
+        f"""(() => {{
+        const tile = [...document.querySelectorAll('.pv-tile')]
+          .find(t => t.dataset.search.includes({text!r}));
+        const r = tile.getBoundingClientRect();
+        return {{x: r.x, y: r.y + window.scrollY, width: r.width, height: r.height}};
+      }})()"""
+    )
+    return browser.screenshot(ARTIFACTS / f"seed-{text}-{mode}.png", clip=box)
+
+
+def test_pictures_chemistry_and_decks_of_the_lab_deck(browser: Browser, tmp_path: Path) -> None:
+    preview = _preview(LAB_NOTES, tmp_path)
+    _load(browser, preview)
+    assert browser.problems() == []
+    assert browser.evaluate("document.querySelectorAll('.card mjx-container').length") == (
+        _formulas(preview)
+    )
+    sizes = browser.evaluate(
+        "[...document.querySelectorAll('.card img')].map(i => [i.naturalWidth, i.naturalHeight])"
+    )
+    assert sizes == [[48, 32]]  # the lens, on the back of its card
+    # \ce comes from MathJax's mhchem package, loaded from the folder
+    assert browser.evaluate(
+        "[...document.querySelectorAll('mjx-container')].some(m => "
+        "m.querySelector('[data-mml-node=mmultiscripts], [data-mml-node=msub]') && "
+        "m.closest('.pv-tile').dataset.search.includes('h2o'))"
+    )
+    names = browser.evaluate("[...document.querySelectorAll('.pv-nav a')].map(a => a.textContent)")
+    assert names == ["Preview Lab", "Optics", "Second Deck"]
+    browser.screenshot(ARTIFACTS / "lab-day.png")
+
+
+def test_a_missing_chromium_fails_with_how_to_install_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from .preview import chromium
+
+    monkeypatch.setenv("ANKIGEN_CHROMIUM", "")
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setattr(chromium, "CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(AssertionError, match=r"apt-get install -y chromium"):
+        chromium.chromium_binary()

@@ -1,0 +1,136 @@
+"""`ankigen preview --serve`: served on 127.0.0.1, rebuilt on every change, stopped by Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from .conftest import Project
+
+
+class _Lines:
+    """The lines a stream prints, collected by a thread so that reading never blocks a test."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queue.put(line)
+
+    def wait_for(self, wanted: Callable[[str], bool], timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self.lines.append(line)
+            if wanted(line):
+                return line
+        raise AssertionError(f"not printed within {timeout} s; got {self.lines}")
+
+
+def _fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert response.headers["Cache-Control"] == "no-store"
+        return str(response.read().decode("utf-8"))
+
+
+def _until(check: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def served(project: Project) -> Iterator[tuple[Project, subprocess.Popen[str]]]:
+    project.write("source_notes/deck.md", "# Deck\n\n## Original heading\n\nBody.\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ankigen", "preview", "--serve", "--port", "0"],
+        cwd=project.root,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield project, process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+def test_serve_rebuilds_on_changes_and_stops_on_ctrl_c(served) -> None:  # type: ignore[no-untyped-def]
+    project, process = served
+    out, err = _Lines(process.stdout), _Lines(process.stderr)
+    line = out.wait_for(lambda text: "Serving the preview at" in text, timeout=30)
+    url = line.split(" at ", 1)[1].split()[0]
+    assert url.startswith("http://127.0.0.1:")
+    page = _fetch(url)
+    assert "Original heading" in page
+    build = _fetch(url + "build.txt")
+    assert f'data-build="{build}"' in page
+
+    note = project.root / "source_notes" / "deck.md"
+    note.write_text("# Deck\n\n## Edited heading\n\nBody.\n", encoding="utf-8")
+    assert _until(lambda: "Edited heading" in _fetch(url), timeout=15)
+    assert _fetch(url + "build.txt") != build
+
+    # a rebuild with errors prints them and leaves the last good preview in place
+    note.write_text("# Deck\n\n## Broken heading\n\n{{c1::never closed\n", encoding="utf-8")
+    err.wait_for(lambda text: "error: cloze deletion is never closed" in text, timeout=15)
+    err.wait_for(lambda text: "the last good preview stays" in text, timeout=5)
+    assert "Edited heading" in _fetch(url) and "Broken heading" not in _fetch(url)
+
+    process.send_signal(signal.SIGINT)
+    assert process.wait(10) == 0
+    out.wait_for(lambda text: "Stopped serving the preview" in text, timeout=5)
+    with pytest.raises(OSError):
+        _fetch(url)
+
+
+def test_serve_on_a_port_in_use_is_an_error(project: Project) -> None:
+    project.write("source_notes/deck.md", "# Deck\n\n## Card\n\nBody.\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = project.run("preview", "--serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
+    assert (Path(project.root) / "build" / "preview" / "index.html").is_file()
+
+
+def test_the_watch_skips_hidden_files_and_the_preview_itself(tmp_path: Path) -> None:
+    from ankigen.preview.serve import snapshot
+
+    notes = tmp_path / "notes"
+    for name in ("deck.md", "img/dot.png", ".deck.md.swp", ".git/index", "preview/index.html"):
+        (notes / name).parent.mkdir(parents=True, exist_ok=True)
+        (notes / name).write_text(name)
+    seen = snapshot([notes], ignored=[(notes / "preview").resolve()])
+    assert sorted(Path(path).relative_to(notes.resolve()).as_posix() for path in seen) == [
+        "deck.md",
+        "img/dot.png",
+    ]
+    (notes / "deck.md").write_text("longer text")
+    assert snapshot([notes], ignored=[notes / "preview"]) != seen
