@@ -96,17 +96,21 @@ def read_notes(
         cache.store(source, rows, result.media, result.problems, result.consulted)
         diagnostics.items += result.problems
     ordered = [note for source in files for note in notes[source.path]]
-    _check_across_files([note.card for note in ordered], sources, diagnostics)
+    guids = [note.guid for note in ordered]
+    _check_across_files([note.card for note in ordered], sources, diagnostics, guids)
     return ordered
 
 
 def _check_across_files(
-    cards: Sequence[Card], sources: Sequence[Path], diagnostics: Diagnostics
+    cards: Sequence[Card],
+    sources: Sequence[Path],
+    diagnostics: Diagnostics,
+    guids: list[str] | None = None,
 ) -> None:
     if not cards and not diagnostics.errors:
         for given in sources:
             diagnostics.error(Location(str(given)), "no cards found: a card is a `##` heading")
-    check_identities(list(cards), diagnostics)
+    check_identities(list(cards), diagnostics, guids)
 
 
 def build(

@@ -143,6 +143,9 @@ _CARD_FIELDS = (
 )
 
 
+_KNOWN_CARD_FIELDS = frozenset(f.name for f in fields(Card))
+
+
 def note_row(note: Note) -> dict[str, Any]:
     """A rendered note as plain JSON data (its card without tokens), for the cache and workers."""
     card = note.card
@@ -160,13 +163,12 @@ def note_from_row(row: dict[str, Any], source: SourceFile, media: dict[str, Medi
     """The note of a row; `media` must hold every medium the row names."""
     values = dict(row["card"])
     values["tags"] = tuple(values["tags"])
-    known = {f.name for f in fields(Card)}
     card = Card(
         source=source,
         location=Location(*row["location"]),
         body=(),
         body_text="",
-        **{k: v for k, v in values.items() if k in known},
+        **{k: v for k, v in values.items() if k in _KNOWN_CARD_FIELDS},
     )
     return Note(
         card=card,

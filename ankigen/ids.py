@@ -28,11 +28,16 @@ def deck_id(deck_name: str) -> int:
     return stable_id("deck", deck_name)
 
 
-def check_identities(cards: list[Card], diagnostics: Diagnostics) -> None:
-    """Two cards with one identity (or one GUID) in a namespace would be one note in Anki."""
+def check_identities(
+    cards: list[Card], diagnostics: Diagnostics, guids: list[str] | None = None
+) -> None:
+    """Two cards with one identity (or one GUID) in a namespace would be one note in Anki.
+
+    `guids`, when the notes are rendered already, are the cards' GUIDs in the same order.
+    """
     seen: dict[str, Card] = {}
-    for card in cards:
-        guid = note_guid(card.namespace, card.identity)
+    for index, card in enumerate(cards):
+        guid = guids[index] if guids else note_guid(card.namespace, card.identity)
         first = seen.setdefault(guid, card)
         if first is not card:
             what = (

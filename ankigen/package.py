@@ -68,8 +68,9 @@ def collection_bytes(notes: Sequence[Note], timestamp: int) -> bytes:
     decks: dict[str, genanki.Deck] = {}
     for note in notes:
         name = note.card.deck
-        deck = decks.setdefault(name, genanki.Deck(deck_id(name), name))
-        deck.add_note(
+        if name not in decks:
+            decks[name] = genanki.Deck(deck_id(name), name)
+        decks[name].add_note(
             _TimedNote(
                 note.card.source.modified,
                 model=models[note.kind],
