@@ -1,0 +1,352 @@
+"""The TeX parser proper: one formula read as MathJax reads it, problems reported as met.
+
+The commands MathJax reads in a way of their own are handled in `commands`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from .commands import SPECIAL
+from .frames import Atom, Frame, Level
+from .names import HINTS, KNOWN, MOVABLE, NOT_A_SCRIPT, OPS, SPECS, TRANSPARENT
+from .reader import Reader, TexProblem, as_written
+
+_NUMBER = re.compile(r"[0-9]+(?:\{,\}[0-9]{3})*(?:\.[0-9]*)?|\.[0-9]+")
+_TOO_DEEP = "arguments nested more than 100 deep: not checked further"
+
+
+class Formula(Reader):
+    """Reads one formula and collects its problems."""
+
+    def __init__(self, text: str, where: list[int]) -> None:
+        super().__init__(text, where)
+        self.macros: dict[str, str] = {}
+        self.ops: set[str] = set()
+        self.envs: set[str] = set()
+        self.lenient = False
+        self.bodies: list[tuple[int, int]] = []
+        self.warned_comment = False
+        self.depth = 0
+
+    def check(self) -> list[TexProblem]:
+        """Parse the whole formula and return what was found."""
+        self.parse(0, len(self.s), tabs=False)
+        for start, stop in self.bodies:
+            self.scan_names(start, stop)
+        return self.found
+
+    def scan_names(self, i: int, end: int) -> None:
+        """Report unknown commands in a macro body, which MathJax reads only where it is used."""
+        while i < end:
+            if self.s[i] != "\\":
+                i += 1
+                continue
+            name, k = self.cs_end(i + 1, end)
+            if name not in KNOWN and name not in SPECIAL and name not in self.macros:
+                self.unknown(i, k, name)
+            i = k
+
+    def take(self, lv: Level, i: int, cs: int, name: str, spec: str) -> int | None:
+        """Read the arguments `spec` describes; index after them, or None once reported."""
+        end = lv.end
+        total = sum(1 for k in spec if k in "mtTabdDn")
+        nth = 0
+        for kind in spec:
+            if kind == "s":
+                j = self.skip_spaces(i, end)
+                i = j + 1 if j < end and self.s[j] == "*" else i
+            elif kind in "oO":
+                got = self.brackets(i, end, cs, name)
+                if got is None:
+                    return None
+                if kind == "O" and got[2] > i:
+                    self.parse(got[0], got[1], tabs=False)
+                i = got[2]
+            elif kind == "d":
+                k = self.delimiter(i, end, cs, name)
+                if k is None:
+                    return None
+                i, nth = k, nth + 1
+            elif kind == "D":
+                k = self.dimension(i, end, cs, name)
+                if k is None:
+                    return None
+                i, nth = k, nth + 1
+            else:
+                arg = self.argument(i, end, cs, name, nth, total)
+                if arg is None:
+                    return None
+                if name == "sqrt" and self.s[arg[0] : arg[1]].rstrip() == "\\frac":
+                    after = self.take(lv, arg[2], arg[0], "frac", "mm")  # MathJax allows \sqrt\frac
+                    if after is None:
+                        return None
+                    arg = (arg[0], arg[1], after)
+                elif kind in "ma":
+                    self.parse(arg[0], arg[1], tabs=kind == "a")
+                elif kind == "b":
+                    self.bodies.append((arg[0], arg[1]))
+                elif kind == "T":
+                    self.text_math(arg[0], arg[1])
+                elif kind == "n" and re.search("[^0-9]", self.s[arg[0] : arg[1]]):
+                    self.error(cs, f"`{as_written(name)}` needs a positive whole number argument")
+                i, nth = arg[2], nth + 1
+        return i
+
+    def text_math(self, i: int, end: int) -> None:
+        """Parse the `$...$` and `\\(...\\)` inside a text box, as MathJax's internalMath does."""
+        s, match, braces, start, opener = self.s, "", 0, i, i
+        while i < end:
+            c, i = s[i], i + 1
+            if c == "$" and match == "$" and not braces:
+                self.parse(start, i - 1, tabs=False)
+                match = ""
+            elif c == "$" and not match:
+                match, start, opener = "$", i, i - 1
+            elif c == "{" and match:
+                braces += 1
+            elif c == "}" and match == "}" and not braces:
+                match = ""
+            elif c == "}" and match and braces:
+                braces -= 1
+            elif c == "\\":
+                ref = re.compile(r"(eq)?ref\s*\{").match(s, i, end)
+                if ref and not match:
+                    match, opener, i = "}", i - 1, ref.end()
+                    continue
+                c, i = s[i : i + 1], i + 1
+                if c == "(" and not match:
+                    match, start, opener = ")", i, i - 2
+                elif c == ")" and match == ")" and not braces:
+                    self.parse(start, i - 2, tabs=False)
+                    match = ""
+        if match:
+            closer = {"$": "`$`", ")": "`\\)`", "}": "`}`"}[match]
+            self.error(opener, f"math in a text box is never closed by {closer}")
+
+    # the parser proper
+
+    def parse(self, i: int, end: int, tabs: bool) -> None:
+        """Read s[i:end] as one MathJax parser, reporting problems as they are met."""
+        s = self.s
+        if self.depth >= 100:
+            if not self.found or self.found[-1].message != _TOO_DEEP:
+                self.warn(i, _TOO_DEEP)
+            return
+        self.depth += 1
+        lv = Level(end, tabs)
+        lv.top.start = i
+        while i < end:
+            c = s[i]
+            if c.isspace():
+                i += 1
+            elif c == "%":
+                if not self.warned_comment:
+                    self.warned_comment = True
+                    self.warn(
+                        i,
+                        "`%` starts a TeX comment: MathJax hides the rest of the line; "
+                        "write `\\%` for a percent sign",
+                    )
+                while i < end and s[i] != "\n":
+                    i += 1
+            elif c == "{":
+                lv.stack.append(Frame("group", i))
+                i += 1
+            elif c == "}":
+                self.close(lv, i, "group")
+                i += 1
+            elif c in "^_":
+                self.script(lv, i, c)
+                i += 1
+            elif c in "'\u2019":
+                self.prime(lv, i)
+                i += 1
+            elif c == "&":
+                if lv.top.tabs:
+                    self.next_cell(lv, i)
+                else:
+                    self.error(
+                        i,
+                        "misplaced `&`: outside an alignment environment (such as "
+                        "`aligned`, `cases`, `pmatrix`) MathJax shows “Misplaced &”",
+                    )
+                i += 1
+            elif c == "#":
+                self.error(i, "`#` is only allowed in a macro definition; write `\\#`")
+                i += 1
+            elif c == "\\":
+                i = self.command(lv, i)
+            else:
+                m = _NUMBER.match(s, i, end)
+                i = m.end() if m and (lv.top.script < 0 or c == ".") else i + 1
+                self.atom(lv.top)
+        self.finish(lv)
+        self.depth -= 1
+
+    def atom(self, frame: Frame, op: bool = False, limits: bool = False) -> None:
+        """Something was typeset in `frame`: it fills a waiting script or becomes the new base."""
+        frame.cell_empty = False
+        if frame.script >= 0:
+            frame.script = -1
+        else:
+            frame.last = Atom(op=op, limits=limits)
+
+    def script(self, lv: Level, i: int, c: str) -> None:
+        frame = lv.top
+        if frame.script >= 0:
+            before = self.s[frame.script]
+            word = "superscript" if before == "^" else "subscript"
+            self.error(i, f"`{c}` right after `{before}`: the {word} is missing; use braces")
+            return
+        base = frame.last if frame.last is not None else Atom()
+        frame.last = base
+        frame.cell_empty = False
+        if c == "^":
+            if base.sup == "full":
+                self.error(
+                    i,
+                    "double superscript: MathJax shows “Double exponent: use braces "
+                    "to clarify”; write `x^{a^b}` or `{x^a}^b`",
+                )
+            base.sup = "full"
+        else:
+            if base.sub:
+                self.error(
+                    i,
+                    "double subscript: MathJax shows “Double subscripts: use braces "
+                    "to clarify”; write `x_{a_b}` or `{x_a}_b`",
+                )
+            base.sub = True
+            if base.sup == "prime":  # primes merge with a `^` only straight after them
+                base.sup = "full"
+        frame.script = i
+
+    def prime(self, lv: Level, i: int) -> None:
+        frame = lv.top
+        if frame.script >= 0:
+            self.error(
+                i, f"prime `'` right after `{self.s[frame.script]}`: use braces, e.g. `x^{{'}}`"
+            )
+            frame.script = -1
+            return
+        base = frame.last if frame.last is not None else Atom()
+        frame.last = base
+        frame.cell_empty = False
+        if base.sup == "full" and not base.limits:
+            self.error(
+                i,
+                "prime after a superscript: MathJax shows “Prime causes double "
+                "exponent”; write `x'^2` or `{x^2}'`",
+            )
+        else:
+            base.sup = "prime"
+
+    def dangling(self, frame: Frame) -> None:
+        """Report a `^` or `_` whose argument never came."""
+        if frame.script >= 0:
+            word = "superscript" if self.s[frame.script] == "^" else "subscript"
+            self.error(
+                frame.script, f"`{self.s[frame.script]}` has nothing after it: missing {word}"
+            )
+            frame.script = -1
+
+    def next_cell(self, lv: Level, i: int, row: bool = False) -> None:
+        frame = lv.top
+        self.dangling(frame)
+        frame.last, frame.over, frame.cell_empty = None, False, True
+        if row:
+            frame.tags = ""
+
+    def unclosed(self, frame: Frame) -> None:
+        """Report a frame still open where it had to be closed."""
+        self.dangling(frame)
+        if frame.kind == "group":
+            self.error(frame.start, "unbalanced brace: `{` is never closed")
+        elif frame.kind == "left":
+            self.error(
+                frame.start,
+                "`\\left` without a matching `\\right` (write `\\right.` for an invisible one)",
+            )
+        elif frame.kind == "env":
+            self.error(frame.start, f"`\\begin{{{frame.name}}}` without `\\end{{{frame.name}}}`")
+
+    def close(self, lv: Level, i: int, kind: str, name: str = "") -> None:
+        """Close the innermost open `kind` frame at i; report what is left open or stray."""
+        depth = next(
+            (
+                k
+                for k in range(len(lv.stack) - 1, 0, -1)
+                if lv.stack[k].kind == kind and (kind != "env" or lv.stack[k].name == name)
+            ),
+            0,
+        )
+        if kind == "env" and depth == 0 and lv.top.kind == "env":
+            top = lv.top
+            self.error(i, f"`\\begin{{{top.name}}}` is ended by `\\end{{{name}}}`")
+            depth = len(lv.stack) - 1
+        elif depth == 0:
+            if kind == "group":
+                self.error(i, "unbalanced brace: `}` has no matching `{`")
+            elif kind == "left":
+                self.error(i, "`\\right` without a matching `\\left` before it")
+            else:
+                self.error(i, f"`\\end{{{name}}}` without `\\begin{{{name}}}`")
+            return
+        while len(lv.stack) - 1 > depth:
+            self.unclosed(lv.stack.pop())
+        frame = lv.stack.pop()
+        self.dangling(frame)
+        self.atom(lv.top)
+
+    def finish(self, lv: Level) -> None:
+        while len(lv.stack) > 1:
+            self.unclosed(lv.stack.pop())
+        self.dangling(lv.top)
+
+    # commands: those with rules of their own are in `commands.SPECIAL`
+
+    def command(self, lv: Level, i: int) -> int:
+        """Handle the command whose backslash is at i; return the index after it."""
+        name, j = self.cs_end(i + 1, lv.end)
+        script = lv.top.script
+        if script >= 0 and name in NOT_A_SCRIPT:
+            self.error(
+                i,
+                f"`{as_written(name)}` cannot directly follow `{self.s[script]}`: "
+                f"put it in braces, as in `{self.s[script]}{{{as_written(name)}}}`",
+            )
+            lv.top.script = -1
+        special = SPECIAL.get(name)
+        if special is not None:
+            return special(self, lv, i, j, name)
+        spec = self.macros.get(name)
+        if spec is None:
+            spec = SPECS.get(name, "")
+            if name not in KNOWN and name not in SPECIAL:
+                self.unknown(i, j, name)
+        k = self.take(lv, j, i, name, spec) if spec else j
+        if name not in TRANSPARENT:
+            op = name in OPS or name in self.ops
+            self.atom(lv.top, op=op, limits=op and name in MOVABLE)
+        return lv.end if k is None else k
+
+    def unknown(self, i: int, j: int, name: str) -> None:
+        if self.lenient:
+            return
+        where = self.where[i:j]
+        if len(set(where)) == len(where) > 1 and where[-1] - where[0] != j - i - 1:
+            self.error(
+                i,
+                f"unknown command `{as_written(name)}`: Anki removes the cloze markers, which "
+                "joins the command to the letters of the cloze; put a space or braces "
+                "around the cloze, as in `\\sqrt{ {{c1::x}} }`",
+            )
+            return
+        hint = HINTS.get(name)
+        if hint is None:
+            close = difflib.get_close_matches(name, KNOWN | set(self.macros), n=1, cutoff=0.75)
+            hint = "\\" + close[0] if close else None
+        tip = f" (did you mean `{hint}`?)" if hint else ""
+        self.error(i, f"unknown command `{as_written(name)}`: MathJax does not define it{tip}")
