@@ -14,41 +14,72 @@ from .model import SourceFile
 NOTE_SUFFIXES = (".md", ".markdown")
 
 
+MAX_NOTE_BYTES = 8 * 1024 * 1024  # a note file larger than this is a mistake, not notes
+
+
 def discover(
     paths: Iterable[Path], diagnostics: Diagnostics, notes_root: Path | None = None
 ) -> list[SourceFile]:
     """Every note file under `paths`, sorted, decoded; unreadable files become diagnostics.
 
     A file named on its own belongs to the notes folder `notes_root` when it lies inside it (as
-    when a pre-commit hook passes single files), else to its own folder.
+    when a pre-commit hook passes single files), else to its own folder. A file that is a link
+    to somewhere outside its notes folder, or not a regular file, is refused: notes come from
+    strangers' pull requests.
     """
     root = notes_root.resolve() if notes_root else None
-    found: list[tuple[Path, Path]] = []
+    found: dict[Path, Path] = {}
     for given in paths:
-        path = given.resolve()
+        path = given.absolute()
         if path.is_dir():
-            found += [(f, path) for f in sorted(_walk(path))]
+            folder = path.resolve()
+            for file in _walk(path):
+                found.setdefault(file, folder)
         elif path.is_file():
-            inside = root is not None and path.is_relative_to(root)
-            found.append((path, root if inside and root else path.parent))
+            inside = root is not None and path.resolve().is_relative_to(root)
+            found.setdefault(path, root if inside and root else path.parent.resolve())
         else:
             diagnostics.error(Location(str(given)), "no such file or folder")
-    found = list({path: (path, root) for path, root in reversed(found)}.values())[::-1]
-    times = note_times([p for p, _ in found])
     files = []
-    for path, root in found:
+    readable = {
+        path: folder
+        for path, folder in sorted(found.items())
+        if _acceptable(path, folder, diagnostics)
+    }
+    times = note_times(list(readable))
+    for path, folder in readable.items():
         display = _display(path)
+        data = path.read_bytes()
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            data = path.read_bytes()
             line = data.count(b"\n", 0, exc.start) + 1
             col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
             diagnostics.error(Location(display, line, col), "file is not UTF-8 text")
             continue
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        files.append(SourceFile(path, root, display, text, times[path]))
+        files.append(SourceFile(path, folder, display, text, times[path]))
     return files
+
+
+def _acceptable(path: Path, folder: Path, diagnostics: Diagnostics) -> bool:
+    """A regular file of sensible size whose real place is inside its notes folder."""
+    where = Location(_display(path))
+    try:
+        real = path.resolve(strict=True)
+        size = real.stat().st_size
+    except (OSError, RuntimeError) as exc:
+        diagnostics.error(where, f"cannot read the file: {exc}")
+        return False
+    if not real.is_relative_to(folder):
+        diagnostics.error(where, "file is a link to outside the notes folder")
+    elif not real.is_file():
+        diagnostics.error(where, "not a regular file")
+    elif size > MAX_NOTE_BYTES:
+        diagnostics.error(where, f"file is larger than {MAX_NOTE_BYTES // 1024 // 1024} MiB")
+    else:
+        return True
+    return False
 
 
 def _walk(root: Path) -> Iterable[Path]:
@@ -102,23 +133,42 @@ def _git(folder: Path, *args: str) -> str | None:
 
 
 def _git_times(folder: Path, members: list[Path]) -> dict[Path, int]:
-    """Commit times of the members of one folder that git tracks and that are unchanged."""
+    """Commit times of the members of one folder that git tracks and that are unchanged.
+
+    A merge counts as a change of the files it changes on its first parent, so a branch merged
+    into the main line gives its files the merge's time.
+    """
     top = _git(folder, "rev-parse", "--show-toplevel")
     status = _git(folder, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".")
-    log = _git(folder, "log", "--format=%x00%ct", "--name-only", "--", ".")
+    log = _git(
+        folder,
+        "log",
+        "-z",
+        "--format=%x01%ct",
+        "--name-only",
+        "--diff-merges=first-parent",
+        "--",
+        ".",
+    )
     if top is None or status is None or log is None:
         return {}
     toplevel = Path(top.strip()).resolve()
-    dirty = {entry[3:] for entry in status.split("\0") if len(entry) > 3}
+    dirty = set()
+    entries = iter(status.split("\0"))
+    for entry in entries:
+        if len(entry) > 3:
+            dirty.add(entry[3:])
+            if entry[0] in "RC":
+                dirty.add(next(entries, ""))  # the old name of a rename or copy
     latest: dict[str, int] = {}
-    for block in log.split("\0")[1:]:
-        stamp, _, names = block.partition("\n")
-        for name in names.split("\n"):
+    for block in log.split("\x01")[1:]:
+        stamp, _, names = block.partition("\0")
+        for name in names.lstrip("\n").split("\0"):
             if name:
                 latest.setdefault(name, int(stamp))
     times = {}
     for path in members:
-        name = path.relative_to(toplevel).as_posix()
+        name = path.resolve().relative_to(toplevel).as_posix()
         if name in latest and name not in dirty:
             times[path] = latest[name]
     return times

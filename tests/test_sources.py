@@ -1,0 +1,62 @@
+"""Finding note files: links, odd files, order, and the note times git gives them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .conftest import Project
+from .test_package import _git, _note_times
+
+
+def test_a_note_that_links_outside_the_folder_is_refused(project: Project) -> None:
+    project.write("secret.md", "## Secret\n\nthe secret body\n")
+    project.write("source_notes/d.md", "# D\n\n## A\n\nb\n")
+    (project.root / "source_notes" / "link.md").symlink_to(project.root / "secret.md")
+    (project.root / "source_notes" / "zero.md").symlink_to("/dev/zero")
+    result = project.build()
+    assert result.exit_code == 1
+    assert result.problems == [
+        "source_notes/link.md:1:1: error: file is a link to outside the notes folder",
+        "source_notes/zero.md:1:1: error: file is a link to outside the notes folder",
+    ]
+
+
+def test_a_link_inside_the_folder_is_fine_and_fifos_are_refused(project: Project) -> None:
+    project.write("source_notes/real/d.md", "# D\n\n## A\n\nb\n")
+    (project.root / "source_notes" / "alias.md").symlink_to(
+        project.root / "source_notes" / "real" / "d.md"
+    )
+    os.mkfifo(project.root / "source_notes" / "pipe.md")
+    result = project.build()
+    assert result.problems[0] == "source_notes/pipe.md:1:1: error: not a regular file"
+    assert len(result.problems) == 2  # and the alias repeats the card: a duplicate identity
+    assert "duplicate card id 'a'" in result.problems[1]
+
+
+def test_argument_order_does_not_change_the_package(project: Project) -> None:
+    project.write("n/a.md", "---\ndeck: D\n---\n## A\n\na\n")
+    project.write("n/b.md", "---\ndeck: D\n---\n## B\n\nb\n")
+    assert project.build("n/b.md", "n/a.md", "-o", "one.apkg").exit_code == 0
+    assert project.build("n/a.md", "n/b.md", "-o", "two.apkg").exit_code == 0
+    assert (project.root / "one.apkg").read_bytes() == (project.root / "two.apkg").read_bytes()
+
+
+def test_odd_file_names_and_merges_get_their_commit_times(project: Project, tmp_path: Path) -> None:
+    project.write('source_notes/a"b.md', "# D\n\n## Quoted\n\nq\n")
+    project.write("source_notes/m.md", "---\ndeck: D\n---\n## Merged\n\nbase\n")
+    root = project.root
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "base", when=1_500_000_000)
+    _git(root, "checkout", "-qb", "feature")
+    project.write("source_notes/m.md", "---\ndeck: D\n---\n## Merged\n\nfeature\n")
+    _git(root, "commit", "-qam", "feature", when=1_500_000_100)
+    _git(root, "checkout", "-q", "main")
+    project.write("source_notes/other.md", "---\ndeck: D\n---\n## Other\n\no\n")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "main moves on", when=1_500_000_200)
+    _git(root, "merge", "-q", "--no-edit", "feature", when=1_500_000_300)
+    assert project.build(epoch=None).exit_code == 0
+    times = _note_times(project.apkg("d"), tmp_path)
+    assert times == {"Quoted": 1_500_000_000, "Merged": 1_500_000_300, "Other": 1_500_000_200}
