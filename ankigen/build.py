@@ -90,7 +90,11 @@ def read_notes(
             notes[source.path] = cached[0]
             diagnostics.items += cached[1]
     for result in process_files(misses, config, cache_dir, progress):
-        source, rows = result.source, result.rows or []
+        source, rows = result.source, result.rows
+        if rows is None:
+            notes[source.path] = []
+            diagnostics.error(Location(source.display), "its pictures could not be drawn")
+            continue
         media = {m.name: m for m in result.media}
         notes[source.path] = [note_from_row(row, source, media) for row in rows]
         cache.store(source, rows, result.media, result.problems, result.consulted)

@@ -122,12 +122,14 @@ class NoteCache:
         )
 
 
-def _signature(path: Path) -> list[int] | None:
+def _signature(path: Path) -> list[str | int] | None:
+    """Where a consulted path leads now, with the size and time of what is there."""
     try:
-        stat = path.stat()
-    except OSError:
+        real = path.resolve()
+        stat = real.stat()
+    except (OSError, RuntimeError, ValueError):
         return None
-    return [stat.st_size, stat.st_mtime_ns]
+    return [str(real), stat.st_size, stat.st_mtime_ns]
 
 
 _CARD_FIELDS = (

@@ -8,6 +8,7 @@ card silently in Anki.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -101,7 +102,6 @@ class ClozeScan:
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _INLINE_MATH_END = re.compile(r"\\.|\$|\n[ \t]*\n", re.DOTALL)
 _CLOZE_TOKEN = re.compile(r"\{\{c([^:{}\s]*)::|\}\}", re.IGNORECASE)
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 
 _INTERESTING = re.compile(r"^ {0,3}(?:`{3,}|~{3,})|[\\`$]", re.MULTILINE)
@@ -169,13 +169,18 @@ def unclosed_display_math(text: str, spans: list[tuple[int, int, str]]) -> list[
     """Offsets of `$$` that open a formula never closed (outside code), given the text's spans."""
     if "$$" not in text:
         return []
-    offsets = []
-    covered = [(s, e) for s, e, _ in spans]
     for match in re.finditer(r"(?<!\\)\$\$", text):
-        if not any(s <= match.start() < e for s, e in covered):
-            offsets.append(match.start())
-            covered.append((match.start(), len(text)))
-    return offsets
+        if _span_at(spans, match.start()) is None:
+            return [match.start()]  # what follows it is the unclosed formula, as markdown reads it
+    return []
+
+
+def _span_at(spans: list[tuple[int, int, str]], offset: int) -> tuple[int, int, str] | None:
+    """The span holding `offset`, found by bisection (spans are sorted and disjoint)."""
+    index = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+    if index >= 0 and spans[index][0] <= offset < spans[index][1]:
+        return spans[index]
+    return None
 
 
 NO_CLOZES = ClozeScan(0, 0, ())
@@ -187,10 +192,10 @@ def scan_clozes(text: str, spans: list[tuple[int, int, str]] | None = None) -> C
         return NO_CLOZES
     if spans is None:
         spans = protected_spans(text)
-    maths = [(s, e) for s, e, kind in spans if kind == "math"]
+    maths = [span for span in spans if span[2] == "math"]
 
-    def math_at(offset: int) -> tuple[int, int] | None:
-        return next(((s, e) for s, e in maths if s <= offset < e), None)
+    def math_at(offset: int) -> tuple[int, int, str] | None:
+        return _span_at(maths, offset)
 
     problems: list[ClozeProblem] = []
     stack: list[tuple[int, int]] = []  # (offset of opener, offset of its content)

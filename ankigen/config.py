@@ -72,6 +72,10 @@ def _read(path: Path, display: str, diagnostics: Diagnostics) -> Config:
             diagnostics.error(where, f"setting {key!r} must be a {expected}")
         elif key in _CHOICES and value not in _CHOICES[key]:
             diagnostics.error(where, f"setting {key!r} must be one of {', '.join(_CHOICES[key])}")
+        elif key in ("source", "output") and (
+            Path(value).is_absolute() or ".." in Path(value).parts
+        ):
+            diagnostics.error(where, f"setting {key!r} must be a folder inside the project")
         else:
             values[key] = Path(value) if key in ("source", "output") else value
     return replace(Config(), **values)

@@ -270,29 +270,39 @@ def _plots(body: list[Token], context: _FileContext) -> Iterator[tuple[int, Plot
 
 def _images(heading: Token, body: list[Token], context: _FileContext) -> Iterator[tuple[str, Path]]:
     """Every picture the card shows, checked: a file inside the notes folder."""
-    source = context.source
     for inline in [heading, *body]:
         for child in inline.children or ():
-            if child.type != "image":
-                continue
-            src = str(child.attrs.get("src", ""))
-            where = _locate(inline, src, context)
-            path = (source.path.parent / unquote(src)).resolve()
-            if context.consulted is not None:
-                context.consulted.add(path)
-            if not src or "://" in src or src.startswith(("data:", "//")):
-                context.diagnostics.error(
-                    where, f"image {src!r} must be a file in the notes folder"
-                )
-            elif not path.is_relative_to(source.root):
-                context.diagnostics.error(where, f"image {src!r} lies outside the notes folder")
-            elif not path.is_file():
-                context.diagnostics.error(where, f"image {src!r} does not exist")
-            elif path.suffix.lower() not in IMAGE_SUFFIXES:
-                allowed = ", ".join(IMAGE_SUFFIXES)
-                context.diagnostics.error(where, f"{src!r} is not an image ({allowed})")
-            else:
-                yield src, path
+            if child.type == "image":
+                src = str(child.attrs.get("src", ""))
+                path = _image_file(src, _locate(inline, src, context), context)
+                if path is not None:
+                    yield src, path
+
+
+def _image_file(src: str, where: Location, context: _FileContext) -> Path | None:
+    """The file behind an image reference, or None once the problem is reported."""
+    if not src or "://" in src or src.startswith(("data:", "//")):
+        context.diagnostics.error(where, f"image {src!r} must be a file in the notes folder")
+        return None
+    written = context.source.path.parent / unquote(src)
+    if context.consulted is not None:
+        context.consulted.add(written)  # as written: the cache re-resolves it
+    try:
+        path = written.resolve()
+        inside, exists = path.is_relative_to(context.source.root), path.is_file()
+    except (OSError, RuntimeError, ValueError) as exc:
+        context.diagnostics.error(where, f"image {src!r} cannot be read: {exc}")
+        return None
+    if not inside:
+        context.diagnostics.error(where, f"image {src!r} lies outside the notes folder")
+    elif not exists:
+        context.diagnostics.error(where, f"image {src!r} does not exist")
+    elif path.suffix.lower() not in IMAGE_SUFFIXES:
+        allowed = ", ".join(IMAGE_SUFFIXES)
+        context.diagnostics.error(where, f"{src!r} is not an image ({allowed})")
+    else:
+        return path
+    return None
 
 
 def _locate(inline: Token, needle: str, context: _FileContext) -> Location:

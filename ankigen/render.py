@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -13,7 +14,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .cloze import CLOZE_ATTEMPT
+from .cloze import CLOZE_ATTEMPT, VALID_NUMBER, cloze_numbers
 from .config import Config
 from .diagrams import PlotSpec
 from .drawing import Drawing, Job, Result, draw_all, plot_job
@@ -104,6 +105,8 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
         fields = (text, front, source)
     else:
         fields = (front, back, source)
+    for problem in _field_problems(fields[:2], is_cloze, card):
+        diagnostics.error(card.location, problem)
     return Note(
         card=card,
         kind="cloze" if is_cloze else "basic",
@@ -111,6 +114,43 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
         guid=note_guid(card.namespace, card.identity),
         media=tuple(sorted(env["media"].values(), key=lambda m: m.name)),
     )
+
+
+_OWN_MEDIA = re.compile(r"ankigen-[0-9a-f]{24}\.[a-z]+")
+_MATHJAX_SPAN = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)
+_STYLING_COMMAND = re.compile(r"\\(style|class|cssId)(?![A-Za-z])")
+_UNSAFE_HREF = re.compile(r"\\href\s*\{(?!\s*(https?://|mailto:))", re.IGNORECASE)
+
+
+def _field_problems(fields: Sequence[str], is_cloze: bool, card: Card) -> list[str]:
+    """What Anki would accept silently but show wrongly, read off the finished fields.
+
+    The checks in parse read the markdown; these read what Anki will read, so markup that
+    only becomes a deletion or a formula after rendering (`\\{\\{c1::`, `\\\\(`) is caught too.
+    """
+    problems = []
+    if is_cloze:
+        raw = [
+            m.group(1) for t in (card.heading, card.body_text) for m in CLOZE_ATTEMPT.finditer(t)
+        ]
+        attempts = [m.group(1) for f in fields for m in CLOZE_ATTEMPT.finditer(f)]
+        bad = sorted({n for n in attempts if not VALID_NUMBER.fullmatch(n)} - set(raw))
+        if bad:
+            problems.append(f"cloze number {bad[0]!r} must be a positive integer")
+        elif not cloze_numbers(*fields) and all(VALID_NUMBER.fullmatch(n) for n in raw):
+            problems.append("the cloze note has no deletion, so Anki would make no card")
+    elif not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[0]):
+        problems.append("the card's front is empty once rendered, so Anki would make no card")
+    checked = {formula.tex for formula in card.formulas}  # parse checked these already
+    for match in _MATHJAX_SPAN.finditer("".join(fields)):
+        tex = html.unescape(match.group(1) or match.group(2) or "")
+        if tex.strip() in checked:
+            continue
+        if found := _STYLING_COMMAND.search(tex):
+            problems.append(f"formula: `\\{found.group(1)}` is not allowed in notes")
+        if _UNSAFE_HREF.search(tex):
+            problems.append("formula: `\\href` may only link to an http(s) or mailto address")
+    return problems
 
 
 _RULES_INSTALLED: set[int] = set()
@@ -250,4 +290,13 @@ def _sanitize(fragment: str) -> str:
     import nh3
 
     attributes = {"*": {"class", "title", "lang", "dir"}, "a": {"href"}, "img": {"src", "alt"}}
-    return str(nh3.clean(fragment, attributes=attributes, link_rel=None))
+    return str(
+        nh3.clean(fragment, attributes=attributes, link_rel=None, attribute_filter=_only_own_media)
+    )
+
+
+def _only_own_media(tag: str, attribute: str, value: str) -> str | None:
+    """A picture shows a file of the package, never one fetched from elsewhere."""
+    if tag == "img" and attribute == "src" and not _OWN_MEDIA.fullmatch(value):
+        return None
+    return value

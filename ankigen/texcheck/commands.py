@@ -274,7 +274,27 @@ def define(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return end if k is None else k
 
 
+_SAFE_LINK = re.compile(r"\s*(https?://|mailto:)", re.IGNORECASE)
+
+
+def html_attribute(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+    """\\href, \\style, \\class, \\cssId put HTML into the card: in notes from strangers,
+    only a link to a web or mail address is allowed (a `javascript:` link would run a script)."""
+    if name == "href":
+        got = formula.argument(j, lv.end, i, name, 0, 2)
+        if got is not None and not _SAFE_LINK.match(formula.s[got[0] : got[1]]):
+            formula.error(got[0], "`\\href` may only link to an http(s) or mailto address")
+    else:
+        formula.error(i, f"`\\{name}` is not allowed in notes: it would style the card itself")
+    k = formula.take(lv, j, i, name, "tm")
+    return lv.end if k is None else k
+
+
 SPECIAL = {
+    "href": html_attribute,
+    "style": html_attribute,
+    "class": html_attribute,
+    "cssId": html_attribute,
     "begin": begin,
     "end": end_env,
     "left": left,
