@@ -58,7 +58,7 @@ def read_cards(
         cached = cache.load(source)
         if cached is not None:
             cards += [note.card for note in cached[0]]
-            diagnostics.items += cached[1]
+            diagnostics.items += cached[1]  # what parsing found, as a fresh check would
         else:
             from .parse import parse_file
 
@@ -88,7 +88,7 @@ def read_notes(
             misses.append(source)
         else:
             notes[source.path] = cached[0]
-            diagnostics.items += cached[1]
+            diagnostics.items += cached[1] + cached[2]
     for result in process_files(misses, config, cache_dir, progress):
         source, rows = result.source, result.rows
         if rows is None:
@@ -97,8 +97,9 @@ def read_notes(
             continue
         media = {m.name: m for m in result.media}
         notes[source.path] = [note_from_row(row, source, media) for row in rows]
-        cache.store(source, rows, result.media, result.problems, result.consulted)
-        diagnostics.items += result.problems
+        problems = (result.parse_problems, result.render_problems)
+        cache.store(source, rows, result.media, problems, result.consulted)
+        diagnostics.items += result.parse_problems + result.render_problems
     ordered = [note for source in files for note in notes[source.path]]
     guids = [note.guid for note in ordered]
     _check_across_files([note.card for note in ordered], sources, diagnostics, guids)

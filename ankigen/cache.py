@@ -3,17 +3,16 @@ parsed or rendered again.
 
 An entry is found by a key that covers everything the result depends on: ankigen's own code,
 the versions of the libraries that shape the HTML, the settings, the file's path and text. The
-files a note file consulted (its pictures, found or not) are recorded with their size and time
-and checked on load. Entries are JSON and media are stored under their content hash, which is
-checked, so a cache folder from elsewhere can never run code or slip bytes into a deck.
+files a note file consulted (its pictures, found or not) are recorded as written, and where they
+lead, with size and time, and checked on load. Entries are JSON sealed with this machine's key
+(storage.py) and media are stored under their content hash, which is checked, so a cache folder
+from elsewhere can never run code or slip bytes into a deck.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, fields
 from functools import cache
 from importlib import metadata
@@ -23,6 +22,7 @@ from typing import Any
 from .config import Config
 from .errors import Diagnostic, Location
 from .model import Card, MediaFile, Note, SourceFile
+from .storage import seal, unseal, write_atomically
 
 FORMAT = 1
 _LIBRARIES = (
@@ -67,45 +67,55 @@ class NoteCache:
         text = f"{self.prefix}\x1f{source.display}\x1f{source.root}\x1f{source.path}\x1f"
         return hashlib.sha256(text.encode() + source.text.encode()).hexdigest()
 
-    def load(self, source: SourceFile) -> tuple[list[Note], list[Diagnostic]] | None:
-        """The cached notes and problems of an unchanged file, or None."""
+    def load(
+        self, source: SourceFile
+    ) -> tuple[list[Note], list[Diagnostic], list[Diagnostic]] | None:
+        """The cached notes of an unchanged file, with its problems from parsing and from
+        rendering; or None."""
         try:
-            entry = json.loads((self.notes_dir / f"{self.key(source)}.json").read_bytes())
+            blob = unseal((self.notes_dir / f"{self.key(source)}.json").read_bytes())
+            if blob is None:
+                return None
+            entry = json.loads(blob)
             if any(_signature(Path(p)) != s for p, s in entry["consulted"]):
                 return None
             media = {name: self._medium(name) for name in entry["media"]}
             if any(m is None for m in media.values()):
                 return None
             notes = [note_from_row(row, source, media) for row in entry["notes"]]  # type: ignore[arg-type]
-            problems = [_diagnostic(row) for row in entry["diagnostics"]]
+            parsing = [_diagnostic(row) for row in entry["parse_problems"]]
+            rendering = [_diagnostic(row) for row in entry["render_problems"]]
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        return notes, problems
+        return notes, parsing, rendering
 
     def store(
         self,
         source: SourceFile,
         rows: list[dict[str, Any]],
         media: list[MediaFile],
-        problems: list[Diagnostic],
+        problems: tuple[list[Diagnostic], list[Diagnostic]],
         consulted: set[Path],
     ) -> None:
-        """Remember a freshly rendered file; a cache that cannot be written is only slower."""
+        """Remember a freshly rendered file with its problems from parsing and rendering; a
+        cache that cannot be written is only slower."""
+        parsing, rendering = problems
         entry = {
             "notes": rows,
-            "diagnostics": [
-                [d.location.path, d.location.line, d.location.col, d.severity, d.message]
-                for d in problems
-            ],
+            "parse_problems": [_diagnostic_row(d) for d in parsing],
+            "render_problems": [_diagnostic_row(d) for d in rendering],
             "media": sorted({m.name for m in media}),
             "consulted": [[str(p), _signature(p)] for p in sorted(consulted)],
         }
+        sealed = seal(json.dumps(entry).encode())
+        if sealed is None:
+            return
         try:
             for medium in media:
                 path = self.media_dir / medium.name
                 if not path.exists():
-                    _write(path, medium.data)
-            _write(self.notes_dir / f"{self.key(source)}.json", json.dumps(entry).encode())
+                    write_atomically(path, medium.data)
+            write_atomically(self.notes_dir / f"{self.key(source)}.json", sealed)
         except OSError:
             pass
 
@@ -181,14 +191,10 @@ def note_from_row(row: dict[str, Any], source: SourceFile, media: dict[str, Medi
     )
 
 
+def _diagnostic_row(d: Diagnostic) -> list[Any]:
+    return [d.location.path, d.location.line, d.location.col, d.severity, d.message]
+
+
 def _diagnostic(row: list[Any]) -> Diagnostic:
     path, line, col, severity, message = row
     return Diagnostic(Location(path, line, col), severity, message)
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "wb") as file:
-        file.write(data)
-    os.replace(temporary, path)

@@ -7,14 +7,16 @@ build. A job that cannot be drawn is cached as a failure too, with its reason.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .storage import seal, unseal, write_atomically
 
 PARALLEL_FROM = 3  # below this, starting worker processes costs more than it saves
 
@@ -85,33 +87,35 @@ def _paths(cache_dir: Path, key: str) -> tuple[Path, Path]:
 def _load(cache_dir: Path, key: str) -> Result | None:
     data_path, meta_path = _paths(cache_dir, key)
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        sealed = unseal(meta_path.read_bytes())
+        if sealed is None:
+            return None
+        meta = json.loads(sealed)
         if "failed" in meta:
             return str(meta["failed"])
-        return Drawing(data_path.read_bytes(), meta)
-    except (OSError, ValueError, TypeError):
+        data = data_path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != meta.pop("sha256"):
+            return None
+        return Drawing(data, meta)
+    except (OSError, ValueError, TypeError, KeyError):
         return None
 
 
 def _store(cache_dir: Path, key: str, result: Result) -> None:
     data_path, meta_path = _paths(cache_dir, key)
+    if isinstance(result, Drawing):
+        meta = {**result.meta, "sha256": hashlib.sha256(result.data).hexdigest()}
+    else:
+        meta = {"failed": result}
+    sealed = seal(json.dumps(meta, sort_keys=True).encode("utf-8"))
+    if sealed is None:
+        return
     try:
-        data_path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(result, Drawing):
-            _write_atomically(data_path, result.data)
-            meta = result.meta
-        else:
-            meta = {"failed": result}
-        _write_atomically(meta_path, json.dumps(meta, sort_keys=True).encode("utf-8"))
+            write_atomically(data_path, result.data)
+        write_atomically(meta_path, sealed)
     except OSError:
         pass  # a cache that cannot be written only costs time on the next build
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "wb") as file:
-        file.write(data)
-    os.replace(temporary, path)
 
 
 def plot_job(spec: Any, fmt: str) -> Job:

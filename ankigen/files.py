@@ -31,7 +31,8 @@ class FileResult:
     source: SourceFile
     rows: list[dict[str, Any]] | None  # None: its pictures must be drawn first
     media: list[MediaFile] = field(default_factory=list)
-    problems: list[Diagnostic] = field(default_factory=list)
+    parse_problems: list[Diagnostic] = field(default_factory=list)
+    render_problems: list[Diagnostic] = field(default_factory=list)
     consulted: set[Path] = field(default_factory=set)
     missing: list[Job] = field(default_factory=list)
 
@@ -41,16 +42,15 @@ def process_file(source: SourceFile, config: Config, cache_dir: Path) -> FileRes
     from .parse import parse_file
     from .render import picture_jobs, render_cards
 
-    problems, consulted = Diagnostics(), set[Path]()
-    cards = parse_file(source, config, problems, consulted)
+    parsing, rendering, consulted = Diagnostics(), Diagnostics(), set[Path]()
+    cards = parse_file(source, config, parsing, consulted)
     missing = missing_jobs(picture_jobs(cards, config), cache_dir)
     if missing:
         return FileResult(source, None, consulted=consulted, missing=missing)
-    notes = render_cards(cards, config, cache_dir, problems)
+    notes = render_cards(cards, config, cache_dir, rendering)
     media = {m.name: m for note in notes for m in note.media}
-    return FileResult(
-        source, [note_row(n) for n in notes], list(media.values()), problems.items, consulted
-    )
+    rows = [note_row(n) for n in notes]
+    return FileResult(source, rows, list(media.values()), parsing.items, rendering.items, consulted)
 
 
 def process_files(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import genanki
 
@@ -21,6 +21,7 @@ from .cloze import cloze_numbers
 from .ids import deck_id
 from .model import MediaFile, Note
 from .notetypes import BASIC, CLOZE, NoteType, card_css
+from .storage import write_atomically
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
 
@@ -97,23 +98,16 @@ def write_apkg(
     """Write the package atomically (a failed build leaves the old file); returns its size."""
     collection = collection_bytes(notes, timestamp)
     ordered = sorted(media, key=lambda m: m.name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with (
-            os.fdopen(handle, "wb") as raw,
-            zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as apkg,
-        ):
+
+    def write(file: BinaryIO) -> None:
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as apkg:
             _add(apkg, "collection.anki2", collection)
             index = {str(i): m.name for i, m in enumerate(ordered)}
             _add(apkg, "media", json.dumps(index, sort_keys=True).encode())
             for i, medium in enumerate(ordered):
                 _add(apkg, str(i), medium.data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    write_atomically(path, write)
     return path.stat().st_size
 
 

@@ -91,12 +91,21 @@ def test_changed_settings_miss_the_cache(project: Project, parsed: list[str]) ->
     assert parsed == ["a.md", "b.md", "a.md", "b.md"]
 
 
-def test_check_reads_the_cache_too(project: Project, parsed: list[str]) -> None:
-    _two_files(project)
+def test_check_reads_the_cache_too_and_reports_what_a_fresh_check_would(
+    project: Project, parsed: list[str]
+) -> None:
+    project.write("source_notes/a.md", "# D\n\n## A\n\n```klingon\nx\n```\n")
+    project.write(
+        "source_notes/b.md", "---\ndeck: D\n---\n## B\n\n$\\begin{aligned}a\\end{aligned}$\n"
+    )
+    project.write("ankigen.toml", 'math = "svg"\n')
+    fresh = project.run("check")
     built = project.build()
+    assert len(built.problems) == len(fresh.problems) + 1  # the formula left to MathJax
+    parsed.clear()
     checked = project.run("check")
-    assert parsed == ["a.md", "b.md"]
-    assert checked.problems == built.problems
+    assert parsed == []
+    assert checked.problems == fresh.problems
 
 
 def test_a_corrupt_entry_is_ignored(project: Project, parsed: list[str]) -> None:
@@ -106,3 +115,17 @@ def test_a_corrupt_entry_is_ignored(project: Project, parsed: list[str]) -> None
         entry.write_text("{ not json")
     assert project.build().exit_code == 0
     assert parsed == ["a.md", "b.md", "a.md", "b.md"]
+
+
+def test_entries_this_machine_did_not_write_are_not_trusted(
+    project: Project, parsed: list[str]
+) -> None:
+    """A pull request could commit a build/.cache of its own making: it must not reach a deck."""
+    _two_files(project)
+    project.build()
+    for entry in Path(project.root / "build" / ".cache" / "notes").iterdir():
+        entry.write_bytes(entry.read_bytes().replace(b"bee", b"<script>alert(1)</script>"))
+    assert project.build().exit_code == 0
+    assert parsed == ["a.md", "b.md", "b.md"]  # b's entry was forged, a's untouched
+    with zipfile.ZipFile(project.apkg("d")) as archive:
+        assert b"<script>" not in archive.read("collection.anki2")

@@ -165,3 +165,17 @@ def test_many_pictures_are_drawn_in_worker_processes(
     assert project.build().exit_code == 0
     assert used == [2]
     assert len(list((project.root / "build" / ".cache" / "pictures").glob("*.bin"))) == 4
+
+
+def test_forged_pictures_in_the_cache_are_drawn_again(project: Project) -> None:
+    project.write("source_notes/d.md", NMS_NOTE)
+    assert project.build().exit_code == 0
+    first = project.apkg("detection").read_bytes()
+    cache = project.root / "build" / ".cache"
+    for picture in (cache / "pictures").glob("*.bin"):
+        picture.write_bytes(b"<svg><script>alert(1)</script></svg>")
+    for folder in ("notes", "media"):
+        for entry in (cache / folder).iterdir():
+            entry.unlink()
+    assert project.build().exit_code == 0
+    assert project.apkg("detection").read_bytes() == first

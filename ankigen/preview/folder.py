@@ -7,8 +7,6 @@ file server. The page is replaced atomically; media files no longer used are rem
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -17,6 +15,7 @@ from pathlib import Path
 import click
 
 from ..model import MediaFile
+from ..storage import write_atomically
 from .page import MATHJAX_FOLDER
 
 ASSETS = ("preview.css", "preview.js")
@@ -37,7 +36,7 @@ def write_folder(folder: Path, page: str, build_id: str, media: Iterable[MediaFi
         for medium in media:  # named after their content: a file of the right size is the same
             path = folder / medium.name
             if not path.is_file() or path.stat().st_size != len(medium.data):
-                _replace(path, medium.data)
+                write_atomically(path, medium.data)
             names.add(medium.name)
         _forget_old_media(folder, names)
         _write_if_changed(folder / "index.html", page.encode())
@@ -73,13 +72,13 @@ def _copy_mathjax(target: Path) -> None:
     for origin, copy in files:
         if not copy.is_file():  # MathJax's files never change within its version
             copy.parent.mkdir(parents=True, exist_ok=True)
-            _replace(copy, origin.read_bytes())
+            write_atomically(copy, origin.read_bytes())
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
     """Replace the file only when its content changes: its time tells a real change."""
     if not path.is_file() or path.read_bytes() != data:
-        _replace(path, data)
+        write_atomically(path, data)
 
 
 def _forget_old_media(folder: Path, keep: set[str]) -> None:
@@ -92,16 +91,3 @@ def _forget_old_media(folder: Path, keep: set[str]) -> None:
         if "/" not in name and "\\" not in name:
             (folder / name).unlink(missing_ok=True)
     _write_if_changed(manifest, json.dumps(sorted(keep), indent=1).encode())
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write a file atomically: a server or browser never reads half of it."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
