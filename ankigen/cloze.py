@@ -104,7 +104,10 @@ _INLINE_MATH_END = re.compile(r"\\.|\$|\n[ \t]*\n", re.DOTALL)
 _CLOZE_TOKEN = re.compile(r"\{\{c([^:{}\s]*)::|\}\}", re.IGNORECASE)
 
 
-_INTERESTING = re.compile(r"^ {0,3}(?:`{3,}|~{3,})|[\\`$]", re.MULTILINE)
+_INTERESTING = re.compile(
+    r"^ {0,3}(?:`{3,}|~{3,})|\]\([^)\s]*|<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>|[\\`$]",
+    re.MULTILINE,
+)
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -115,7 +118,9 @@ def protected_spans(text: str) -> list[tuple[int, int, str]]:
     match = _INTERESTING.search(text)
     while match:
         i, token = match.start(), match.group()
-        if len(token) >= 3:  # a code fence at the start of a line
+        if token[0] in "]<":  # a link's address: markdown reads no formula in it
+            end = match.end()
+        elif len(token) >= 3:  # a code fence at the start of a line
             marker = token.lstrip()
             closing = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*$", re.M)
             body = text.find("\n", match.end())
@@ -166,13 +171,14 @@ def _math_end(text: str, start: int) -> int | None:
 
 
 def unclosed_display_math(text: str, spans: list[tuple[int, int, str]]) -> list[int]:
-    """Offsets of `$$` that open a formula never closed (outside code), given the text's spans."""
+    """Offsets of `$$` outside code and formulas, given the text's spans: unclosed formulas."""
     if "$$" not in text:
         return []
-    for match in re.finditer(r"(?<!\\)\$\$", text):
-        if _span_at(spans, match.start()) is None:
-            return [match.start()]  # what follows it is the unclosed formula, as markdown reads it
-    return []
+    return [
+        match.start()
+        for match in re.finditer(r"(?<!\\)\$\$", text)
+        if _span_at(spans, match.start()) is None
+    ]
 
 
 def _span_at(spans: list[tuple[int, int, str]], offset: int) -> tuple[int, int, str] | None:

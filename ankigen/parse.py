@@ -182,8 +182,12 @@ def _card(
     body_start = heading.line + 1 if heading.inline.map is None else heading.inline.map[1]
     body_end = following.line if following else len(context.lines)
     body_text = "\n".join(context.lines[body_start:body_end])
-    heading_highest, heading_formulas = _check_raw(text, heading.line, heading_col, context)
-    body_highest, body_formulas = _check_raw(body_text, body_start, 0, context)
+    heading_highest, heading_formulas = _check_raw(
+        text, heading.line, heading_col, context, _shows_dollars([heading.inline])
+    )
+    body_highest, body_formulas = _check_raw(
+        body_text, body_start, 0, context, _shows_dollars(body)
+    )
     plots = tuple(_plots(body, context))
     images = tuple(_images(heading.inline, body, context))
     _check_code_languages(body, code_language, context)
@@ -208,8 +212,20 @@ def _card(
     )
 
 
+def _shows_dollars(tokens: list[Token]) -> set[int]:
+    """The lines where markdown left a `$$` as text (an unclosed formula), not in code."""
+    return {
+        line
+        for token in tokens
+        if token.type == "inline"
+        and token.map
+        and any(c.type == "text" and "$$" in c.content for c in token.children or ())
+        for line in range(token.map[0], token.map[1])
+    }
+
+
 def _check_raw(
-    text: str, line0: int, col0: int, context: _FileContext
+    text: str, line0: int, col0: int, context: _FileContext, dollar_lines: set[int]
 ) -> tuple[int, list[Formula]]:
     """Checks that need the raw text's columns: clozes, `$$` and formulas.
 
@@ -226,7 +242,9 @@ def _check_raw(
     for problem in scan.problems:
         context.diagnostics.error(at(problem.offset), problem.message)
     for offset in unclosed_display_math(text, spans):
-        context.diagnostics.error(at(offset), "formula opened with `$$` is never closed")
+        if line0 + text.count("\n", 0, offset) in dollar_lines:
+            context.diagnostics.error(at(offset), "formula opened with `$$` is never closed")
+            break
     formulas = []
     for start, end, kind in spans:
         if kind == "math":

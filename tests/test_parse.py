@@ -122,3 +122,13 @@ def test_unclosed_display_formula_is_located_and_swallows_no_cards() -> None:
     cards, diagnostics = parse("## A\n\ntext\n\n$$ x^2\n\nmore\n\n## B\n\n$$y$$\n")
     assert messages(diagnostics) == ["deck.md:5:1: error: formula opened with `$$` is never closed"]
     assert [c.heading for c in cards] == ["A", "B"]
+
+
+def test_dollars_in_code_and_link_addresses_are_not_formulas() -> None:
+    _, diagnostics = parse(
+        "## A\n\ntext\n\n    echo $$\n\n"
+        "[docs](https://x.org/a$\\frac$b) and <https://e.org/$\\left$> and $x^2$ and $$ y\n"
+    )
+    assert messages(diagnostics) == [
+        "deck.md:7:72: error: formula opened with `$$` is never closed"
+    ]
