@@ -130,5 +130,5 @@ def test_dollars_in_code_and_link_addresses_are_not_formulas() -> None:
         "[docs](https://x.org/a$\\frac$b) and <https://e.org/$\\left$> and $x^2$ and $$ y\n"
     )
     assert messages(diagnostics) == [
-        "deck.md:7:72: error: formula opened with `$$` is never closed"
+        "deck.md:7:75: error: formula opened with `$$` is never closed"
     ]
