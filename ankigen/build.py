@@ -3,26 +3,19 @@ every note is sound."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from slugify import slugify
 
 from .cache import NoteCache, note_from_row
 from .config import Config
 from .errors import Diagnostics, Location
+from .files import Progress, no_progress
 from .ids import check_identities
 from .model import Card, MediaFile, Note
 from .sources import discover
-
-T = TypeVar("T")
-Progress = Callable[[Iterable[T], int], Iterable[T]]  # (items, how many) -> the same items
-
-
-def no_progress(items: Iterable[T], length: int) -> Iterable[T]:
-    return items
 
 
 @dataclass(frozen=True)

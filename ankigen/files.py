@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .cache import note_row
 from .config import Config
@@ -21,7 +21,12 @@ from .errors import Diagnostic, Diagnostics
 from .model import MediaFile, SourceFile
 
 PARALLEL_FROM = 512 * 1024  # characters of markdown; below this one process is quicker
-Progress = Callable[[Iterable["FileResult"], int], Iterable["FileResult"]]
+T = TypeVar("T")
+Progress = Callable[[Iterable[T], int], Iterable[T]]  # (items, how many) -> the same items
+
+
+def no_progress(items: Iterable[T], length: int) -> Iterable[T]:
+    return items
 
 
 @dataclass(frozen=True)
@@ -54,15 +59,15 @@ def process_file(source: SourceFile, config: Config, cache_dir: Path) -> FileRes
 
 
 def process_files(
-    sources: Sequence[SourceFile], config: Config, cache_dir: Path, progress: Progress | None = None
+    sources: Sequence[SourceFile], config: Config, cache_dir: Path, progress: Progress = no_progress
 ) -> list[FileResult]:
     """Every file processed, pictures drawn; in worker processes when that pays off."""
-    results = _map(list(sources), config, cache_dir, progress or _quiet)
+    results = _map(list(sources), config, cache_dir, progress)
     jobs = {job.key: job for result in results for job in result.missing}
     if jobs:
         draw_all(jobs.values(), cache_dir)
         again = [result.source for result in results if result.rows is None]
-        redone = {r.source.path: r for r in _map(again, config, cache_dir, progress or _quiet)}
+        redone = {r.source.path: r for r in _map(again, config, cache_dir, progress)}
         results = [redone.get(result.source.path, result) for result in results]
     return results
 
@@ -78,7 +83,3 @@ def _map(
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {i: pool.submit(process_file, sources[i], config, cache_dir) for i in order}
         return list(progress((futures[i].result() for i in range(len(sources))), len(sources)))
-
-
-def _quiet(items: Iterable[FileResult], length: int) -> Iterable[FileResult]:
-    return items

@@ -253,7 +253,6 @@ def _check_raw(
             _check_formula(tex, start + delimiter, delimiter == 2, at, context.diagnostics)
             formulas.append(Formula(tex.strip(), delimiter == 2, at(start)))
     return scan.highest, formulas
-    return scan.highest
 
 
 def _plots(body: list[Token], context: _FileContext) -> Iterator[tuple[int, PlotSpec]]:

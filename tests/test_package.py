@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import zipfile
@@ -22,7 +23,12 @@ def _build_seed(project: Project, name: str, epoch: int = 1_700_000_000) -> byte
 def test_same_sources_and_epoch_give_identical_bytes(project: Project) -> None:
     project.root.mkdir()
     first = _build_seed(project, "one.apkg")
-    os.utime(SEED_NOTES / "deep-learning-flashcards.md")  # a touched file must not matter
+    copy = project.root / "copy"
+    shutil.copytree(SEED_NOTES, copy)
+    os.utime(copy / "deep-learning-flashcards.md", (1, 1))  # file times must not matter
+    result = project.build(str(copy), "-o", "copy.apkg")
+    assert result.exit_code == 0
+    assert (project.root / "copy.apkg").read_bytes() == first  # nor the folder's name
     old_umask = os.umask(0o077)
     try:
         second = _build_seed(project, "two.apkg")

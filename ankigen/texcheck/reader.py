@@ -15,7 +15,17 @@ from .names import DELIMITERS
 _DIMEN = r"\s*[-+]?(?:[.,]\d+|\d+(?:[.,]\d*)?)\s*(?:pt|em|ex|mu|px|mm|cm|in|pc)"
 DIMEN_WHOLE = re.compile(_DIMEN + r"\s*")
 _DIMEN_START = re.compile(_DIMEN)
-_ORDINALS = ("1st", "2nd", "3rd", "4th", "5th", "6th")
+_ORDINALS = (
+    "1st",
+    "2nd",
+    "3rd",
+    "4th",
+    "5th",
+    "6th",
+    "7th",
+    "8th",
+    "9th",
+)  # \newcommand: 9 at most
 
 
 @dataclass(frozen=True)
