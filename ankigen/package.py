@@ -26,25 +26,6 @@ from .storage import write_atomically
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
 
 
-class _TimedNote(genanki.Note):  # type: ignore[misc]
-    """A genanki note that carries its own modification time, which decides Anki's updates."""
-
-    def __init__(self, modified: int, **kwargs: object) -> None:
-        super().__init__(**kwargs)
-        self.modified = modified
-
-    def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # type: ignore[no-untyped-def]
-        super().write_to_db(cursor, self.modified, deck_id, id_gen)
-
-    @property
-    def cards(self) -> list[genanki.Card]:
-        """One card per cloze number, nested deletions included (genanki's own scan skips
-        `{{c3::...}}` inside `{{c2::...}}`, and Anki would add that card only later)."""
-        if self.model.model_type != genanki.Model.CLOZE:
-            return list(super().cards)
-        return [genanki.Card(number - 1) for number in sorted(cloze_numbers(*self.fields))]
-
-
 def _genanki_model(note_type: NoteType) -> genanki.Model:
     return genanki.Model(
         note_type.id,
@@ -64,28 +45,79 @@ def _genanki_model(note_type: NoteType) -> genanki.Model:
 
 
 def collection_bytes(notes: Sequence[Note], timestamp: int) -> bytes:
-    """The `collection.anki2` database of the given notes, via genanki."""
-    models = {"basic": _genanki_model(BASIC), "cloze": _genanki_model(CLOZE)}
-    decks: dict[str, genanki.Deck] = {}
+    """The `collection.anki2` database of the given notes.
+
+    genanki writes the schema, the decks and the note types; the notes and cards are inserted
+    here in bulk, each note with its own modification time (which decides Anki's updates) and
+    one card per cloze number, nested deletions included (genanki's own scan skips `{{c3::...}}`
+    inside `{{c2::...}}`, a card Anki would add only later).
+    """
+    types = {"basic": BASIC, "cloze": CLOZE}
+    models = {kind: _genanki_model(note_type) for kind, note_type in types.items()}
+    by_deck: dict[str, list[Note]] = {}
     for note in notes:
-        name = note.card.deck
-        if name not in decks:
-            decks[name] = genanki.Deck(deck_id(name), name)
-        decks[name].add_note(
-            _TimedNote(
-                note.card.source.modified,
-                model=models[note.kind],
-                fields=list(note.fields),
-                guid=note.guid,
-                tags=list(note.card.tags),
+        by_deck.setdefault(note.card.deck, []).append(note)
+    decks = []
+    for name in sorted(by_deck):
+        deck = genanki.Deck(deck_id(name), name)
+        for kind in sorted({note.kind for note in by_deck[name]}):
+            deck.add_model(models[kind])
+        decks.append(deck)
+    ids = itertools.count(timestamp * 1000)
+    note_rows, card_rows = [], []
+    for deck in decks:
+        for note in by_deck[deck.name]:
+            note_id, modified = next(ids), note.card.source.modified
+            note_type = types[note.kind]
+            note_rows.append(
+                (
+                    note_id,
+                    note.guid,
+                    note_type.id,
+                    modified,
+                    -1,
+                    f" {' '.join(note.card.tags)} ",
+                    "\x1f".join(note.fields),
+                    note.fields[note_type.sort_field],
+                    0,
+                    0,
+                    "",
+                )
             )
-        )
+            ords = (
+                [n - 1 for n in sorted(cloze_numbers(*note.fields))] if note_type.is_cloze else [0]
+            )
+            card_rows += [
+                (
+                    next(ids),
+                    note_id,
+                    deck.deck_id,
+                    ord_,
+                    modified,
+                    -1,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    "",
+                )
+                for ord_ in ords
+            ]
     with tempfile.TemporaryDirectory(prefix="ankigen-") as folder:
         db_path = Path(folder, "collection.anki2")
         connection = sqlite3.connect(db_path)
         try:
-            package = genanki.Package([decks[name] for name in sorted(decks)])
-            package.write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))
+            cursor = connection.cursor()
+            genanki.Package(decks).write_to_db(cursor, timestamp, ids)
+            cursor.executemany(f"INSERT INTO notes VALUES({','.join('?' * 11)})", note_rows)
+            cursor.executemany(f"INSERT INTO cards VALUES({','.join('?' * 18)})", card_rows)
             connection.commit()
         finally:
             connection.close()
