@@ -9,7 +9,7 @@ from pathlib import Path
 
 from slugify import slugify
 
-from .cache import NoteCache, note_from_row
+from .cache import NoteCache, card_from_row, note_from_row
 from .config import Config
 from .errors import Diagnostics, Location
 from .files import Progress, no_progress
@@ -44,20 +44,26 @@ def read_cards(
 
     Files whose notes are in the cache are not parsed again; their problems come from it.
     """
-    files = discover(sources, diagnostics, notes_root=config.source)
-    cache = NoteCache(config.output / ".cache", config)
-    cards: list[Card] = []
-    for source in progress(files, len(files)):
-        cached = cache.load(source)
-        if cached is not None:
-            cards += [note.card for note in cached[0]]
-            diagnostics.items += cached[1]  # what parsing found, as a fresh check would
-        else:
-            from .parse import parse_file
+    from .files import check_files
 
-            cards += parse_file(source, config, diagnostics)
-    _check_across_files(cards, sources, diagnostics)
-    return cards
+    files = discover(sources, diagnostics, notes_root=config.source)
+    cache_dir = config.output / ".cache"
+    cache = NoteCache(cache_dir, config)
+    cards: dict[Path, list[Card]] = {}
+    misses = []
+    for source in files:
+        cached = cache.load(source)
+        if cached is None:
+            misses.append(source)
+        else:
+            cards[source.path] = [note.card for note in cached[0]]
+            diagnostics.items += cached[1]  # what parsing found, as a fresh check would
+    for result in check_files(misses, config, cache_dir, progress):
+        cards[result.source.path] = [card_from_row(row, result.source) for row in result.rows or []]
+        diagnostics.items += result.parse_problems
+    ordered = [card for source in files for card in cards[source.path]]
+    _check_across_files(ordered, sources, diagnostics)
+    return ordered
 
 
 def read_notes(

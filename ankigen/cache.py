@@ -158,32 +158,41 @@ _CARD_FIELDS = (
 _KNOWN_CARD_FIELDS = frozenset(f.name for f in fields(Card))
 
 
-def note_row(note: Note) -> dict[str, Any]:
-    """A rendered note as plain JSON data (its card without tokens), for the cache and workers."""
-    card = note.card
+def card_row(card: Card) -> dict[str, Any]:
+    """A parsed card as plain JSON data, without its markdown tokens."""
     return {
-        "kind": note.kind,
-        "fields": list(note.fields),
-        "guid": note.guid,
-        "media": [m.name for m in note.media],
         "location": [card.location.path, card.location.line, card.location.col],
         "card": {name: getattr(card, name) for name in _CARD_FIELDS},
     }
 
 
-def note_from_row(row: dict[str, Any], source: SourceFile, media: dict[str, MediaFile]) -> Note:
-    """The note of a row; `media` must hold every medium the row names."""
+def card_from_row(row: dict[str, Any], source: SourceFile) -> Card:
     values = dict(row["card"])
     values["tags"] = tuple(values["tags"])
-    card = Card(
+    return Card(
         source=source,
         location=Location(*row["location"]),
         body=(),
         body_text="",
         **{k: v for k, v in values.items() if k in _KNOWN_CARD_FIELDS},
     )
+
+
+def note_row(note: Note) -> dict[str, Any]:
+    """A rendered note as plain JSON data (its card without tokens), for the cache and workers."""
+    return {
+        "kind": note.kind,
+        "fields": list(note.fields),
+        "guid": note.guid,
+        "media": [m.name for m in note.media],
+        **card_row(note.card),
+    }
+
+
+def note_from_row(row: dict[str, Any], source: SourceFile, media: dict[str, MediaFile]) -> Note:
+    """The note of a row; `media` must hold every medium the row names."""
     return Note(
-        card=card,
+        card=card_from_row(row, source),
         kind=row["kind"],
         fields=tuple(row["fields"]),
         guid=row["guid"],

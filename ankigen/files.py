@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .cache import note_row
+from .cache import card_row, note_row
 from .config import Config
 from .drawing import Job, draw_all, missing_jobs, worker_count
 from .errors import Diagnostic, Diagnostics
@@ -58,28 +58,49 @@ def process_file(source: SourceFile, config: Config, cache_dir: Path) -> FileRes
     return FileResult(source, rows, list(media.values()), parsing.items, rendering.items, consulted)
 
 
+def check_file(source: SourceFile, config: Config, cache_dir: Path) -> FileResult:
+    """Parse one file for `check`: its cards as rows (without tokens) and its problems."""
+    from .parse import parse_file
+
+    parsing, consulted = Diagnostics(), set[Path]()
+    cards = parse_file(source, config, parsing, consulted)
+    rows = [card_row(card) for card in cards]
+    return FileResult(source, rows, parse_problems=parsing.items, consulted=consulted)
+
+
+def check_files(
+    sources: Sequence[SourceFile], config: Config, cache_dir: Path, progress: Progress = no_progress
+) -> list[FileResult]:
+    """Every file parsed for `check`; in worker processes when that pays off."""
+    return _map(check_file, list(sources), config, cache_dir, progress)
+
+
 def process_files(
     sources: Sequence[SourceFile], config: Config, cache_dir: Path, progress: Progress = no_progress
 ) -> list[FileResult]:
     """Every file processed, pictures drawn; in worker processes when that pays off."""
-    results = _map(list(sources), config, cache_dir, progress)
+    results = _map(process_file, list(sources), config, cache_dir, progress)
     jobs = {job.key: job for result in results for job in result.missing}
     if jobs:
         draw_all(jobs.values(), cache_dir)
         again = [result.source for result in results if result.rows is None]
-        redone = {r.source.path: r for r in _map(again, config, cache_dir, progress)}
+        redone = {r.source.path: r for r in _map(process_file, again, config, cache_dir, progress)}
         results = [redone.get(result.source.path, result) for result in results]
     return results
 
 
 def _map(
-    sources: list[SourceFile], config: Config, cache_dir: Path, progress: Progress
+    work: Callable[[SourceFile, Config, Path], FileResult],
+    sources: list[SourceFile],
+    config: Config,
+    cache_dir: Path,
+    progress: Progress,
 ) -> list[FileResult]:
     workers = min(worker_count(), len(sources))
     if workers < 2 or sum(len(s.text) for s in sources) < PARALLEL_FROM:
-        return list(progress((process_file(s, config, cache_dir) for s in sources), len(sources)))
+        return list(progress((work(s, config, cache_dir) for s in sources), len(sources)))
     # Larger files first, so no worker is left with one big file at the end.
     order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {i: pool.submit(process_file, sources[i], config, cache_dir) for i in order}
+        futures = {i: pool.submit(work, sources[i], config, cache_dir) for i in order}
         return list(progress((futures[i].result() for i in range(len(sources))), len(sources)))

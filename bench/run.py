@@ -86,6 +86,12 @@ def text_scenario(root: Path, cards: int, repeat: int, pictures: int = 0) -> lis
         repeat, lambda: measure([sys.executable, str(FLOOR), "notes", "f.apkg"], root)
     )
     figures.append(Figure(label, "floor (genanki, no rendering)", *floor))
+
+    def check_cold() -> tuple[float, float]:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        return measure(ankigen("check", "notes"), root)
+
+    figures.append(Figure(label, "ankigen check, cold", *median_of(repeat, check_cold)))
     figures.append(Figure(label, "ankigen build, cold", *median_of(repeat, cold)))
     if pictures:
         one_core = {**ENV, "ANKIGEN_JOBS": "1"}
@@ -106,7 +112,7 @@ def text_scenario(root: Path, cards: int, repeat: int, pictures: int = 0) -> lis
     figures.append(
         Figure(
             label,
-            "ankigen check",
+            "ankigen check, warm",
             *median_of(repeat, lambda: measure(ankigen("check", "notes"), root)),
         )
     )

@@ -24,14 +24,16 @@ def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
     assert commands == [
         "ankigen --help",
         "floor (genanki, no rendering)",
+        "ankigen check, cold",
         "ankigen build, cold",
         "ankigen build, warm",
         "ankigen build, one card changed",
-        "ankigen check",
+        "ankigen check, warm",
         "floor (genanki, no rendering)",
+        "ankigen check, cold",
         "ankigen build, cold",
         "ankigen build, cold, one core",
         "ankigen build, warm",
         "ankigen build, one card changed",
-        "ankigen check",
+        "ankigen check, warm",
     ]
