@@ -9,12 +9,12 @@ from pathlib import Path
 
 from slugify import slugify
 
-from .cache import NoteCache, card_from_row, note_from_row
+from .cache import CacheEntry, NoteCache, card_from_row, note_from_row
 from .config import Config
 from .errors import Diagnostics, Location
 from .files import Progress, no_progress
 from .ids import check_identities
-from .model import Card, MediaFile, Note
+from .model import Card, MediaFile, Note, SourceFile
 from .sources import discover
 
 
@@ -46,19 +46,12 @@ def read_cards(
     """
     from .files import check_files
 
-    files = discover(sources, diagnostics, notes_root=config.source)
-    cache_dir = config.output / ".cache"
-    cache = NoteCache(cache_dir, config)
+    files, cache, hits, misses = _read_cache(config, sources, diagnostics)
     cards: dict[Path, list[Card]] = {}
-    misses = []
-    for source in files:
-        cached = cache.load(source)
-        if cached is None:
-            misses.append(source)
-        else:
-            cards[source.path] = [note.card for note in cached[0]]
-            diagnostics.items += cached[1]  # what parsing found, as a fresh check would
-    for result in check_files(misses, config, cache_dir, progress):
+    for path, (cached_notes, parsing, _) in hits.items():
+        cards[path] = [note.card for note in cached_notes]
+        diagnostics.items += parsing  # what parsing found, as a fresh check would
+    for result in check_files(misses, config, cache.folder, progress):
         cards[result.source.path] = [card_from_row(row, result.source) for row in result.rows or []]
         diagnostics.items += result.parse_problems
     ordered = [card for source in files for card in cards[source.path]]
@@ -76,19 +69,12 @@ def read_notes(
     rendered, on every core when there is enough to do."""
     from .files import process_files
 
-    files = discover(sources, diagnostics, notes_root=config.source)
-    cache_dir = config.output / ".cache"
-    cache = NoteCache(cache_dir, config)
+    files, cache, hits, misses = _read_cache(config, sources, diagnostics)
     notes: dict[Path, list[Note]] = {}
-    misses = []
-    for source in files:
-        cached = cache.load(source)
-        if cached is None:
-            misses.append(source)
-        else:
-            notes[source.path] = cached[0]
-            diagnostics.items += cached[1] + cached[2]
-    for result in process_files(misses, config, cache_dir, progress):
+    for path, (cached_notes, parsing, rendering) in hits.items():
+        notes[path] = cached_notes
+        diagnostics.items += parsing + rendering
+    for result in process_files(misses, config, cache.folder, progress):
         source, rows = result.source, result.rows
         if rows is None:
             notes[source.path] = []
@@ -103,6 +89,22 @@ def read_notes(
     guids = [note.guid for note in ordered]
     _check_across_files([note.card for note in ordered], sources, diagnostics, guids)
     return ordered
+
+
+def _read_cache(
+    config: Config, sources: Sequence[Path], diagnostics: Diagnostics
+) -> tuple[list[SourceFile], NoteCache, dict[Path, CacheEntry], list[SourceFile]]:
+    """The note files of `sources`, the cache, its entries for unchanged files, the others."""
+    files = discover(sources, diagnostics, notes_root=config.source)
+    cache = NoteCache(config.output / ".cache", config)
+    hits, misses = {}, []
+    for source in files:
+        entry = cache.load(source)
+        if entry is None:
+            misses.append(source)
+        else:
+            hits[source.path] = entry
+    return files, cache, hits, misses
 
 
 def _check_across_files(

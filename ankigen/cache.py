@@ -54,10 +54,15 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+# A file's notes, with its problems from parsing and from rendering.
+CacheEntry = tuple[list[Note], list[Diagnostic], list[Diagnostic]]
+
+
 class NoteCache:
     """Rendered notes of note files, in `folder`/notes, media in `folder`/media."""
 
     def __init__(self, folder: Path, config: Config) -> None:
+        self.folder = folder
         self.notes_dir = folder / "notes"
         self.media_dir = folder / "media"
         settings = json.dumps({k: str(v) for k, v in asdict(config).items()}, sort_keys=True)
@@ -67,9 +72,7 @@ class NoteCache:
         text = f"{self.prefix}\x1f{source.display}\x1f{source.root}\x1f{source.path}\x1f"
         return hashlib.sha256(text.encode() + source.text.encode()).hexdigest()
 
-    def load(
-        self, source: SourceFile
-    ) -> tuple[list[Note], list[Diagnostic], list[Diagnostic]] | None:
+    def load(self, source: SourceFile) -> CacheEntry | None:
         """The cached notes of an unchanged file, with its problems from parsing and from
         rendering; or None."""
         try:
