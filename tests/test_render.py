@@ -68,7 +68,7 @@ def test_allowed_html_is_still_stripped_of_scripts_and_handlers() -> None:
 def test_javascript_links_are_not_links() -> None:
     notes, _ = render("## Q\n\n[click](javascript:alert(1)) and https://example.org\n")
     back = notes[0].fields[1]
-    assert 'href="javascript' not in back
+    assert "javascript" not in back.lower().replace("[click](javascript:alert(1))", "")
     assert '<a href="https://example.org">https://example.org</a>' in back
 
 
