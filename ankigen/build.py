@@ -3,13 +3,22 @@ every note is sound."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from slugify import slugify
 
-from .cache import CacheEntry, NoteCache, card_from_row, note_from_row
+from .cache import (
+    CacheEntry,
+    NoteCache,
+    PackageLedger,
+    card_from_row,
+    code_fingerprint,
+    note_from_row,
+)
 from .config import Config
 from .errors import Diagnostics, Location
 from .files import Progress, no_progress
@@ -134,9 +143,25 @@ def build(
         return BuildResult(packages, written=False)
     from .package import write_apkg
 
+    written = PackageLedger(config.output / ".cache")
     for package in packages:
-        write_apkg(package.path, package.notes, package.media, package.timestamp)
+        digest = _package_digest(package)
+        if not written.holds(package.path, digest):
+            write_apkg(package.path, package.notes, package.media, package.timestamp)
+            written.record(package.path, digest)
     return BuildResult(packages, written=True)
+
+
+def _package_digest(package: PlannedPackage) -> str:
+    """Everything a package's bytes depend on: its notes, media names (content hashes), time,
+    and ankigen's code with the library versions (note types, CSS, the writer)."""
+    digest = hashlib.sha256(f"{code_fingerprint()}\x1f{package.timestamp}".encode())
+    for note in package.notes:
+        card = note.card
+        row = [note.guid, note.kind, note.fields, card.deck, card.tags, card.source.modified]
+        digest.update(json.dumps(row).encode())
+    digest.update(json.dumps(sorted(m.name for m in package.media)).encode())
+    return digest.hexdigest()
 
 
 def plan_packages(notes: Sequence[Note], output: Path) -> tuple[PlannedPackage, ...]:

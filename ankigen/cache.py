@@ -11,6 +11,7 @@ from elsewhere can never run code or slip bytes into a deck.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import asdict, fields
@@ -133,6 +134,39 @@ class NoteCache:
             if hashlib.sha256(data).hexdigest()[: len(digest)] == (digest)
             else None
         )
+
+
+class PackageLedger:
+    """The packages this machine wrote, with the digest of their inputs and their own hash, so
+    an unchanged package is not written again (a rebuild with nothing changed is nearly free)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "packages.json"
+        try:
+            sealed = unseal(self.path.read_bytes())
+            self.entries: dict[str, list[str]] = json.loads(sealed) if sealed else {}
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def holds(self, package: Path, digest: str) -> bool:
+        """Whether `package` on disk is the one written from inputs with this digest."""
+        entry = self.entries.get(str(package.resolve()))
+        if entry is None or entry[0] != digest:
+            return False
+        try:
+            return hashlib.sha256(package.read_bytes()).hexdigest() == entry[1]
+        except OSError:
+            return False
+
+    def record(self, package: Path, digest: str) -> None:
+        self.entries[str(package.resolve())] = [
+            digest,
+            hashlib.sha256(package.read_bytes()).hexdigest(),
+        ]
+        sealed = seal(json.dumps(self.entries, sort_keys=True).encode())
+        if sealed is not None:
+            with contextlib.suppress(OSError):  # without it, the next build only writes again
+                write_atomically(self.path, sealed)
 
 
 def _signature(path: Path) -> list[str | int] | None:

@@ -129,3 +129,26 @@ def test_entries_this_machine_did_not_write_are_not_trusted(
     assert parsed == ["a.md", "b.md", "b.md"]  # b's entry was forged, a's untouched
     with zipfile.ZipFile(project.apkg("d")) as archive:
         assert b"<script>" not in archive.read("collection.anki2")
+
+
+def test_an_unchanged_package_is_not_written_again(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ankigen import package
+
+    _two_files(project)
+    assert project.build().exit_code == 0
+    first = project.apkg("d").read_bytes()
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("an unchanged package must not be written again")
+
+    monkeypatch.setattr(package, "write_apkg", refuse)
+    assert project.build().exit_code == 0
+    monkeypatch.undo()
+    project.apkg("d").write_bytes(b"damaged")  # a package changed on disk is written again
+    assert project.build().exit_code == 0
+    assert project.apkg("d").read_bytes() == first
+    project.write("source_notes/b.md", "---\ndeck: D\n---\n## B\n\nbumblebee\n")
+    assert project.build().exit_code == 0
+    assert project.apkg("d").read_bytes() != first
