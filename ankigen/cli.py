@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -93,15 +93,17 @@ def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: b
         click.echo(_summary(result, diagnostics))
 
 
+def _format_option(choices: list[str], help: str) -> Callable[[Callable[..., None]], Any]:
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default="text", show_default=True, help=help
+    )
+
+
 @main.command()
 @_SOURCES
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "github", "json"]),
-    default="text",
-    show_default=True,
-    help="text: path:line:col lines; github: annotations in a workflow; json: for tools.",
+@_format_option(
+    ["text", "github", "json"],
+    "text: path:line:col lines; github: annotations in a workflow; json: for tools.",
 )
 @_STRICT
 def check(sources: tuple[Path, ...], fmt: str, strict: bool) -> None:
@@ -136,13 +138,8 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool) -> None:
     metavar="REF",
     help="Compare the notes as they were at git revision REF with the working tree.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="markdown is what CI posts as a pull request's summary.",
+@_format_option(
+    ["text", "markdown", "json"], "markdown is what CI posts as a pull request's summary."
 )
 def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
     """List the notes added, changed and removed between OLD.apkg and NEW.apkg, or since REF.
