@@ -177,11 +177,11 @@ def unclosed_display_math(text: str, spans: list[tuple[int, int, str]]) -> list[
     return [
         match.start()
         for match in re.finditer(r"(?<!\\)\$\$", text)
-        if _span_at(spans, match.start()) is None
+        if span_at(spans, match.start()) is None
     ]
 
 
-def _span_at(spans: list[tuple[int, int, str]], offset: int) -> tuple[int, int, str] | None:
+def span_at(spans: list[tuple[int, int, str]], offset: int) -> tuple[int, int, str] | None:
     """The span holding `offset`, found by bisection (spans are sorted and disjoint)."""
     index = bisect.bisect_right(spans, (offset, float("inf"))) - 1
     if index >= 0 and spans[index][0] <= offset < spans[index][1]:
@@ -201,7 +201,7 @@ def scan_clozes(text: str, spans: list[tuple[int, int, str]] | None = None) -> C
     maths = [span for span in spans if span[2] == "math"]
 
     def math_at(offset: int) -> tuple[int, int, str] | None:
-        return _span_at(maths, offset)
+        return span_at(maths, offset)
 
     problems: list[ClozeProblem] = []
     stack: list[tuple[int, int]] = []  # (offset of opener, offset of its content)

@@ -17,7 +17,13 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from slugify import slugify
 
-from .cloze import cloze_shorthand_plugin, protected_spans, scan_clozes, unclosed_display_math
+from .cloze import (
+    cloze_shorthand_plugin,
+    protected_spans,
+    scan_clozes,
+    span_at,
+    unclosed_display_math,
+)
 from .config import Config
 from .diagrams import PlotSpec
 from .errors import Diagnostics, Location
@@ -78,6 +84,7 @@ class _FileContext:
     lines: list[str]
     diagnostics: Diagnostics
     consulted: set[Path] | None = None
+    allow_html: bool = False
 
     def at(self, line0: int, col0: int = 0) -> Location:
         return Location(self.source.display, line0 + 1, col0 + 1)
@@ -95,7 +102,9 @@ def parse_file(
     """
     md = markdown_parser(config.allow_html)
     tokens = md.parse(source.text, {})
-    context = _FileContext(source, source.text.split("\n"), diagnostics, consulted)
+    context = _FileContext(
+        source, source.text.split("\n"), diagnostics, consulted, config.allow_html
+    )
     meta = _front_matter(tokens, context)
     headings = [
         _Heading(i, int(t.tag[1]), t.map[0] if t.map else 0, tokens[i + 1])
@@ -237,7 +246,8 @@ def _check_raw(
         col = offset - (text.rfind("\n", 0, offset) + 1)
         return context.at(line0 + line, (col0 if line == 0 else 0) + col)
 
-    spans = protected_spans(text) if ("$" in text or "{{" in text) else []
+    spans = protected_spans(text) if any(c in text for c in ("$", "{{", "<", "](")) else []
+    _check_markup(text, spans, at, context)
     scan = scan_clozes(text, spans)
     for problem in scan.problems:
         context.diagnostics.error(at(problem.offset), problem.message)
@@ -253,6 +263,38 @@ def _check_raw(
             _check_formula(tex, start + delimiter, delimiter == 2, at, context.diagnostics)
             formulas.append(Formula(tex.strip(), delimiter == 2, at(start)))
     return scan.highest, formulas
+
+
+_HTML_TAGS = (
+    "a abbr address article aside audio b big blockquote body br button canvas center code del "
+    "details div dl em embed font footer form h1 h2 h3 h4 h5 h6 head header hr html i iframe img "
+    "input ins kbd li link mark meta object ol p picture pre s script section select small source "
+    "span strike strong style sub summary sup svg table tbody td template th thead tr u ul video"
+)
+_RAW_HTML = re.compile(rf"<!--|</?({'|'.join(_HTML_TAGS.split())})(?=[\s/>])", re.IGNORECASE)
+_BAD_LINK = re.compile(r"\]\(\s*<?\s*(javascript|vbscript|file)\s*:", re.IGNORECASE)
+
+
+def _check_markup(
+    text: str, spans: list[tuple[int, int, str]], at: Any, context: _FileContext
+) -> None:
+    """Links that could run a script are errors; raw HTML, shown as text, is worth a word."""
+    outside = [m for m in _BAD_LINK.finditer(text) if span_at(spans, m.start()) is None]
+    for match in outside:
+        scheme = match.group(1).lower()
+        context.diagnostics.error(
+            at(match.start() + 1), f"link to a `{scheme}:` address: links go to web pages"
+        )
+    if context.allow_html:
+        return
+    for match in _RAW_HTML.finditer(text):
+        if span_at(spans, match.start()) is None:
+            context.diagnostics.warning(
+                at(match.start()),
+                f"raw HTML `{match.group()}…` is shown as text (allow_html = true keeps it, "
+                "cleaned of scripts)",
+            )
+            break  # once per card is enough to explain it
 
 
 def _plots(body: list[Token], context: _FileContext) -> Iterator[tuple[int, PlotSpec]]:

@@ -108,3 +108,23 @@ def test_broken_picture_paths_are_located_not_tracebacks(project: Project) -> No
         "source_notes/d.md:5:21",
     ]
     assert all("cannot be read" in p for p in result.problems)
+
+
+def test_script_links_are_errors_and_raw_html_is_explained() -> None:
+    _, diagnostics = render(
+        "## A\n\nHello <script>alert(1)</script>, `<div>` in code, and a<b and c>d.\n\n"
+        "## B\n\n[click](javascript:alert(1)) and [fine](https://example.org)\n\n"
+        "## C <img src=x onerror=alert(1)>\n\nbody\n"
+    )
+    assert messages(diagnostics) == [
+        "deck.md:3:7: warning: raw HTML `<script…` is shown as text (allow_html = true keeps "
+        "it, cleaned of scripts)",
+        "deck.md:7:8: error: link to a `javascript:` address: links go to web pages",
+        "deck.md:9:6: warning: raw HTML `<img…` is shown as text (allow_html = true keeps it, "
+        "cleaned of scripts)",
+    ]
+
+
+def test_allowed_html_is_not_warned_about() -> None:
+    _, diagnostics = render("## A\n\nsome <b>bold</b>\n", allow_html=True)
+    assert not diagnostics.items
