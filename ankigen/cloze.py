@@ -18,12 +18,12 @@ from markdown_it.rules_inline.state_inline import Delimiter
 
 _EQUALS = 0x3D
 CLOZE_ATTEMPT = re.compile(r"\{\{c([^:{}\s]*)::", re.IGNORECASE)
-_CLOZE_NUMBER = re.compile(r"\{\{c(\d+)::", re.IGNORECASE)
 
 
 def cloze_numbers(*texts: str) -> set[int]:
     """The cloze numbers used in `texts`, nested deletions included: one card each in Anki."""
-    return {int(m.group(1)) for text in texts for m in _CLOZE_NUMBER.finditer(text)} - {0}
+    attempts = (m.group(1) for text in texts for m in CLOZE_ATTEMPT.finditer(text))
+    return {int(n) for n in attempts if n.isascii() and n.isdigit()} - {0}
 
 
 VALID_NUMBER = re.compile(r"[1-9][0-9]*")

@@ -83,6 +83,21 @@ def run_cli(
     )
 
 
+def git(root: Path, *args: str, when: int | None = None) -> str:
+    """Run git in `root` as a test author, at time `when` if given; its output."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    if when is not None:
+        env |= {"GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000"}
+    done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
 @pytest.fixture
 def collection(tmp_path: Path) -> Iterator[object]:
     """A fresh, empty Anki collection driven by the official backend."""

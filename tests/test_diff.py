@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from ankigen.errors import Diagnostics
 from ankigen.model import Note
 from ankigen.revisions import checkout_revision, repository_root
 
-from .conftest import Project
+from .conftest import Project, git
 from .test_render import PNG
 
 LONG_TAIL = " ".join(f"word{i}" for i in range(20))
@@ -112,18 +111,6 @@ A card whose tag changes.
 """
 
 
-def _git(root: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-    }
-    done = subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
-    return done.stdout.decode()
-
-
 def _notes(root: Path) -> list[Note]:
     """The notes of a build of `root`/source_notes, with paths shown relative to `root`."""
     old_cwd = Path.cwd()
@@ -168,15 +155,15 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     project.write("source_notes/deck.md", OLD_DECK)
     project.write("source_notes/tagged.md", TAGGED.format(tag="draft"))
     (project.root / "source_notes" / "dot.png").write_bytes(PNG)
-    _git(project.root, "init", "-q")
-    _git(project.root, "add", ".")
-    _git(project.root, "commit", "-qm", "old")
+    git(project.root, "init", "-q")
+    git(project.root, "add", ".")
+    git(project.root, "commit", "-qm", "old")
     old_apkg, old_notes = _build(project, "old.apkg"), _notes(project.root)
     project.write("source_notes/deck.md", NEW_DECK)
     project.write("source_notes/tagged.md", TAGGED.format(tag="reviewed"))
     (project.root / "source_notes" / "dot2.png").write_bytes(PNG + b"\0")
-    _git(project.root, "add", ".")
-    _git(project.root, "commit", "-qm", "new")
+    git(project.root, "add", ".")
+    git(project.root, "commit", "-qm", "new")
     new_apkg, new_notes = _build(project, "new.apkg"), _notes(project.root)
     return Scenario(project, old_apkg, new_apkg, old_notes, new_notes)
 
@@ -453,7 +440,7 @@ def test_checkout_revision_lays_out_an_old_commit(scenario: Scenario, tmp_path: 
     assert contents_from_notes(_notes(old)) == read_package(scenario.old_apkg)
 
 
-def test_checkout_revision_rejects_unknown_refs_and_folders_outside_git(
+def test_checkout_revision_rejects_unknown_refs_and_folders_outsidegit(
     scenario: Scenario, tmp_path: Path
 ) -> None:
     with pytest.raises(ValueError, match="unknown git revision 'no-such-branch'"):

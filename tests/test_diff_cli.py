@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .conftest import Project
-from .test_package import _git
+from .conftest import Project, git
 
 V1 = "# D\n\n## Kept\n\nsame\n\n## Edited\n\nold words here\n\n## Gone\n\nbye\n"
 V2 = "# D\n\n## Kept\n\nsame\n\n## Edited\n\nnew words here\n\n## Fresh\n\nhello\n"
@@ -27,9 +26,9 @@ def test_two_packages(project: Project) -> None:
 
 def test_against_a_git_revision(project: Project) -> None:
     project.write("source_notes/d.md", V1)
-    _git(project.root, "init", "-q")
-    _git(project.root, "add", ".")
-    _git(project.root, "commit", "-qm", "v1")
+    git(project.root, "init", "-q")
+    git(project.root, "add", ".")
+    git(project.root, "commit", "-qm", "v1")
     project.write("source_notes/d.md", V2)
     result = project.run("diff", "--against", "HEAD", "--format", "markdown")
     assert result.exit_code == 0, result.stderr

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from .conftest import SEED_NOTES, Project
+from .conftest import SEED_NOTES, Project, git
 
 
 def _build_seed(project: Project, name: str, epoch: int = 1_700_000_000) -> bytes:
@@ -63,27 +62,14 @@ def _note_times(apkg: Path, tmp_path: Path) -> dict[str, int]:
     return {fields.split("\x1f")[0]: mod for fields, mod in rows}
 
 
-def _git(root: Path, *args: str, when: int | None = None) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-    }
-    if when is not None:
-        env |= {"GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000"}
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
-
-
 def test_note_times_follow_git_commits_and_edits(project: Project, tmp_path: Path) -> None:
     project.write("source_notes/old.md", "# D\n\n## Old\n\nold\n")
     project.write("source_notes/new.md", "---\ndeck: D\n---\n## New\n\nnew\n")
-    _git(project.root, "init", "-q")
-    _git(project.root, "add", "source_notes/old.md")
-    _git(project.root, "commit", "-qm", "old", when=1_600_000_000)
-    _git(project.root, "add", "source_notes/new.md")
-    _git(project.root, "commit", "-qm", "new", when=1_650_000_000)
+    git(project.root, "init", "-q")
+    git(project.root, "add", "source_notes/old.md")
+    git(project.root, "commit", "-qm", "old", when=1_600_000_000)
+    git(project.root, "add", "source_notes/new.md")
+    git(project.root, "commit", "-qm", "new", when=1_650_000_000)
 
     assert project.build(epoch=None).exit_code == 0
     assert _note_times(project.apkg("d"), tmp_path) == {"Old": 1_600_000_000, "New": 1_650_000_000}

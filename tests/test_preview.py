@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from ankigen.errors import Diagnostics
 from ankigen.notetypes import card_css
 from ankigen.preview import preview_cards, run_preview
 
-from .conftest import Project
+from .conftest import Project, git
 
 LAB_NOTES = Path(__file__).parent / "preview" / "lab" / "notes"
 
@@ -155,20 +153,6 @@ def test_media_no_longer_used_leave_the_folder(lab: Project) -> None:
 # --- --changed-since ---
 
 
-def _git(root: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-    }
-    done = subprocess.run(
-        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout
-
-
 _BEFORE = """\
 # Deck
 
@@ -212,9 +196,9 @@ Brand new.
 
 def test_changed_since_shows_only_new_and_changed_cards(project: Project) -> None:
     note = project.write("source_notes/deck.md", _BEFORE)
-    _git(project.root, "init", "-q")
-    _git(project.root, "add", ".")
-    _git(project.root, "commit", "-q", "-m", "notes")
+    git(project.root, "init", "-q")
+    git(project.root, "add", ".")
+    git(project.root, "commit", "-q", "-m", "notes")
     note.write_text(_AFTER, encoding="utf-8")
 
     result = project.run("preview", "--changed-since", "HEAD")
@@ -228,7 +212,7 @@ def test_changed_since_shows_only_new_and_changed_cards(project: Project) -> Non
     assert badges == ["changed", "changed", "changed", "new", "new"]
     assert "2 new, 3 changed. Removed 1 note: Dropped." in page
 
-    _git(project.root, "commit", "-q", "-am", "edit")
+    git(project.root, "commit", "-q", "-am", "edit")
     result = project.run("preview", "--changed-since", "HEAD")
     assert result.exit_code == 0, result.stderr
     assert _shown(_page(project)) == []
@@ -237,7 +221,7 @@ def test_changed_since_shows_only_new_and_changed_cards(project: Project) -> Non
 
 def test_changed_since_an_unknown_revision_is_an_error(project: Project) -> None:
     project.write("source_notes/deck.md", "# Deck\n\n## Card\n\nBody.\n")
-    _git(project.root, "init", "-q")
+    git(project.root, "init", "-q")
     result = project.run("preview", "--changed-since", "no-such-ref")
     assert result.exit_code == 1
     assert "unknown git revision 'no-such-ref'" in result.stderr

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .conftest import Project
-from .test_package import _git, _note_times
+from .conftest import Project, git
+from .test_package import _note_times
 
 
 def test_a_note_that_links_outside_the_folder_is_refused(project: Project) -> None:
@@ -46,17 +46,17 @@ def test_odd_file_names_and_merges_get_their_commit_times(project: Project, tmp_
     project.write('source_notes/a"b.md', "# D\n\n## Quoted\n\nq\n")
     project.write("source_notes/m.md", "---\ndeck: D\n---\n## Merged\n\nbase\n")
     root = project.root
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", ".")
-    _git(root, "commit", "-qm", "base", when=1_500_000_000)
-    _git(root, "checkout", "-qb", "feature")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "base", when=1_500_000_000)
+    git(root, "checkout", "-qb", "feature")
     project.write("source_notes/m.md", "---\ndeck: D\n---\n## Merged\n\nfeature\n")
-    _git(root, "commit", "-qam", "feature", when=1_500_000_100)
-    _git(root, "checkout", "-q", "main")
+    git(root, "commit", "-qam", "feature", when=1_500_000_100)
+    git(root, "checkout", "-q", "main")
     project.write("source_notes/other.md", "---\ndeck: D\n---\n## Other\n\no\n")
-    _git(root, "add", ".")
-    _git(root, "commit", "-qm", "main moves on", when=1_500_000_200)
-    _git(root, "merge", "-q", "--no-edit", "feature", when=1_500_000_300)
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "main moves on", when=1_500_000_200)
+    git(root, "merge", "-q", "--no-edit", "feature", when=1_500_000_300)
     assert project.build(epoch=None).exit_code == 0
     times = _note_times(project.apkg("d"), tmp_path)
     assert times == {"Quoted": 1_500_000_000, "Merged": 1_500_000_300, "Other": 1_500_000_200}
