@@ -210,6 +210,7 @@ def card_from_row(row: dict[str, Any], source: SourceFile) -> Card:
         source=source,
         location=Location(*row["location"]),
         body=(),
+        heading_inline=None,
         body_text="",
         **{k: v for k, v in values.items() if k in _KNOWN_CARD_FIELDS},
     )

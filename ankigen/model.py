@@ -43,6 +43,7 @@ class Card:
     heading: str  # markdown of the heading, without its `{#id}`
     heading_col: int  # 1-based column where `heading` starts on its line
     body: tuple[Token, ...]  # markdown-it block tokens of the body
+    heading_inline: Token | None  # markdown-it inline token of `heading` (None when from cache)
     body_text: str  # the raw markdown of the body, for checks that need columns
     body_line: int  # 1-based line where body_text starts
     deck: str  # full deck name, `Parent::Child`

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -85,6 +85,7 @@ class _FileContext:
     diagnostics: Diagnostics
     consulted: set[Path] | None = None
     allow_html: bool = False
+    env: dict[str, Any] = field(default_factory=dict)  # markdown-it's, with link references
 
     def at(self, line0: int, col0: int = 0) -> Location:
         return Location(self.source.display, line0 + 1, col0 + 1)
@@ -101,9 +102,10 @@ def parse_file(
     Every other file the cards depend on (pictures, found or not) is added to `consulted`.
     """
     md = markdown_parser(config.allow_html)
-    tokens = md.parse(source.text, {})
+    env: dict[str, Any] = {}
+    tokens = md.parse(source.text, env)
     context = _FileContext(
-        source, source.text.split("\n"), diagnostics, consulted, config.allow_html
+        source, source.text.split("\n"), diagnostics, consulted, config.allow_html, env
     )
     meta = _front_matter(tokens, context)
     headings = [
@@ -201,12 +203,17 @@ def _card(
     images = tuple(_images(heading.inline, body, context))
     _check_code_languages(body, code_language, context)
     identity = explicit_id or "/".join(_slug(part) for part in [*sections, _plain(text)])
+    heading_inline = heading.inline
+    if explicit_id is not None:  # the heading's own tokens hold the `{#id}`: read it without
+        md = markdown_parser(context.allow_html)
+        heading_inline = md.parseInline(text, {"references": context.env.get("references", {})})[0]
     return Card(
         source=context.source,
         location=location,
         heading=text,
         heading_col=heading_col + 1,
         body=tuple(body),
+        heading_inline=heading_inline,
         body_text=body_text,
         body_line=body_start + 1,
         deck="::".join([deck, *(s.replace("::", ":") for s in sections)]),
@@ -375,27 +382,40 @@ def _locate(inline: Token, needle: str, context: _FileContext) -> Location:
 
 
 def _check_code_languages(body: list[Token], default: str | None, context: _FileContext) -> None:
-    from pygments.lexers import find_lexer_class_by_name
-    from pygments.util import ClassNotFound
-
     for token in body:
         language = (token.info.split() or [default])[0] if token.type == "fence" else None
         if not language or language == "plot":
             continue
-        try:
-            find_lexer_class_by_name(language)
-        except ClassNotFound:
+        if not known_language(language):
             line = token.map[0] if token.map else 0
             message = f"unknown code language {language!r}: shown without highlighting"
             context.diagnostics.warning(context.at(line), message)
 
 
-def _check_formula(tex: str, offset: int, display: bool, at: Any, diagnostics: Diagnostics) -> None:
-    from .texcheck import check_tex
+@cache
+def known_language(name: str) -> bool:
+    """Whether pygments highlights `name` (looked up once per name: the lookup is slow)."""
+    from pygments.lexers import find_lexer_class_by_name
+    from pygments.util import ClassNotFound
 
-    for problem in check_tex(tex, display=display):
+    try:
+        find_lexer_class_by_name(name)
+    except ClassNotFound:
+        return False
+    return True
+
+
+def _check_formula(tex: str, offset: int, display: bool, at: Any, diagnostics: Diagnostics) -> None:
+    for problem in _tex_problems(tex):
         report = diagnostics.error if problem.severity == "error" else diagnostics.warning
         report(at(offset + problem.offset), f"formula: {problem.message}")
+
+
+@lru_cache(maxsize=4096)  # decks repeat their formulas
+def _tex_problems(tex: str) -> tuple[Any, ...]:
+    from .texcheck import check_tex
+
+    return tuple(check_tex(tex))
 
 
 def _split_header_id(content: str) -> tuple[str, str | None, int]:
@@ -491,6 +511,7 @@ def _plain(markdown: str) -> str:
     return re.sub(r"[*_`]+", "", markdown).strip()
 
 
+@lru_cache(maxsize=4096)  # every card's sections are slugged again
 def _slug(text: str) -> str:
     return slugify(text) or text.strip().lower()
 

@@ -92,8 +92,10 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
             )
         elif drawn is not None:
             env["formulas"][formula.tex, formula.display] = drawn
-    heading_tokens = md.parseInline(card.heading, env)
-    body_tokens = list(card.body)  # shared with the card: the render rules never change tokens
+    # Tokens are shared with the card: the render rules never change them.
+    heading = card.heading_inline
+    heading_tokens = [heading] if heading else md.parseInline(card.heading, env)
+    body_tokens = list(card.body)
     front = md.renderer.render(heading_tokens, md.options, env).strip()
     back = md.renderer.render(body_tokens, md.options, env).strip()
     if md.options["html"]:
@@ -238,14 +240,23 @@ def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> 
         # Highlighting would split `{{c1::` across spans and Anki would no longer see the cloze.
         return _plain_code(code)
     from pygments import highlight
+
+    lexer = _lexer(language)
+    if lexer is None:
+        return _plain_code(code)  # parse has warned about it
+    return str(highlight(code, lexer, _formatter()))
+
+
+@cache
+def _lexer(language: str) -> Any:
+    """pygments' lexer for a language name, or None; found once per name (the lookup is slow)."""
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
     try:
-        lexer = get_lexer_by_name(language)
+        return get_lexer_by_name(language)
     except ClassNotFound:
-        return _plain_code(code)  # parse has warned about it
-    return str(highlight(code, lexer, _formatter()))
+        return None
 
 
 def _figure(picture: Drawing, env: dict[str, Any]) -> str:

@@ -28,6 +28,20 @@ def test_math_in_the_heading_too() -> None:
     assert notes[0].fields[0] == "What is \\(\\hat{y}_i\\)?"
 
 
+def test_reference_links_work_in_headings_with_and_without_an_id() -> None:
+    text = (
+        "## What is [softmax][sm]?\n\nnormalised exponentials\n\n"
+        "## Where is [softmax][sm] used? {#softmax-use}\n\nin classifiers\n\n"
+        "[sm]: https://example.org/softmax\n"
+    )
+    notes, diagnostics = render(text)
+    link = '<a href="https://example.org/softmax">softmax</a>'
+    assert notes[0].fields[0] == f"What is {link}?"
+    assert notes[1].fields[0] == f"Where is {link} used?"
+    assert notes[1].card.identity == "softmax-use"
+    assert not diagnostics.items
+
+
 def test_fenced_code_is_highlighted_with_classes_for_day_and_night_css() -> None:
     notes, diagnostics = render("## Q\n\n```python\ndef f(x):\n    return x\n```\n")
     back = notes[0].fields[1]
