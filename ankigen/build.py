@@ -4,10 +4,10 @@ every note is sound."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from slugify import slugify
 
@@ -22,9 +22,19 @@ from .cache import (
 from .config import Config
 from .errors import Diagnostics, Location
 from .files import Progress, no_progress
-from .ids import check_identities
-from .model import Card, MediaFile, Note, SourceFile
+from .ids import Identity, check_identities, identity_of
+from .model import Card, MediaFile, Note, PackageNote, SourceFile
 from .sources import discover
+
+
+@dataclass(frozen=True)
+class FileNotes:
+    """One note file's rendered notes as rows (the notes cache's form), with their media."""
+
+    source: SourceFile
+    key: str  # the notes cache's key: with `media`, everything the rows depend on
+    rows: list[dict[str, Any]]
+    media: dict[str, MediaFile]
 
 
 @dataclass(frozen=True)
@@ -32,9 +42,10 @@ class PlannedPackage:
     """One .apkg to write: where, and which notes and media go in it."""
 
     path: Path
-    notes: tuple[Note, ...]
+    notes: tuple[PackageNote, ...]
     media: tuple[MediaFile, ...]
     timestamp: int  # the collection's time: the newest of its notes
+    digest: str  # of everything the package's bytes depend on
 
 
 @dataclass(frozen=True)
@@ -57,14 +68,58 @@ def read_cards(
 
     files, cache, hits, misses = _read_cache(config, sources, diagnostics)
     cards: dict[Path, list[Card]] = {}
-    for path, (cached_notes, parsing, _) in hits.items():
-        cards[path] = [note.card for note in cached_notes]
-        diagnostics.items += parsing  # what parsing found, as a fresh check would
+    for source in files:
+        if source.path in hits:
+            entry = hits[source.path][1]
+            cards[source.path] = [card_from_row(row, source) for row in entry.rows]
+            diagnostics.items += entry.parse_problems  # what parsing found, as a fresh check would
     for result in check_files(misses, config, cache.folder, progress):
         cards[result.source.path] = [card_from_row(row, result.source) for row in result.rows or []]
         diagnostics.items += result.parse_problems
     ordered = [card for source in files for card in cards[source.path]]
-    _check_across_files(ordered, sources, diagnostics)
+    _check_across_files([identity_of(card) for card in ordered], sources, diagnostics)
+    return ordered
+
+
+def read_files(
+    config: Config,
+    sources: Sequence[Path],
+    diagnostics: Diagnostics,
+    progress: Progress = no_progress,
+) -> list[FileNotes]:
+    """Every note file of `sources` with its notes: from the cache when the file is unchanged,
+    else parsed and rendered, on every core when there is enough to do."""
+    from .files import process_files
+
+    files, cache, hits, misses = _read_cache(config, sources, diagnostics)
+    read: dict[Path, FileNotes] = {}
+    for source in files:
+        if source.path in hits:
+            key, entry = hits[source.path]
+            read[source.path] = FileNotes(source, key, entry.rows, entry.media)
+            diagnostics.items += entry.parse_problems + entry.render_problems
+    for result in process_files(misses, config, cache.folder, progress):
+        source, rows, key = result.source, result.rows, cache.key(result.source)
+        if rows is None:
+            read[source.path] = FileNotes(source, key, [], {})
+            diagnostics.error(Location(source.display), "its pictures could not be drawn")
+            continue
+        read[source.path] = FileNotes(source, key, rows, {m.name: m for m in result.media})
+        problems = (result.parse_problems, result.render_problems)
+        cache.store(key, rows, result.media, problems, result.consulted)
+        diagnostics.items += result.parse_problems + result.render_problems
+    ordered = [read[source.path] for source in files]
+    identities = [
+        Identity(
+            row["guid"],
+            row["card"]["identity"],
+            row["card"]["namespace"],
+            Location(*row["location"]),
+        )
+        for file in ordered
+        for row in file.rows
+    ]
+    _check_across_files(identities, sources, diagnostics)
     return ordered
 
 
@@ -74,58 +129,39 @@ def read_notes(
     diagnostics: Diagnostics,
     progress: Progress = no_progress,
 ) -> list[Note]:
-    """Every note of `sources`: from the cache when its file is unchanged, else parsed and
-    rendered, on every core when there is enough to do."""
-    from .files import process_files
-
-    files, cache, hits, misses = _read_cache(config, sources, diagnostics)
-    notes: dict[Path, list[Note]] = {}
-    for path, (cached_notes, parsing, rendering) in hits.items():
-        notes[path] = cached_notes
-        diagnostics.items += parsing + rendering
-    for result in process_files(misses, config, cache.folder, progress):
-        source, rows = result.source, result.rows
-        if rows is None:
-            notes[source.path] = []
-            diagnostics.error(Location(source.display), "its pictures could not be drawn")
-            continue
-        media = {m.name: m for m in result.media}
-        notes[source.path] = [note_from_row(row, source, media) for row in rows]
-        problems = (result.parse_problems, result.render_problems)
-        cache.store(source, rows, result.media, problems, result.consulted)
-        diagnostics.items += result.parse_problems + result.render_problems
-    ordered = [note for source in files for note in notes[source.path]]
-    guids = [note.guid for note in ordered]
-    _check_across_files([note.card for note in ordered], sources, diagnostics, guids)
-    return ordered
+    """Every note of `sources` as a `Note`, for the commands that look into them."""
+    return [
+        note_from_row(row, file.source, file.media)
+        for file in read_files(config, sources, diagnostics, progress)
+        for row in file.rows
+    ]
 
 
 def _read_cache(
     config: Config, sources: Sequence[Path], diagnostics: Diagnostics
-) -> tuple[list[SourceFile], NoteCache, dict[Path, CacheEntry], list[SourceFile]]:
-    """The note files of `sources`, the cache, its entries for unchanged files, the others."""
+) -> tuple[list[SourceFile], NoteCache, dict[Path, tuple[str, CacheEntry]], list[SourceFile]]:
+    """The note files of `sources`, the cache, the key and entry of each unchanged file, the
+    other files."""
     files = discover(sources, diagnostics, notes_root=config.source)
     cache = NoteCache(config.output / ".cache", config)
     hits, misses = {}, []
     for source in files:
-        entry = cache.load(source)
+        key = cache.key(source)
+        entry = cache.load(key)
         if entry is None:
             misses.append(source)
         else:
-            hits[source.path] = entry
+            hits[source.path] = (key, entry)
     return files, cache, hits, misses
 
 
 def _check_across_files(
-    cards: Sequence[Card],
-    sources: Sequence[Path],
-    diagnostics: Diagnostics,
-    guids: list[str] | None = None,
+    identities: Sequence[Identity], sources: Sequence[Path], diagnostics: Diagnostics
 ) -> None:
-    if not cards and not diagnostics.errors:
+    if not identities and not diagnostics.errors:
         for given in sources:
             diagnostics.error(Location(str(given)), "no cards found: a card is a `##` heading")
-    check_identities(list(cards), diagnostics, guids)
+    check_identities(identities, diagnostics)
 
 
 def build(
@@ -137,47 +173,66 @@ def build(
     progress: Progress = no_progress,
 ) -> BuildResult:
     """Build `sources` into .apkg files under `output` (or into `output` if it ends in .apkg)."""
-    notes = read_notes(config, sources, diagnostics, progress)
-    packages = plan_packages(notes, output)
+    files = read_files(config, sources, diagnostics, progress)
+    packages = plan_packages(files, output)
     if diagnostics.failed(strict):
         return BuildResult(packages, written=False)
-    from .package import write_apkg
-
     written = PackageLedger(config.output / ".cache")
     for package in packages:
-        digest = _package_digest(package)
-        if not written.holds(package.path, digest):
+        if not written.holds(package.path, package.digest):
+            from .package import write_apkg
+
             write_apkg(package.path, package.notes, package.media, package.timestamp)
-            written.record(package.path, digest)
+            written.record(package.path, package.digest)
     return BuildResult(packages, written=True)
 
 
-def _package_digest(package: PlannedPackage) -> str:
-    """Everything a package's bytes depend on: its notes, media names (content hashes), time,
-    and ankigen's code with the library versions (note types, CSS, the writer)."""
-    digest = hashlib.sha256(f"{code_fingerprint()}\x1f{package.timestamp}".encode())
-    for note in package.notes:
-        card = note.card
-        row = [note.guid, note.kind, note.fields, card.deck, card.tags, card.source.modified]
-        digest.update(json.dumps(row).encode())
-    digest.update(json.dumps(sorted(m.name for m in package.media)).encode())
-    return digest.hexdigest()
-
-
-def plan_packages(notes: Sequence[Note], output: Path) -> tuple[PlannedPackage, ...]:
+def plan_packages(files: Sequence[FileNotes], output: Path) -> tuple[PlannedPackage, ...]:
     """One package per top-level deck, named after it; or all in one when output is a file."""
-    groups: dict[Path, list[Note]] = {}
+    groups: dict[Path, list[PackageNote]] = {}
+    inputs: dict[Path, dict[str, FileNotes]] = {}  # the files with notes in each package
     paths: dict[str, Path] = {}
-    for note in notes:
-        top = note.card.deck.split("::")[0]
-        if top not in paths:
-            paths[top] = (
-                output if output.suffix == ".apkg" else output / f"{slugify(top) or 'deck'}.apkg"
+    for file in files:
+        modified = file.source.modified
+        for row in file.rows:
+            card = row["card"]
+            top = card["deck"].split("::")[0]
+            if top not in paths:
+                name = (
+                    output
+                    if output.suffix == ".apkg"
+                    else output / f"{slugify(top) or 'deck'}.apkg"
+                )
+                paths[top] = name
+            note = PackageNote(
+                row["guid"],
+                row["kind"],
+                tuple(row["fields"]),
+                card["deck"],
+                tuple(card["tags"]),
+                modified,
+                tuple(row["ords"]),
             )
-        groups.setdefault(paths[top], []).append(note)
+            groups.setdefault(paths[top], []).append(note)
+            inputs.setdefault(paths[top], {})[file.key] = file
     planned = []
     for path, members in sorted(groups.items()):
-        media = {m.name: m for note in members for m in note.media}
-        timestamp = max(note.card.source.modified for note in members)
-        planned.append(PlannedPackage(path, tuple(members), tuple(media.values()), timestamp))
+        sources = inputs[path].values()
+        media = {m.name: m for file in sources for m in file.media.values()}
+        timestamp = max(note.modified for note in members)
+        digest = _package_digest(sources, timestamp, media)
+        planned.append(
+            PlannedPackage(path, tuple(members), tuple(media.values()), timestamp, digest)
+        )
     return tuple(planned)
+
+
+def _package_digest(sources: Any, timestamp: int, media: dict[str, MediaFile]) -> str:
+    """Everything a package's bytes depend on: ankigen's code with the library versions (note
+    types, CSS, the writer), the time, and for each of its files in order the cache key (text,
+    path, settings), note time and media (named by content)."""
+    digest = hashlib.sha256(f"{code_fingerprint()}\x1f{timestamp}".encode())
+    for file in sources:
+        digest.update(f"\x1e{file.key}\x1f{file.source.modified}\x1f{sorted(file.media)}".encode())
+    digest.update(f"\x1e{sorted(media)}".encode())
+    return digest.hexdigest()

@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import asdict, fields
+import os
+import re
+import sys
+from dataclasses import asdict, dataclass, fields
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from .errors import Diagnostic, Location
 from .model import Card, MediaFile, Note, SourceFile
 from .storage import seal, unseal, write_atomically
 
-FORMAT = 1
+FORMAT = 2  # rows carry their cards' ordinals
 _LIBRARIES = (
     "markdown-it-py",
     "mdit-py-plugins",
@@ -47,16 +49,41 @@ def code_fingerprint() -> str:
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
-    for library in _LIBRARIES:
-        try:
-            digest.update(f"{library} {metadata.version(library)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{library} missing".encode())
+    for library, version in _library_versions().items():
+        digest.update(f"{library} {version}".encode())
     return digest.hexdigest()
 
 
-# A file's notes, with its problems from parsing and from rendering.
-CacheEntry = tuple[list[Note], list[Diagnostic], list[Diagnostic]]
+def _library_versions() -> dict[str, str]:
+    """The installed version of each library in `_LIBRARIES`, read off the names of the
+    `name-version.dist-info` folders on the import path, first found first (as imports are).
+    importlib.metadata would cost more than the rest of an unchanged build's start."""
+    wanted = {_project_key(name): name for name in _LIBRARIES}
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            entries = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.endswith(".dist-info"):
+                project, _, version = entry.removesuffix(".dist-info").partition("-")
+                found.setdefault(_project_key(project), version)
+    return {name: found.get(key, "missing") for key, name in wanted.items()}
+
+
+def _project_key(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """A file's rendered notes as rows (see `note_row`), its problems and its media by name."""
+
+    rows: list[dict[str, Any]]
+    parse_problems: list[Diagnostic]
+    render_problems: list[Diagnostic]
+    media: dict[str, MediaFile]
 
 
 class NoteCache:
@@ -70,14 +97,17 @@ class NoteCache:
         self.prefix = f"{code_fingerprint()}\x1f{settings}"
 
     def key(self, source: SourceFile) -> str:
+        """What a file's notes depend on, but for the files it consults (checked on load)."""
         text = f"{self.prefix}\x1f{source.display}\x1f{source.root}\x1f{source.path}\x1f"
         return hashlib.sha256(text.encode() + source.text.encode()).hexdigest()
 
-    def load(self, source: SourceFile) -> CacheEntry | None:
-        """The cached notes of an unchanged file, with its problems from parsing and from
-        rendering; or None."""
+    def load(self, key: str) -> CacheEntry | None:
+        """The entry stored under `key` if its consulted files and media are as stored; or None.
+
+        Rows stay plain data: an unchanged build never makes note objects of them.
+        """
         try:
-            blob = unseal((self.notes_dir / f"{self.key(source)}.json").read_bytes())
+            blob = unseal((self.notes_dir / f"{key}.json").read_bytes())
             if blob is None:
                 return None
             entry = json.loads(blob)
@@ -86,16 +116,15 @@ class NoteCache:
             media = {name: self._medium(name) for name in entry["media"]}
             if any(m is None for m in media.values()):
                 return None
-            notes = [note_from_row(row, source, media) for row in entry["notes"]]  # type: ignore[arg-type]
             parsing = [_diagnostic(row) for row in entry["parse_problems"]]
             rendering = [_diagnostic(row) for row in entry["render_problems"]]
+            return CacheEntry(entry["notes"], parsing, rendering, media)  # type: ignore[arg-type]
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        return notes, parsing, rendering
 
     def store(
         self,
-        source: SourceFile,
+        key: str,
         rows: list[dict[str, Any]],
         media: list[MediaFile],
         problems: tuple[list[Diagnostic], list[Diagnostic]],
@@ -119,7 +148,7 @@ class NoteCache:
                 path = self.media_dir / medium.name
                 if not path.exists():
                     write_atomically(path, medium.data)
-            write_atomically(self.notes_dir / f"{self.key(source)}.json", sealed)
+            write_atomically(self.notes_dir / f"{key}.json", sealed)
         except OSError:
             pass
 
@@ -217,12 +246,14 @@ def card_from_row(row: dict[str, Any], source: SourceFile) -> Card:
 
 
 def note_row(note: Note) -> dict[str, Any]:
-    """A rendered note as plain JSON data (its card without tokens), for the cache and workers."""
+    """A rendered note as plain JSON data (its card without tokens), for the cache and workers,
+    with the ordinals of its cards (one per cloze number), which packaging needs."""
     return {
         "kind": note.kind,
         "fields": list(note.fields),
         "guid": note.guid,
         "media": [m.name for m in note.media],
+        "ords": list(note.ordinals),
         **card_row(note.card),
     }
 

@@ -247,9 +247,9 @@ def _summary(result: BuildResult, diagnostics: Diagnostics) -> str:
     lines = []
     for package in result.packages:
         notes = package.notes
-        decks = len({note.card.deck for note in notes})
+        decks = len({note.deck for note in notes})
         basic = sum(note.kind == "basic" for note in notes)
-        cards = sum(note.card_count for note in notes)
+        cards = sum(len(note.ordinals) for note in notes)
         size = package.path.stat().st_size
         lines.append(
             f"{package.path}: {decks} deck{'s' * (decks != 1)}, {len(notes)} notes "

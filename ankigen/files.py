@@ -9,7 +9,6 @@ rendering; they are drawn together, on every core, and the file is then rendered
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -99,6 +98,8 @@ def _map(
     workers = min(worker_count(), len(sources))
     if workers < 2 or sum(len(s.text) for s in sources) < PARALLEL_FROM:
         return list(progress((work(s, config, cache_dir) for s in sources), len(sources)))
+    from concurrent.futures import ProcessPoolExecutor
+
     # Larger files first, so no worker is left with one big file at the end.
     order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
     with ProcessPoolExecutor(max_workers=workers) as pool:

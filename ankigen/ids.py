@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from typing import NamedTuple
 
-import genanki
-
-from .errors import Diagnostics
+from .errors import Diagnostics, Location
 from .model import Card
 
 # Anki's ids are 64-bit; genanki suggests this range for note types and decks.
@@ -15,6 +15,8 @@ _ID_LOW, _ID_HIGH = 1 << 30, 1 << 31
 
 def note_guid(namespace: str, identity: str) -> str:
     """A note's GUID: from the deck's namespace and the card's identity, never from its text."""
+    import genanki  # only here: an unchanged build never needs it
+
     return str(genanki.guid_for("ankigen", namespace, identity))
 
 
@@ -28,17 +30,26 @@ def deck_id(deck_name: str) -> int:
     return stable_id("deck", deck_name)
 
 
-def check_identities(
-    cards: list[Card], diagnostics: Diagnostics, guids: list[str] | None = None
-) -> None:
-    """Two cards with one identity (or one GUID) in a namespace would be one note in Anki.
+class Identity(NamedTuple):
+    """What makes a note itself in Anki, and where its card was written."""
 
-    `guids`, when the notes are rendered already, are the cards' GUIDs in the same order.
-    """
-    seen: dict[str, Card] = {}
-    for index, card in enumerate(cards):
-        guid = guids[index] if guids else note_guid(card.namespace, card.identity)
-        first = seen.setdefault(guid, card)
+    guid: str
+    identity: str
+    namespace: str
+    location: Location
+
+
+def identity_of(card: Card) -> Identity:
+    return Identity(
+        note_guid(card.namespace, card.identity), card.identity, card.namespace, card.location
+    )
+
+
+def check_identities(identities: Sequence[Identity], diagnostics: Diagnostics) -> None:
+    """Two cards with one identity (or one GUID) in a namespace would be one note in Anki."""
+    seen: dict[str, Identity] = {}
+    for card in identities:
+        first = seen.setdefault(card.guid, card)
         if first is not card:
             what = (
                 f"card id {card.identity!r}"

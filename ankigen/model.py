@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import Location
 
@@ -76,7 +76,28 @@ class Note:
     media: tuple[MediaFile, ...] = ()
 
     @property
-    def card_count(self) -> int:
+    def ordinals(self) -> tuple[int, ...]:
+        """Anki's `ord` of each of its cards: 0 for a basic note, cloze number - 1 for a cloze."""
         from .cloze import cloze_numbers
 
-        return 1 if self.kind == "basic" else len(cloze_numbers(*self.fields))
+        return (
+            (0,)
+            if self.kind == "basic"
+            else tuple(n - 1 for n in sorted(cloze_numbers(*self.fields)))
+        )
+
+    @property
+    def card_count(self) -> int:
+        return len(self.ordinals)
+
+
+class PackageNote(NamedTuple):
+    """What the package holds of a note: a plain tuple, cheap to make for every note of a deck."""
+
+    guid: str
+    kind: str
+    fields: tuple[str, ...]
+    deck: str
+    tags: tuple[str, ...]
+    modified: int  # seconds since the epoch: decides whether Anki updates its copy
+    ordinals: tuple[int, ...]

@@ -17,9 +17,8 @@ from typing import BinaryIO
 
 import genanki
 
-from .cloze import cloze_numbers
 from .ids import deck_id
-from .model import MediaFile, Note
+from .model import MediaFile, PackageNote
 from .notetypes import BASIC, CLOZE, NoteType, card_css
 from .storage import write_atomically
 
@@ -44,19 +43,20 @@ def _genanki_model(note_type: NoteType) -> genanki.Model:
     )
 
 
-def collection_bytes(notes: Sequence[Note], timestamp: int) -> bytes:
+def collection_bytes(notes: Sequence[PackageNote], timestamp: int) -> bytes:
     """The `collection.anki2` database of the given notes.
 
     genanki writes the schema, the decks and the note types; the notes and cards are inserted
     here in bulk, each note with its own modification time (which decides Anki's updates) and
-    one card per cloze number, nested deletions included (genanki's own scan skips `{{c3::...}}`
-    inside `{{c2::...}}`, a card Anki would add only later).
+    one card per ordinal: for a cloze, one per cloze number, nested deletions included
+    (genanki's own scan skips `{{c3::...}}` inside `{{c2::...}}`, a card Anki would add only
+    later).
     """
     types = {"basic": BASIC, "cloze": CLOZE}
     models = {kind: _genanki_model(note_type) for kind, note_type in types.items()}
-    by_deck: dict[str, list[Note]] = {}
+    by_deck: dict[str, list[PackageNote]] = {}
     for note in notes:
-        by_deck.setdefault(note.card.deck, []).append(note)
+        by_deck.setdefault(note.deck, []).append(note)
     decks = []
     for name in sorted(by_deck):
         deck = genanki.Deck(deck_id(name), name)
@@ -67,7 +67,7 @@ def collection_bytes(notes: Sequence[Note], timestamp: int) -> bytes:
     note_rows, card_rows = [], []
     for deck in decks:
         for note in by_deck[deck.name]:
-            note_id, modified = next(ids), note.card.source.modified
+            note_id, modified = next(ids), note.modified
             note_type = types[note.kind]
             note_rows.append(
                 (
@@ -76,16 +76,13 @@ def collection_bytes(notes: Sequence[Note], timestamp: int) -> bytes:
                     note_type.id,
                     modified,
                     -1,
-                    f" {' '.join(note.card.tags)} ",
+                    f" {' '.join(note.tags)} ",
                     "\x1f".join(note.fields),
                     note.fields[note_type.sort_field],
                     0,
                     0,
                     "",
                 )
-            )
-            ords = (
-                [n - 1 for n in sorted(cloze_numbers(*note.fields))] if note_type.is_cloze else [0]
             )
             card_rows += [
                 (
@@ -108,7 +105,7 @@ def collection_bytes(notes: Sequence[Note], timestamp: int) -> bytes:
                     0,
                     "",
                 )
-                for ord_ in ords
+                for ord_ in note.ordinals
             ]
     with tempfile.TemporaryDirectory(prefix="ankigen-") as folder:
         db_path = Path(folder, "collection.anki2")
@@ -125,7 +122,7 @@ def collection_bytes(notes: Sequence[Note], timestamp: int) -> bytes:
 
 
 def write_apkg(
-    path: Path, notes: Sequence[Note], media: Sequence[MediaFile], timestamp: int
+    path: Path, notes: Sequence[PackageNote], media: Sequence[MediaFile], timestamp: int
 ) -> int:
     """Write the package atomically (a failed build leaves the old file); returns its size."""
     collection = collection_bytes(notes, timestamp)

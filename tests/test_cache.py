@@ -152,3 +152,27 @@ def test_an_unchanged_package_is_not_written_again(
     project.write("source_notes/b.md", "---\ndeck: D\n---\n## B\n\nbumblebee\n")
     assert project.build().exit_code == 0
     assert project.apkg("d").read_bytes() != first
+
+
+def test_a_new_note_time_alone_writes_the_package_again(project: Project) -> None:
+    """The text is unchanged, so every file comes from the cache, but the notes' time is part
+    of the package (it decides Anki's updates)."""
+    _two_files(project)
+    assert project.build(epoch=1_700_000_000).exit_code == 0
+    first = project.apkg("d").read_bytes()
+    assert project.build(epoch=1_800_000_000).exit_code == 0
+    later = project.apkg("d").read_bytes()
+    assert later != first
+    assert project.build(epoch=1_700_000_000).exit_code == 0
+    assert project.apkg("d").read_bytes() == first
+
+
+def test_library_versions_are_read_as_importlib_reads_them() -> None:
+    from importlib import metadata
+
+    from ankigen.cache import _LIBRARIES, _library_versions
+
+    versions = _library_versions()
+    assert set(versions) == set(_LIBRARIES)
+    for library, version in versions.items():
+        assert version == metadata.version(library), library
