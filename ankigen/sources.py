@@ -98,22 +98,30 @@ def _display(path: Path) -> str:
 
 
 def note_times(paths: list[Path]) -> dict[Path, int]:
-    """The time each file's notes carry: SOURCE_DATE_EPOCH, else the file's last commit, else now.
+    """The time each file's notes carry: SOURCE_DATE_EPOCH, else the file's last commit, else
+    (uncommitted changes, or no git) the file's modification time.
 
     Anki updates a note on import only when the incoming one is newer, so an unchanged file keeps
-    its time and a user's own edits in Anki survive; an edited file gets a newer time.
+    its time and a user's own edits in Anki survive; an edited file gets a newer time. Rebuilding
+    an unchanged working tree gives the same times, so the package need not be written again.
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None and epoch.strip().isdigit():
         return dict.fromkeys(paths, int(epoch))
-    now = int(time.time())
-    times = dict.fromkeys(paths, now)
+    times = {path: _modified(path) for path in paths}
     by_dir: dict[Path, list[Path]] = {}
     for path in paths:
         by_dir.setdefault(path.parent, []).append(path)
     for folder, members in by_dir.items():
         times.update(_git_times(folder, members))
     return times
+
+
+def _modified(path: Path) -> int:
+    try:
+        return int(path.stat().st_mtime)
+    except OSError:
+        return int(time.time())
 
 
 def _git(folder: Path, *args: str) -> str | None:

@@ -74,12 +74,18 @@ def test_note_times_follow_git_commits_and_edits(project: Project, tmp_path: Pat
     assert project.build(epoch=None).exit_code == 0
     assert _note_times(project.apkg("d"), tmp_path) == {"Old": 1_600_000_000, "New": 1_650_000_000}
 
-    project.write("source_notes/new.md", "---\ndeck: D\n---\n## New\n\nedited\n")
-    project.write("source_notes/untracked.md", "---\ndeck: D\n---\n## Fresh\n\nx\n")
+    edited = project.write("source_notes/new.md", "---\ndeck: D\n---\n## New\n\nedited\n")
+    fresh = project.write("source_notes/untracked.md", "---\ndeck: D\n---\n## Fresh\n\nx\n")
+    os.utime(edited, (1_760_000_000, 1_760_000_000))
+    os.utime(fresh, (1_770_000_000, 1_770_000_000))
     assert project.build(epoch=None).exit_code == 0
     times = _note_times(project.apkg("d"), tmp_path)
-    assert times["Old"] == 1_600_000_000
-    assert times["New"] > 1_700_000_000 and times["Fresh"] > 1_700_000_000
+    # Uncommitted changes carry the file's modification time: newer than its commit, and the
+    # same on every rebuild of an unchanged working tree.
+    assert times == {"Old": 1_600_000_000, "New": 1_760_000_000, "Fresh": 1_770_000_000}
+    first = project.apkg("d").read_bytes()
+    assert project.build(epoch=None).exit_code == 0
+    assert project.apkg("d").read_bytes() == first
 
 
 def test_source_date_epoch_sets_every_note_time(project: Project, tmp_path: Path) -> None:
