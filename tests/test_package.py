@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import zipfile
@@ -113,3 +114,23 @@ def test_a_failing_write_leaves_the_old_package_and_no_temporary_files(
     assert "Error: cannot write the package: disk full" in result.stderr
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in target.parent.iterdir()) == [".cache", "d.apkg"]
+
+
+def test_the_collection_is_sound_and_has_every_index_of_the_schema(
+    project: Project, tmp_path: Path
+) -> None:
+    from genanki.apkg_schema import APKG_SCHEMA
+
+    project.write("source_notes/d.md", "# D\n\n## A\n\na\n\n## B\n\n{{c1::b}} {{c2::c}}\n")
+    assert project.build().exit_code == 0
+    with zipfile.ZipFile(project.apkg("d")) as archive:
+        (tmp_path / "c.anki2").write_bytes(archive.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "c.anki2") as db:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        indexes = {
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        plan = db.execute("EXPLAIN QUERY PLAN SELECT id FROM cards WHERE nid = 1").fetchall()
+    expected = set(re.findall(r"CREATE INDEX (\w+)", APKG_SCHEMA))
+    assert len(expected) == 7 and expected <= indexes
+    assert "ix_cards_nid" in str(plan)
