@@ -62,7 +62,7 @@ def check_file(source: SourceFile, config: Config, cache_dir: Path) -> FileResul
     from .parse import parse_file
 
     parsing, consulted = Diagnostics(), set[Path]()
-    cards = parse_file(source, config, parsing, consulted)
+    cards = parse_file(source, config, parsing, consulted, checks_only=True)
     rows = [card_row(card) for card in cards]
     return FileResult(source, rows, parse_problems=parsing.items, consulted=consulted)
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .conftest import Project
 
@@ -70,3 +74,82 @@ def test_check_does_not_draw(project: Project) -> None:
     project.write("source_notes/d.md", "# D\n\n## S\n\n```plot softmax\nlogits: [1, 2]\n```\n")
     assert project.run("check").exit_code == 0
     assert not (project.root / "build").exists()
+
+
+_TRICKY = [
+    "## Q\n\ntext $$ never closed\n\n## R\n\nfine\n",
+    "## Q ![dot](dot.png)\n\nbody\n",
+    "## Q\n\n| a | b |\n|---|---|\n| ![x](../out.png) | $$x$$ |\n",
+    "## Q\n\n![ref][r] and [link](javascript:alert(1))\n\n[r]: /etc/passwd\n",
+    "## Q {#q}\n\n`$$` in code, <b>html</b>, ==cloze== and {{c1::x}}\n",
+    "## Q\n\n- item ![](missing.png)\n  - nested $x_1$ and $$\\frac{1}{2$$\n",
+]
+
+
+def _parsed(text: str, root: Path, checks_only: bool) -> tuple[list[str], list[object]]:
+    from ankigen.cache import card_row
+    from ankigen.config import Config
+    from ankigen.errors import Diagnostics
+    from ankigen.model import SourceFile
+    from ankigen.parse import parse_file
+
+    diagnostics = Diagnostics()
+    source = SourceFile(root / "deck.md", root, "deck.md", text, 1_700_000_000)
+    cards = parse_file(source, Config(), diagnostics, set(), checks_only=checks_only)
+    return [str(d) for d in diagnostics], [card_row(card) for card in cards]
+
+
+def test_the_checks_only_parse_finds_what_the_full_parse_finds(tmp_path: Path) -> None:
+    """`check` skips the inline tokens no check reads; it must not miss anything for that."""
+    (tmp_path / "dot.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    texts = [
+        path.read_text(encoding="utf-8", errors="replace")
+        for folder in ("source_notes", "tests/broken/notes", "tests/fixtures")
+        for path in sorted(Path(folder).rglob("*.md"))
+    ]
+    assert len(texts) >= 4
+    for text in texts + _TRICKY:
+        full = _parsed(text, tmp_path, checks_only=False)
+        assert _parsed(text, tmp_path, checks_only=True) == full
+    assert any(full[0] for full in (_parsed(t, tmp_path, False) for t in _TRICKY))
+
+
+_PIECES = [
+    "## Card\n\n",
+    "### Sub {#s}\n\n",
+    "text ",
+    "$x$ ",
+    "$$y$$ ",
+    "$$ ",
+    "$",
+    "![a](dot.png) ",
+    "![b](gone.png) ",
+    "[l](javascript:x) ",
+    "[r]: ../x.png\n",
+    "![c][r] ",
+    "`$$` ",
+    "`![d](e)` ",
+    "**b** ",
+    "<i>",
+    "==z== ",
+    "{{c1::w}} ",
+    "{{c2::",
+    "\n",
+    "\n\n",
+    "- ",
+    "| a | b |\n|--|--|\n",
+    "```python\n",
+    "```\n",
+    "    ind\n",
+    "> ",
+    "\\$ ",
+    "\\frac{1}{2 ",
+]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_the_checks_only_parse_agrees_on_generated_notes(pieces: list[str]) -> None:
+    root = Path("/notes-that-do-not-exist")
+    text = "".join(pieces)
+    assert _parsed(text, root, checks_only=True) == _parsed(text, root, checks_only=False)
