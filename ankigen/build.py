@@ -4,7 +4,7 @@ every note is sound."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,15 +15,14 @@ from .cache import (
     CacheEntry,
     NoteCache,
     PackageLedger,
-    card_from_row,
     code_fingerprint,
     note_from_row,
 )
 from .config import Config
 from .errors import Diagnostics, Location
 from .files import Progress, no_progress
-from .ids import Identity, check_identities, identity_of
-from .model import Card, MediaFile, Note, PackageNote, SourceFile
+from .ids import Identity, check_identities
+from .model import MediaFile, Note, PackageNote, SourceFile
 from .sources import discover
 
 
@@ -54,31 +53,32 @@ class BuildResult:
     written: bool
 
 
-def read_cards(
+def check_cards(
     config: Config,
     sources: Sequence[Path],
     diagnostics: Diagnostics,
     progress: Progress = no_progress,
-) -> list[Card]:
-    """Every card of `sources`, parsed and checked within and across files; nothing drawn.
+) -> int:
+    """Parse and check every card of `sources`, within and across files, drawing nothing;
+    returns how many cards there are.
 
     Files whose notes are in the cache are not parsed again; their problems come from it.
     """
     from .files import check_files
 
     files, cache, hits, misses = _read_cache(config, sources, diagnostics)
-    cards: dict[Path, list[Card]] = {}
+    rows: dict[Path, list[dict[str, Any]]] = {}
     for source in files:
         if source.path in hits:
             entry = hits[source.path][1]
-            cards[source.path] = [card_from_row(row, source) for row in entry.rows]
+            rows[source.path] = entry.rows
             diagnostics.items += entry.parse_problems  # what parsing found, as a fresh check would
     for result in check_files(misses, config, cache.folder, progress):
-        cards[result.source.path] = [card_from_row(row, result.source) for row in result.rows or []]
+        rows[result.source.path] = result.rows or []
         diagnostics.items += result.parse_problems
-    ordered = [card for source in files for card in cards[source.path]]
-    _check_across_files([identity_of(card) for card in ordered], sources, diagnostics)
-    return ordered
+    ordered = [row for source in files for row in rows[source.path]]
+    _check_across_files(_identities(ordered), sources, diagnostics)
+    return len(ordered)
 
 
 def read_files(
@@ -109,16 +109,7 @@ def read_files(
         cache.store(key, rows, result.media, problems, result.consulted)
         diagnostics.items += result.parse_problems + result.render_problems
     ordered = [read[source.path] for source in files]
-    identities = [
-        Identity(
-            row["guid"],
-            row["card"]["identity"],
-            row["card"]["namespace"],
-            Location(*row["location"]),
-        )
-        for file in ordered
-        for row in file.rows
-    ]
+    identities = _identities(row for file in ordered for row in file.rows)
     _check_across_files(identities, sources, diagnostics)
     return ordered
 
@@ -153,6 +144,18 @@ def _read_cache(
         else:
             hits[source.path] = (key, entry)
     return files, cache, hits, misses
+
+
+def _identities(rows: Iterable[dict[str, Any]]) -> list[Identity]:
+    return [
+        Identity(
+            row["guid"],
+            row["card"]["identity"],
+            row["card"]["namespace"],
+            Location(*row["location"]),
+        )
+        for row in rows
+    ]
 
 
 def _check_across_files(

@@ -111,12 +111,12 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool) -> None:
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage errors.
     """
-    from .build import read_cards
+    from .build import check_cards
     from .errors import Diagnostics, format_diagnostics
 
     diagnostics = Diagnostics()
     config = _load_config(diagnostics)
-    cards = read_cards(config, list(sources) or [config.source], diagnostics)
+    cards = check_cards(config, list(sources) or [config.source], diagnostics)
     output = format_diagnostics(diagnostics, fmt)
     if fmt == "json":
         click.echo(output)
@@ -124,9 +124,7 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool) -> None:
         click.echo(output, err=fmt == "text")
     if fmt == "text":
         errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
-        click.echo(
-            f"{len(cards)} cards checked: {errors} error(s), {warnings} warning(s)", err=True
-        )
+        click.echo(f"{cards} cards checked: {errors} error(s), {warnings} warning(s)", err=True)
     if diagnostics.failed(strict):
         sys.exit(1)
 

@@ -58,12 +58,14 @@ def process_file(source: SourceFile, config: Config, cache_dir: Path) -> FileRes
 
 
 def check_file(source: SourceFile, config: Config, cache_dir: Path) -> FileResult:
-    """Parse one file for `check`: its cards as rows (without tokens) and its problems."""
+    """Parse one file for `check`: its cards as rows (without tokens, with their GUIDs) and its
+    problems."""
+    from .ids import note_guid
     from .parse import parse_file
 
     parsing, consulted = Diagnostics(), set[Path]()
     cards = parse_file(source, config, parsing, consulted, checks_only=True)
-    rows = [card_row(card) for card in cards]
+    rows = [{**card_row(card), "guid": note_guid(card.namespace, card.identity)} for card in cards]
     return FileResult(source, rows, parse_problems=parsing.items, consulted=consulted)
 
 

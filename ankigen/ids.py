@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from .errors import Diagnostics, Location
-from .model import Card
 
 # Anki's ids are 64-bit; genanki suggests this range for note types and decks.
 _ID_LOW, _ID_HIGH = 1 << 30, 1 << 31
@@ -37,12 +36,6 @@ class Identity(NamedTuple):
     identity: str
     namespace: str
     location: Location
-
-
-def identity_of(card: Card) -> Identity:
-    return Identity(
-        note_guid(card.namespace, card.identity), card.identity, card.namespace, card.location
-    )
 
 
 def check_identities(identities: Sequence[Identity], diagnostics: Diagnostics) -> None:

@@ -53,3 +53,14 @@ def test_strict_turns_warnings_into_failure(project: Project) -> None:
     strict = project.build("--strict")
     assert strict.exit_code == 1
     assert "warnings (--strict)" in strict.stderr
+
+
+def test_check_reports_the_same_problems_as_build_cold_and_warm(project: Project) -> None:
+    shutil.copytree(BROKEN, project.root)
+    expected = EXPECTED.read_text(encoding="utf-8").splitlines()
+    cold = project.run("check", "notes")
+    assert cold.exit_code == 1
+    assert cold.problems == expected  # duplicates across files included
+    project.build("notes")
+    warm = project.run("check", "notes")
+    assert warm.problems == expected
