@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +74,8 @@ def _draw(jobs: list[Job]) -> list[Result]:
     workers = min(len(jobs), worker_count())
     if len(jobs) < PARALLEL_FROM or workers < 2:
         return [_run(job) for job in jobs]
+    from concurrent.futures import ProcessPoolExecutor  # only here: a warm build never needs it
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(_run, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
