@@ -156,7 +156,7 @@ def test_many_pictures_are_drawn_in_worker_processes(
             used.append(kwargs.get("max_workers"))
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(drawing, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
     monkeypatch.setenv("ANKIGEN_JOBS", "2")
     cards = "\n".join(
         f"## Softmax {i}\n\n```plot softmax\nlogits: [{i}, 1, 0]\n```\n" for i in range(4)
