@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import Diagnostics, Location
@@ -28,73 +29,100 @@ def discover(
     strangers' pull requests.
     """
     root = notes_root.resolve() if notes_root else None
-    found: dict[Path, Path] = {}
+    found: dict[Path, tuple[Path, bool]] = {}  # file -> its notes folder, whether to resolve it
     for given in paths:
         path = given.absolute()
         if path.is_dir():
             folder = path.resolve()
-            for file in _walk(path):
-                found.setdefault(file, folder)
+            for file, plain in _walk(path):
+                found.setdefault(file, (folder, not plain))
         elif path.is_file():
             inside = root is not None and path.resolve().is_relative_to(root)
-            found.setdefault(path, root if inside and root else path.parent.resolve())
+            found.setdefault(path, (root if inside and root else path.parent.resolve(), True))
         else:
             diagnostics.error(Location(str(given)), "no such file or folder")
-    files = []
+    display = _displayer()
     readable = {
         path: folder
-        for path, folder in sorted(found.items())
-        if _acceptable(path, folder, diagnostics)
+        for path, (folder, resolve) in sorted(found.items())
+        if _acceptable(path, folder, resolve, display(path), diagnostics)
     }
     times = note_times(list(readable))
+    files = []
     for path, folder in readable.items():
-        display = _display(path)
+        shown = display(path)
         data = path.read_bytes()
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-            diagnostics.error(Location(display, line, col), "file is not UTF-8 text")
+            diagnostics.error(Location(shown, line, col), "file is not UTF-8 text")
             continue
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        files.append(SourceFile(path, folder, display, text, times[path]))
+        files.append(SourceFile(path, folder, shown, text, times[path]))
     return files
 
 
-def _acceptable(path: Path, folder: Path, diagnostics: Diagnostics) -> bool:
-    """A regular file of sensible size whose real place is inside its notes folder."""
-    where = Location(_display(path))
+def _acceptable(
+    path: Path, folder: Path, resolve: bool, shown: str, diagnostics: Diagnostics
+) -> bool:
+    """A regular file of sensible size whose real place is inside its notes folder.
+
+    `resolve` is false for a plain file found by walking the folder (no link on the way), which
+    is inside by construction; resolving every one of thousands of files would cost more than
+    reading them.
+    """
+    where = Location(shown)
     try:
-        real = path.resolve(strict=True)
-        size = real.stat().st_size
+        real = path.resolve(strict=True) if resolve else path
+        status = os.stat(real)
     except (OSError, RuntimeError) as exc:
         diagnostics.error(where, f"cannot read the file: {exc}")
         return False
-    if not real.is_relative_to(folder):
+    if resolve and not real.is_relative_to(folder):
         diagnostics.error(where, "file is a link to outside the notes folder")
-    elif not real.is_file():
+    elif not stat.S_ISREG(status.st_mode):
         diagnostics.error(where, "not a regular file")
-    elif size > MAX_NOTE_BYTES:
+    elif status.st_size > MAX_NOTE_BYTES:
         diagnostics.error(where, f"file is larger than {MAX_NOTE_BYTES // 1024 // 1024} MiB")
     else:
         return True
     return False
 
 
-def _walk(root: Path) -> Iterable[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.endswith(NOTE_SUFFIXES) and not name.startswith("."):
-                yield Path(dirpath, name)
+def _walk(root: Path) -> Iterable[tuple[Path, bool]]:
+    """Every note file under `root`, skipping hidden names and not following links to folders,
+    with whether it is a plain file (not a link, nor a pipe or device)."""
+    folders = [str(root)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    is_folder = entry.is_dir()
+                except OSError:  # a link in a loop, say: not a folder (as os.walk has it)
+                    is_folder = False
+                if is_folder:
+                    if not entry.is_symlink():
+                        folders.append(entry.path)
+                elif entry.name.endswith(NOTE_SUFFIXES):
+                    plain = entry.is_file(follow_symlinks=False)
+                    yield Path(entry.path), plain
 
 
-def _display(path: Path) -> str:
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
+def _displayer() -> Callable[[Path], str]:
+    """How paths are shown in messages: relative to the working folder when inside it."""
+    prefix = os.path.join(os.getcwd(), "")
+
+    def display(path: Path) -> str:
+        text = str(path)
+        if text.startswith(prefix):
+            return text[len(prefix) :].replace(os.sep, "/")
+        return text
+
+    return display
 
 
 def note_times(paths: list[Path]) -> dict[Path, int]:
@@ -109,11 +137,22 @@ def note_times(paths: list[Path]) -> dict[Path, int]:
     if epoch is not None and epoch.strip().isdigit():
         return dict.fromkeys(paths, int(epoch))
     times = {path: _modified(path) for path in paths}
+    if not paths:
+        return times
+    # git once for the folder that holds them all, when it is in a repository (the usual
+    # case); else folder by folder, for notes gathered from several repositories.
+    common = Path(os.path.commonpath([path.parent for path in paths]))
+    top = _git(common, "rev-parse", "--show-toplevel")
+    if top is not None:
+        times.update(_git_times(common, top, paths))
+        return times
     by_dir: dict[Path, list[Path]] = {}
     for path in paths:
         by_dir.setdefault(path.parent, []).append(path)
     for folder, members in by_dir.items():
-        times.update(_git_times(folder, members))
+        top = _git(folder, "rev-parse", "--show-toplevel")
+        if top is not None:
+            times.update(_git_times(folder, top, members))
     return times
 
 
@@ -140,13 +179,13 @@ def _git(folder: Path, *args: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _git_times(folder: Path, members: list[Path]) -> dict[Path, int]:
-    """Commit times of the members of one folder that git tracks and that are unchanged.
+def _git_times(folder: Path, top: str, members: list[Path]) -> dict[Path, int]:
+    """Commit times of the members (files under `folder`, in the repository whose top level is
+    `top`) that git tracks and that are unchanged.
 
     A merge counts as a change of the files it changes on its first parent, so a branch merged
     into the main line gives its files the merge's time.
     """
-    top = _git(folder, "rev-parse", "--show-toplevel")
     status = _git(folder, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".")
     log = _git(
         folder,
@@ -158,7 +197,7 @@ def _git_times(folder: Path, members: list[Path]) -> dict[Path, int]:
         "--",
         ".",
     )
-    if top is None or status is None or log is None:
+    if status is None or log is None:
         return {}
     toplevel = Path(top.strip()).resolve()
     dirty = set()
@@ -174,9 +213,14 @@ def _git_times(folder: Path, members: list[Path]) -> dict[Path, int]:
         for name in names.lstrip("\n").split("\0"):
             if name:
                 latest.setdefault(name, int(stamp))
+    # Names as git gives them: from the top level, through the real folder, to the file itself
+    # (a link is tracked as a link).
+    inside = folder.resolve().relative_to(toplevel).as_posix()
+    start = len(str(folder)) + 1
     times = {}
     for path in members:
-        name = path.resolve().relative_to(toplevel).as_posix()
+        relative = str(path)[start:].replace(os.sep, "/")
+        name = f"{inside}/{relative}" if inside != "." else relative
         if name in latest and name not in dirty:
             times[path] = latest[name]
     return times

@@ -60,3 +60,25 @@ def test_odd_file_names_and_merges_get_their_commit_times(project: Project, tmp_
     assert project.build(epoch=None).exit_code == 0
     times = _note_times(project.apkg("d"), tmp_path)
     assert times == {"Quoted": 1_500_000_000, "Merged": 1_500_000_300, "Other": 1_500_000_200}
+
+
+def test_a_link_loop_named_like_a_note_is_a_located_error(project: Project) -> None:
+    project.write("source_notes/d.md", "# D\n\n## A\n\nb\n")
+    loop = project.root / "source_notes" / "loop.md"
+    loop.symlink_to(loop)
+    result = project.build()
+    assert result.exit_code == 1
+    assert len(result.problems) == 1
+    assert result.problems[0].startswith("source_notes/loop.md:1:1: error: cannot read the file")
+
+
+def test_commit_times_reach_notes_in_every_subfolder(project: Project, tmp_path: Path) -> None:
+    project.write("source_notes/one/a.md", "# D\n\n## A\n\na\n")
+    project.write("source_notes/two/deeper/b.md", "---\ndeck: D\n---\n## B\n\nb\n")
+    git(project.root, "init", "-q")
+    git(project.root, "add", "source_notes/one")
+    git(project.root, "commit", "-qm", "one", when=1_600_000_000)
+    git(project.root, "add", "source_notes/two")
+    git(project.root, "commit", "-qm", "two", when=1_650_000_000)
+    assert project.build(epoch=None).exit_code == 0
+    assert _note_times(project.apkg("d"), tmp_path) == {"A": 1_600_000_000, "B": 1_650_000_000}
