@@ -71,8 +71,10 @@ def worker_count() -> int:
 
 
 def _draw(jobs: list[Job]) -> list[Result]:
+    if len(jobs) < PARALLEL_FROM:
+        return [_run(job) for job in jobs]
     workers = min(len(jobs), worker_count())
-    if len(jobs) < PARALLEL_FROM or workers < 2:
+    if workers < 2:
         return [_run(job) for job in jobs]
     from concurrent.futures import ProcessPoolExecutor  # only here: a warm build never needs it
 

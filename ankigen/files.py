@@ -102,8 +102,19 @@ def _map(
         return list(progress((work(s, config, cache_dir) for s in sources), len(sources)))
     from concurrent.futures import ProcessPoolExecutor
 
-    # Larger files first, so no worker is left with one big file at the end.
+    # Larger files first, so no worker is left with one big file at the end; small files go in
+    # batches, as a task of its own costs about as much as a small file's parse.
     order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
+    batch = max(1, min(64, len(sources) // (workers * 16)))
+    results: list[FileResult | None] = [None] * len(sources)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {i: pool.submit(work, sources[i], config, cache_dir) for i in order}
-        return list(progress((futures[i].result() for i in range(len(sources))), len(sources)))
+        done = pool.map(
+            work,
+            [sources[i] for i in order],
+            [config] * len(order),
+            [cache_dir] * len(order),
+            chunksize=batch,
+        )
+        for i, result in zip(order, progress(done, len(sources)), strict=True):
+            results[i] = result
+    return [result for result in results if result is not None]

@@ -7,7 +7,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,7 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
     if md.options["html"]:
         front, back = _sanitize(front), _sanitize(back)
     is_cloze = any(CLOZE_ATTEMPT.search(text) for text in (front, back))
-    source = html.escape(card.source.path.relative_to(card.source.root).as_posix())
+    source = _source_field(card.source.path, card.source.root)
     if is_cloze:
         text = f'<div class="ankigen-heading">{front}</div>\n<div class="ankigen-body">{back}</div>'
         fields = (text, front, source)
@@ -116,6 +116,12 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
         guid=note_guid(card.namespace, card.identity),
         media=tuple(sorted(env["media"].values(), key=lambda m: m.name)),
     )
+
+
+@lru_cache(maxsize=256)  # a file's cards share it
+def _source_field(path: Path, root: Path) -> str:
+    """The Source field: the note file's path inside its notes folder."""
+    return html.escape(path.relative_to(root).as_posix())
 
 
 _OWN_MEDIA = re.compile(r"ankigen-[0-9a-f]{24}\.[a-z]+")
