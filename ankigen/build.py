@@ -67,6 +67,7 @@ def check_cards(
     from .files import check_files
 
     files, cache, hits, misses = _read_cache(config, sources, diagnostics)
+    cache.close()  # check writes no entries
     rows: dict[Path, list[dict[str, Any]]] = {}
     for source in files:
         if source.path in hits:
@@ -98,16 +99,19 @@ def read_files(
             key, entry = hits[source.path]
             read[source.path] = FileNotes(source, key, entry.rows, entry.media)
             diagnostics.items += entry.parse_problems + entry.render_problems
-    for result in process_files(misses, config, cache.folder, progress):
-        source, rows, key = result.source, result.rows, cache.key(result.source)
-        if rows is None:
-            read[source.path] = FileNotes(source, key, [], {})
-            diagnostics.error(Location(source.display), "its pictures could not be drawn")
-            continue
-        read[source.path] = FileNotes(source, key, rows, {m.name: m for m in result.media})
-        problems = (result.parse_problems, result.render_problems)
-        cache.store(key, rows, result.media, problems, result.consulted)
-        diagnostics.items += result.parse_problems + result.render_problems
+    try:
+        for result in process_files(misses, config, cache.folder, progress):
+            source, rows, key = result.source, result.rows, cache.key(result.source)
+            if rows is None:
+                read[source.path] = FileNotes(source, key, [], {})
+                diagnostics.error(Location(source.display), "its pictures could not be drawn")
+                continue
+            read[source.path] = FileNotes(source, key, rows, {m.name: m for m in result.media})
+            problems = (result.parse_problems, result.render_problems)
+            cache.store(key, rows, result.media, problems, result.consulted)
+            diagnostics.items += result.parse_problems + result.render_problems
+    finally:
+        cache.close()
     ordered = [read[source.path] for source in files]
     identities = _identities(row for file in ordered for row in file.rows)
     _check_across_files(identities, sources, diagnostics)

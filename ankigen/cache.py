@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import sys
 from dataclasses import asdict, dataclass, fields
 from functools import cache
@@ -87,12 +88,15 @@ class CacheEntry:
 
 
 class NoteCache:
-    """Rendered notes of note files, in `folder`/notes, media in `folder`/media."""
+    """Rendered notes of note files, sealed, in `folder`/notes.sqlite; media in `folder`/media.
+
+    Call `close` when done: new entries are written then, in one transaction.
+    """
 
     def __init__(self, folder: Path, config: Config) -> None:
         self.folder = folder
-        self.notes_dir = folder / "notes"
         self.media_dir = folder / "media"
+        self.entries = _EntryStore(folder / "notes.sqlite")
         settings = json.dumps({k: str(v) for k, v in asdict(config).items()}, sort_keys=True)
         self.prefix = f"{code_fingerprint()}\x1f{settings}"
 
@@ -107,7 +111,8 @@ class NoteCache:
         Rows stay plain data: an unchanged build never makes note objects of them.
         """
         try:
-            blob = unseal((self.notes_dir / f"{key}.json").read_bytes())
+            sealed = self.entries.get(key)
+            blob = unseal(sealed) if sealed is not None else None
             if blob is None:
                 return None
             entry = json.loads(blob)
@@ -148,9 +153,12 @@ class NoteCache:
                 path = self.media_dir / medium.name
                 if not path.exists():
                     write_atomically(path, medium.data)
-            write_atomically(self.notes_dir / f"{key}.json", sealed)
         except OSError:
-            pass
+            return
+        self.entries.put(key, sealed)
+
+    def close(self) -> None:
+        self.entries.close()
 
     def _medium(self, name: str) -> MediaFile | None:
         try:
@@ -163,6 +171,74 @@ class NoteCache:
             if hashlib.sha256(data).hexdigest()[: len(digest)] == (digest)
             else None
         )
+
+
+class _EntryStore:
+    """Sealed records by key, in one SQLite file: a build of thousands of small note files
+    would spend longer creating and opening a file per entry than parsing the notes.
+
+    The file may come from anywhere (a pull request can commit `build/`), so it is used only
+    when its schema is exactly ours, with untrusted schema features off; anything else, or a
+    file that cannot be read or written, is replaced or does without a cache.
+    """
+
+    _SCHEMA = "CREATE TABLE entries (key TEXT PRIMARY KEY, sealed BLOB NOT NULL)"
+    _EXPECTED = (("table", "entries", _SCHEMA), ("index", "sqlite_autoindex_entries_1", None))
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._opened = False
+        self._pending: list[tuple[str, bytes]] = []
+
+    def get(self, key: str) -> bytes | None:
+        db = self._connection(create=False)
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT sealed FROM entries WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row and isinstance(row[0], bytes) else None
+
+    def put(self, key: str, sealed: bytes) -> None:
+        self._pending.append((key, sealed))
+
+    def close(self) -> None:
+        """Write the new entries, in one transaction."""
+        db = self._connection(create=True) if self._pending else self._db
+        if db is not None:
+            with contextlib.suppress(sqlite3.Error), db:
+                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self._pending)
+            db.close()
+        self._db, self._opened, self._pending = None, False, []
+
+    def _connection(self, create: bool) -> sqlite3.Connection | None:
+        """The database, opened on first use; reading never creates it (`check` writes nothing)."""
+        if not self._opened and not create and not self.path.exists():
+            return None
+        if not self._opened:
+            self._opened = True
+            self._db = self._open() or self._open(start_afresh=True)
+        return self._db
+
+    def _open(self, start_afresh: bool = False) -> sqlite3.Connection | None:
+        db = None
+        try:
+            if start_afresh:
+                self.path.unlink(missing_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=30)
+            db.execute("PRAGMA trusted_schema = OFF")
+            db.execute(self._SCHEMA.replace("TABLE", "TABLE IF NOT EXISTS", 1))
+            schema = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY type DESC")
+            if tuple(schema.fetchall()) == self._EXPECTED:
+                return db
+        except (OSError, sqlite3.Error):
+            pass
+        if db is not None:
+            db.close()
+        return None
 
 
 class PackageLedger:

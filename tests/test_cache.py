@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -108,11 +108,20 @@ def test_check_reads_the_cache_too_and_reports_what_a_fresh_check_would(
     assert checked.problems == fresh.problems
 
 
+def _rewrite_entries(project: Project, change) -> None:  # type: ignore[no-untyped-def]
+    """Apply `change` to every sealed entry of the notes cache, as an intruder could."""
+    with sqlite3.connect(project.root / "build" / ".cache" / "notes.sqlite") as db:
+        entries = db.execute("SELECT key, sealed FROM entries").fetchall()
+        assert entries
+        db.executemany(
+            "UPDATE entries SET sealed = ? WHERE key = ?", [(change(s), k) for k, s in entries]
+        )
+
+
 def test_a_corrupt_entry_is_ignored(project: Project, parsed: list[str]) -> None:
     _two_files(project)
     project.build()
-    for entry in Path(project.root / "build" / ".cache" / "notes").iterdir():
-        entry.write_text("{ not json")
+    _rewrite_entries(project, lambda sealed: b"{ not json")
     assert project.build().exit_code == 0
     assert parsed == ["a.md", "b.md", "a.md", "b.md"]
 
@@ -123,8 +132,7 @@ def test_entries_this_machine_did_not_write_are_not_trusted(
     """A pull request could commit a build/.cache of its own making: it must not reach a deck."""
     _two_files(project)
     project.build()
-    for entry in Path(project.root / "build" / ".cache" / "notes").iterdir():
-        entry.write_bytes(entry.read_bytes().replace(b"bee", b"<script>alert(1)</script>"))
+    _rewrite_entries(project, lambda sealed: sealed.replace(b"bee", b"<script>alert(1)</script>"))
     assert project.build().exit_code == 0
     assert parsed == ["a.md", "b.md", "b.md"]  # b's entry was forged, a's untouched
     with zipfile.ZipFile(project.apkg("d")) as archive:
@@ -176,3 +184,46 @@ def test_library_versions_are_read_as_importlib_reads_them() -> None:
     assert set(versions) == set(_LIBRARIES)
     for library, version in versions.items():
         assert version == metadata.version(library), library
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        b"not a database at all",
+        "CREATE TABLE entries (key TEXT PRIMARY KEY, sealed BLOB NOT NULL);"
+        "CREATE TABLE spy (x);"
+        "CREATE TRIGGER t AFTER INSERT ON entries BEGIN INSERT INTO spy VALUES (1); END;",
+        "CREATE TABLE real (key TEXT, sealed BLOB);"
+        "CREATE VIEW entries AS SELECT key, sealed FROM real;",
+    ],
+)
+def test_a_notes_database_that_is_not_ours_is_replaced(
+    project: Project, parsed: list[str], planted: bytes | str
+) -> None:
+    """build/ can arrive in a pull request: a planted database is neither trusted nor run."""
+    _two_files(project)
+    database = project.root / "build" / ".cache" / "notes.sqlite"
+    database.parent.mkdir(parents=True)
+    if isinstance(planted, bytes):
+        database.write_bytes(planted)
+    else:
+        with sqlite3.connect(database) as db:
+            db.executescript(planted)
+    assert project.build().exit_code == 0
+    assert parsed == ["a.md", "b.md"]
+    with sqlite3.connect(database) as db:
+        names = [row[0] for row in db.execute("SELECT name FROM sqlite_master ORDER BY name")]
+    assert names == ["entries", "sqlite_autoindex_entries_1"]
+    assert project.build().exit_code == 0
+    assert parsed == ["a.md", "b.md"]  # and the new one serves the next build
+
+
+def test_a_cache_that_cannot_be_written_only_costs_time(
+    project: Project, parsed: list[str]
+) -> None:
+    _two_files(project)
+    database = project.root / "build" / ".cache" / "notes.sqlite"
+    database.mkdir(parents=True)  # a folder where the database should be
+    assert project.build().exit_code == 0
+    assert project.build().exit_code == 0
+    assert parsed == ["a.md", "b.md", "a.md", "b.md"]
