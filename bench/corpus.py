@@ -131,8 +131,11 @@ def card(i: int, rng: random.Random, picture: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_corpus(root: Path, cards: int, pictures: int = 0, images: int = 0) -> Path:
-    """Write `cards` cards (`pictures` of them with a plot block, `images` with a PNG)."""
+def write_corpus(
+    root: Path, cards: int, pictures: int = 0, images: int = 0, per_file: int = CARDS_PER_FILE
+) -> Path:
+    """Write `cards` cards (`pictures` of them with a plot block, `images` with a PNG),
+    `per_file` cards to a file."""
     rng = random.Random(cards * 1_000_003 + pictures)
     notes = root / "notes"
     (notes / "img").mkdir(parents=True, exist_ok=True)
@@ -146,11 +149,12 @@ def write_corpus(root: Path, cards: int, pictures: int = 0, images: int = 0) -> 
         elif image_every and i % image_every == 1:
             (notes / "img" / f"p{i}.png").write_bytes(_png(i))
             extra = f"![figure {i}](img/p{i}.png)"
-        files.setdefault(i // CARDS_PER_FILE, []).append(card(i, rng, extra))
+        files.setdefault(i // per_file, []).append(card(i, rng, extra))
     for number, texts in files.items():
-        header = f"---\ndeck: Bench\n---\n# Part {number}\n\n## Section {number}\n\n"
-        (notes / f"part-{number:04d}.md").write_text(
-            header.replace("## Section", "# X", 0)
-            + "".join(t.replace("## ", "### ", 1) for t in texts)
-        )
+        if per_file == 1:  # a file per card, as some people keep them: no sections
+            text = "---\ndeck: Bench\n---\n" + texts[0]
+        else:
+            header = f"---\ndeck: Bench\n---\n# Part {number}\n\n## Section {number}\n\n"
+            text = header + "".join(t.replace("## ", "### ", 1) for t in texts)
+        (notes / f"part-{number:05d}.md").write_text(text)
     return notes

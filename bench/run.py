@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import write_corpus
+from corpus import CARDS_PER_FILE, write_corpus
 
 FLOOR = Path(__file__).parent / "floor.py"
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
@@ -61,9 +61,12 @@ def ankigen(*args: str) -> list[str]:
     return [sys.executable, "-m", "ankigen", *args]
 
 
-def text_scenario(root: Path, cards: int, repeat: int, pictures: int = 0) -> list[Figure]:
+def text_scenario(
+    root: Path, cards: int, repeat: int, pictures: int = 0, per_file: int = CARDS_PER_FILE
+) -> list[Figure]:
     label = f"{cards:,} cards" + (f", {pictures} pictures" if pictures else "")
-    notes = write_corpus(root, cards, pictures=pictures, images=cards // 100)
+    label += ", 1 per file" if per_file == 1 else ""
+    notes = write_corpus(root, cards, pictures=pictures, images=cards // 100, per_file=per_file)
     build_dir = root / "build"
     figures: list[Figure] = []
 
@@ -140,6 +143,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--pictures", type=int, default=200, help="pictures in a 1,000-card deck")
+    parser.add_argument(
+        "--one-per-file", type=int, default=10000, help="cards in a deck of one file per card"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
     options = parser.parse_args()
@@ -154,16 +160,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ankigen-bench-") as folder:
         for size in sizes:
             figures += text_scenario(Path(folder, f"text-{size}"), size, repeat)
+        if options.one_per_file:
+            files = Path(folder, "files")
+            figures += text_scenario(files, options.one_per_file, repeat, per_file=1)
         if options.pictures:
             figures += text_scenario(Path(folder, "pictures"), 1000, repeat, options.pictures)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, {platform.system()} {platform.release()}"
     )
-    print(f"{'scenario':<24} {'command':<34} {'seconds':>8} {'peak MiB':>9} {'x floor':>8}")
+    print(f"{'scenario':<26} {'command':<34} {'seconds':>8} {'peak MiB':>9} {'x floor':>8}")
     for f in figures:
         ratio = f"{f.ratio:8.2f}" if f.ratio is not None else f"{'':>8}"
-        print(f"{f.scenario:<24} {f.command:<34} {f.seconds:8.3f} {f.peak_mib:9.1f} {ratio}")
+        print(f"{f.scenario:<26} {f.command:<34} {f.seconds:8.3f} {f.peak_mib:9.1f} {ratio}")
 
 
 if __name__ == "__main__":

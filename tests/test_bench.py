@@ -10,7 +10,18 @@ from .conftest import REPO
 
 def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
     done = subprocess.run(
-        [sys.executable, "bench/run.py", "--sizes", "40", "--pictures", "4", "--repeat", "1"],
+        [
+            sys.executable,
+            "bench/run.py",
+            "--sizes",
+            "40",
+            "--one-per-file",
+            "30",
+            "--pictures",
+            "4",
+            "--repeat",
+            "1",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -20,9 +31,16 @@ def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
     assert done.returncode == 0, done.stderr
     rows = done.stdout.splitlines()
     assert rows[0].startswith("machine: ")
-    commands = [row[25:59].strip() for row in rows[2:]]
+    commands = [row[27:61].strip() for row in rows[2:]]
+    scenarios = [row[:26].strip() for row in rows[2:]]
     assert commands == [
         "ankigen --help",
+        "floor (genanki, no rendering)",
+        "ankigen check, cold",
+        "ankigen build, cold",
+        "ankigen build, warm",
+        "ankigen build, one card changed",
+        "ankigen check, warm",
         "floor (genanki, no rendering)",
         "ankigen check, cold",
         "ankigen build, cold",
@@ -37,3 +55,5 @@ def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
         "ankigen build, one card changed",
         "ankigen check, warm",
     ]
+    assert scenarios[1] == "40 cards" and scenarios[7] == "30 cards, 1 per file"
+    assert scenarios[13] == "1,000 cards, 4 pictures"
