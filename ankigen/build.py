@@ -50,7 +50,8 @@ class PlannedPackage:
 @dataclass(frozen=True)
 class BuildResult:
     packages: tuple[PlannedPackage, ...]
-    written: bool
+    written: bool  # False: nothing was written, for the problems found
+    unchanged: tuple[Path, ...] = ()  # packages already on disk as they would be written
 
 
 def check_cards(
@@ -185,13 +186,16 @@ def build(
     if diagnostics.failed(strict):
         return BuildResult(packages, written=False)
     written = PackageLedger(config.output / ".cache")
+    unchanged = []
     for package in packages:
-        if not written.holds(package.path, package.digest):
-            from .package import write_apkg
+        if written.holds(package.path, package.digest):
+            unchanged.append(package.path)
+            continue
+        from .package import write_apkg
 
-            write_apkg(package.path, package.notes, package.media, package.timestamp)
-            written.record(package.path, package.digest)
-    return BuildResult(packages, written=True)
+        write_apkg(package.path, package.notes, package.media, package.timestamp)
+        written.record(package.path, package.digest)
+    return BuildResult(packages, written=True, unchanged=tuple(unchanged))
 
 
 def plan_packages(files: Sequence[FileNotes], output: Path) -> tuple[PlannedPackage, ...]:

@@ -255,7 +255,9 @@ def _summary(result: BuildResult, diagnostics: Diagnostics) -> str:
             f"{len(package.media)} media, {_size(size)}"
         )
     warnings = len(diagnostics.warnings)
-    lines.append(f"{len(result.packages)} package(s) written, {warnings} warning(s)")
+    kept = len(result.unchanged)
+    done = f"{len(result.packages) - kept} package(s) written"
+    lines.append(done + (f", {kept} unchanged" if kept else "") + f", {warnings} warning(s)")
     return "\n".join(lines)
 
 

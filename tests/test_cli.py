@@ -78,3 +78,15 @@ def test_explicit_sources_and_single_output_file(project: Project) -> None:
     assert result.exit_code == 0, result.stderr
     assert (project.root / "all.apkg").is_file()
     assert "all.apkg: 2 decks, 2 notes" in result.stdout
+
+
+def test_the_summary_says_which_packages_were_written(project: Project) -> None:
+    project.write("source_notes/d.md", "# D\n\n## A\n\n{{c1::a}} and {{c2::b}}\n\n## B\n\nb\n")
+    first = project.build()
+    assert first.stdout.splitlines() == [
+        "build/d.apkg: 1 deck, 2 notes (1 basic, 1 cloze), 3 cards, 0 media, "
+        + first.stdout.split("0 media, ")[1].splitlines()[0],
+        "1 package(s) written, 0 warning(s)",
+    ]
+    again = project.build()
+    assert again.stdout.splitlines()[-1] == "0 package(s) written, 1 unchanged, 0 warning(s)"
