@@ -140,14 +140,14 @@ def _read_cache(
     other files."""
     files = discover(sources, diagnostics, notes_root=config.source)
     cache = NoteCache(config.output / ".cache", config)
+    keys = [cache.key(source) for source in files]
+    entries = cache.load(keys)
     hits, misses = {}, []
-    for source in files:
-        key = cache.key(source)
-        entry = cache.load(key)
-        if entry is None:
-            misses.append(source)
+    for source, key in zip(files, keys, strict=True):
+        if key in entries:
+            hits[source.path] = (key, entries[key])
         else:
-            hits[source.path] = (key, entry)
+            misses.append(source)
     return files, cache, hits, misses
 
 

@@ -18,6 +18,7 @@ import os
 import re
 import sqlite3
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from functools import cache
 from pathlib import Path
@@ -105,14 +106,22 @@ class NoteCache:
         text = f"{self.prefix}\x1f{source.display}\x1f{source.root}\x1f{source.path}\x1f"
         return hashlib.sha256(text.encode() + source.text.encode()).hexdigest()
 
-    def load(self, key: str) -> CacheEntry | None:
-        """The entry stored under `key` if its consulted files and media are as stored; or None.
+    def load(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
+        """The entries stored under `keys` whose consulted files and media are as stored.
 
         Rows stay plain data: an unchanged build never makes note objects of them.
         """
+        stored = self.entries.get(keys)
+        found = {}
+        for key, sealed in stored.items():
+            entry = self._entry(sealed)
+            if entry is not None:
+                found[key] = entry
+        return found
+
+    def _entry(self, sealed: bytes) -> CacheEntry | None:
         try:
-            sealed = self.entries.get(key)
-            blob = unseal(sealed) if sealed is not None else None
+            blob = unseal(sealed)
             if blob is None:
                 return None
             entry = json.loads(blob)
@@ -184,6 +193,7 @@ class _EntryStore:
 
     _SCHEMA = "CREATE TABLE entries (key TEXT PRIMARY KEY, sealed BLOB NOT NULL)"
     _EXPECTED = (("table", "entries", _SCHEMA), ("index", "sqlite_autoindex_entries_1", None))
+    _BATCH = 500  # keys to a query, well under SQLite's limit of parameters
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -191,15 +201,21 @@ class _EntryStore:
         self._opened = False
         self._pending: list[tuple[str, bytes]] = []
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """The records stored under any of `keys`."""
         db = self._connection(create=False)
+        found: dict[str, bytes] = {}
         if db is None:
-            return None
-        try:
-            row = db.execute("SELECT sealed FROM entries WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            return None
-        return row[0] if row and isinstance(row[0], bytes) else None
+            return found
+        for start in range(0, len(keys), self._BATCH):
+            batch = keys[start : start + self._BATCH]
+            query = f"SELECT key, sealed FROM entries WHERE key IN ({','.join('?' * len(batch))})"
+            try:
+                rows = db.execute(query, batch).fetchall()
+            except sqlite3.Error:
+                return found
+            found.update((key, sealed) for key, sealed in rows if isinstance(sealed, bytes))
+        return found
 
     def put(self, key: str, sealed: bytes) -> None:
         self._pending.append((key, sealed))

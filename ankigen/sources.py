@@ -29,7 +29,8 @@ def discover(
     strangers' pull requests.
     """
     root = notes_root.resolve() if notes_root else None
-    found: dict[Path, tuple[Path, bool]] = {}  # file -> its notes folder, whether to resolve it
+    # Paths as strings until sorted: pathlib's comparisons would cost more than the reading.
+    found: dict[str, tuple[Path, bool]] = {}  # file -> its notes folder, whether to resolve it
     for given in paths:
         path = given.absolute()
         if path.is_dir():
@@ -38,15 +39,17 @@ def discover(
                 found.setdefault(file, (folder, not plain))
         elif path.is_file():
             inside = root is not None and path.resolve().is_relative_to(root)
-            found.setdefault(path, (root if inside and root else path.parent.resolve(), True))
+            folder = root if inside and root else path.parent.resolve()
+            found.setdefault(str(path), (folder, True))
         else:
             diagnostics.error(Location(str(given)), "no such file or folder")
     display = _displayer()
-    readable = {
-        path: folder
-        for path, (folder, resolve) in sorted(found.items())
-        if _acceptable(path, folder, resolve, display(path), diagnostics)
-    }
+    readable: dict[Path, Path] = {}
+    for name in sorted(found, key=lambda name: name.split(os.sep)):  # as paths sort
+        folder, resolve = found[name]
+        path = Path(name)
+        if _acceptable(path, folder, resolve, display(path), diagnostics):
+            readable[path] = folder
     times = note_times(list(readable))
     files = []
     for path, folder in readable.items():
@@ -91,7 +94,7 @@ def _acceptable(
     return False
 
 
-def _walk(root: Path) -> Iterable[tuple[Path, bool]]:
+def _walk(root: Path) -> Iterable[tuple[str, bool]]:
     """Every note file under `root`, skipping hidden names and not following links to folders,
     with whether it is a plain file (not a link, nor a pipe or device)."""
     folders = [str(root)]
@@ -109,7 +112,7 @@ def _walk(root: Path) -> Iterable[tuple[Path, bool]]:
                         folders.append(entry.path)
                 elif entry.name.endswith(NOTE_SUFFIXES):
                     plain = entry.is_file(follow_symlinks=False)
-                    yield Path(entry.path), plain
+                    yield entry.path, plain
 
 
 def _displayer() -> Callable[[Path], str]:
