@@ -17,7 +17,9 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import sys
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from functools import cache
@@ -29,7 +31,7 @@ from .errors import Diagnostic, Location
 from .model import Card, MediaFile, Note, SourceFile
 from .storage import seal, unseal, write_atomically
 
-FORMAT = 2  # rows carry their cards' ordinals
+FORMAT = 3  # entries name their own key
 _LIBRARIES = (
     "markdown-it-py",
     "mdit-py-plugins",
@@ -114,17 +116,19 @@ class NoteCache:
         stored = self.entries.get(keys)
         found = {}
         for key, sealed in stored.items():
-            entry = self._entry(sealed)
+            entry = self._entry(key, sealed)
             if entry is not None:
                 found[key] = entry
         return found
 
-    def _entry(self, sealed: bytes) -> CacheEntry | None:
+    def _entry(self, key: str, sealed: bytes) -> CacheEntry | None:
         try:
             blob = unseal(sealed)
             if blob is None:
                 return None
             entry = json.loads(blob)
+            if entry["key"] != key:  # a sealed entry moved under another file's key
+                return None
             if any(_signature(Path(p)) != s for p, s in entry["consulted"]):
                 return None
             media = {name: self._medium(name) for name in entry["media"]}
@@ -148,6 +152,7 @@ class NoteCache:
         cache that cannot be written is only slower."""
         parsing, rendering = problems
         entry = {
+            "key": key,
             "notes": rows,
             "parse_problems": [_diagnostic_row(d) for d in parsing],
             "render_problems": [_diagnostic_row(d) for d in rendering],
@@ -186,75 +191,106 @@ class _EntryStore:
     """Sealed records by key, in one SQLite file: a build of thousands of small note files
     would spend longer creating and opening a file per entry than parsing the notes.
 
-    The file may come from anywhere (a pull request can commit `build/`), so it is used only
-    when its schema is exactly ours, with untrusted schema features off; anything else, or a
-    file that cannot be read or written, is replaced or does without a cache.
+    The file may come from anywhere (a pull request can commit `build/`, links included), so it
+    is read through a read-only connection, and only when it is a plain file whose schema is
+    exactly ours, with untrusted schema features off. Anything else is never written through:
+    a build replaces it with a database of its own (`check` only does without). A database that
+    is merely busy is left alone.
     """
 
     _SCHEMA = "CREATE TABLE entries (key TEXT PRIMARY KEY, sealed BLOB NOT NULL)"
     _EXPECTED = (("table", "entries", _SCHEMA), ("index", "sqlite_autoindex_entries_1", None))
     _BATCH = 500  # keys to a query, well under SQLite's limit of parameters
+    _WAIT = 30  # seconds to wait for another build's transaction
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db: sqlite3.Connection | None = None
-        self._opened = False
         self._pending: list[tuple[str, bytes]] = []
+        self._foreign = False  # the file is not a database of ours, or a damaged one
 
     def get(self, keys: Sequence[str]) -> dict[str, bytes]:
         """The records stored under any of `keys`."""
-        db = self._connection(create=False)
         found: dict[str, bytes] = {}
-        if db is None:
+        if not self._plain_file():
             return found
-        for start in range(0, len(keys), self._BATCH):
-            batch = keys[start : start + self._BATCH]
-            query = f"SELECT key, sealed FROM entries WHERE key IN ({','.join('?' * len(batch))})"
-            try:
-                rows = db.execute(query, batch).fetchall()
-            except sqlite3.Error:
+        db = None
+        try:
+            uri = f"file:{urllib.parse.quote(str(self.path))}?mode=ro"
+            db = sqlite3.connect(uri, uri=True, timeout=self._WAIT)
+            if not self._ours(db):
+                self._foreign = True
                 return found
-            found.update((key, sealed) for key, sealed in rows if isinstance(sealed, bytes))
+            for start in range(0, len(keys), self._BATCH):
+                batch = keys[start : start + self._BATCH]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT key, sealed FROM entries WHERE key IN ({marks})"
+                for key, sealed in db.execute(query, batch).fetchall():
+                    if isinstance(sealed, bytes):
+                        found[key] = sealed
+        except sqlite3.OperationalError:
+            pass  # busy, or cannot be opened: do without
+        except sqlite3.DatabaseError:
+            self._foreign = True  # not a database, or a damaged one
+        finally:
+            if db is not None:
+                db.close()
         return found
 
     def put(self, key: str, sealed: bytes) -> None:
         self._pending.append((key, sealed))
 
     def close(self) -> None:
-        """Write the new entries, in one transaction."""
-        db = self._connection(create=True) if self._pending else self._db
-        if db is not None:
-            with contextlib.suppress(sqlite3.Error), db:
-                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self._pending)
-            db.close()
-        self._db, self._opened, self._pending = None, False, []
-
-    def _connection(self, create: bool) -> sqlite3.Connection | None:
-        """The database, opened on first use; reading never creates it (`check` writes nothing)."""
-        if not self._opened and not create and not self.path.exists():
-            return None
-        if not self._opened:
-            self._opened = True
-            self._db = self._open() or self._open(start_afresh=True)
-        return self._db
-
-    def _open(self, start_afresh: bool = False) -> sqlite3.Connection | None:
+        """Write the new entries, in one transaction; a cache that cannot be written is only
+        slower."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
         db = None
         try:
-            if start_afresh:
-                self.path.unlink(missing_ok=True)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30)
-            db.execute("PRAGMA trusted_schema = OFF")
-            db.execute(self._SCHEMA.replace("TABLE", "TABLE IF NOT EXISTS", 1))
-            schema = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY type DESC")
-            if tuple(schema.fetchall()) == self._EXPECTED:
-                return db
+            db = self._writable()
+            if db is not None:
+                with db:
+                    db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", pending)
         except (OSError, sqlite3.Error):
             pass
-        if db is not None:
+        finally:
+            if db is not None:
+                db.close()
+
+    def _writable(self) -> sqlite3.Connection | None:
+        if self._plain_file() and not self._foreign:
+            db = sqlite3.connect(self.path, timeout=self._WAIT)
+            try:
+                if self._ours(db):
+                    return db
+            except sqlite3.OperationalError:
+                db.close()
+                return None  # busy: keep it, do without
+            except sqlite3.DatabaseError:
+                pass
             db.close()
-        return None
+        # Not ours (a link, a folder, another database, a damaged one, or none): start afresh,
+        # never following a link.
+        if self.path.is_symlink() or self.path.is_file():
+            self.path.unlink()
+        elif self.path.exists():
+            return None  # a folder or a device in the way
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))
+        db = sqlite3.connect(self.path, timeout=self._WAIT)
+        db.execute(self._SCHEMA)
+        return db
+
+    def _plain_file(self) -> bool:
+        try:
+            return stat.S_ISREG(os.lstat(self.path).st_mode)
+        except OSError:
+            return False
+
+    def _ours(self, db: sqlite3.Connection) -> bool:
+        db.execute("PRAGMA trusted_schema = OFF")
+        schema = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY type DESC")
+        return tuple(schema.fetchall()) == self._EXPECTED
 
 
 class PackageLedger:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -227,3 +228,72 @@ def test_a_cache_that_cannot_be_written_only_costs_time(
     assert project.build().exit_code == 0
     assert project.build().exit_code == 0
     assert parsed == ["a.md", "b.md", "a.md", "b.md"]
+
+
+def test_a_planted_link_in_place_of_the_database_is_never_written_through(
+    project: Project, parsed: list[str], tmp_path: Path
+) -> None:
+    _two_files(project)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    existing, missing = outside / "theirs.db", outside / "created.db"
+    with sqlite3.connect(existing) as db:
+        db.execute("CREATE TABLE mine (x)")
+    before = existing.read_bytes()
+    database = project.root / "build" / ".cache" / "notes.sqlite"
+    database.parent.mkdir(parents=True)
+    for target in (existing, missing):
+        database.unlink(missing_ok=True)
+        database.symlink_to(target)
+        assert project.run("check").exit_code == 0
+        assert database.is_symlink()  # check changes nothing
+        assert project.build().exit_code == 0
+        assert not database.is_symlink() and database.is_file()
+    assert existing.read_bytes() == before
+    assert not missing.exists()
+
+
+def test_check_leaves_a_foreign_database_as_it_is(project: Project) -> None:
+    _two_files(project)
+    database = project.root / "build" / ".cache" / "notes.sqlite"
+    database.parent.mkdir(parents=True)
+    database.write_bytes(b"garbage, not a database")
+    assert project.run("check").exit_code == 0
+    assert database.read_bytes() == b"garbage, not a database"
+    assert sorted(p.name for p in database.parent.iterdir()) == ["notes.sqlite"]
+
+
+def test_a_damaged_database_is_replaced_by_the_next_build(
+    project: Project, parsed: list[str]
+) -> None:
+    for i in range(60):  # enough entries for several pages
+        project.write(f"source_notes/f{i:02d}.md", f"---\ndeck: D\n---\n## C{i}\n\n{'x' * 3000}\n")
+    assert project.build().exit_code == 0
+    database = project.root / "build" / ".cache" / "notes.sqlite"
+    data = bytearray(database.read_bytes())
+    data[4096 : 4096 * 3] = b"\xff" * 8192  # pages 2 and 3
+    database.write_bytes(bytes(data))
+    parsed.clear()
+    assert project.build().exit_code == 0
+    assert len(parsed) == 60  # nothing could be read
+    parsed.clear()
+    assert project.build().exit_code == 0
+    assert parsed == []  # the database was made anew
+
+
+def test_a_sealed_entry_moved_under_another_files_key_is_not_trusted(
+    project: Project, parsed: list[str]
+) -> None:
+    """Keys come from public inputs: a stranger must not pass one file's notes off as another's."""
+    _two_files(project)
+    assert project.build().exit_code == 0
+    with sqlite3.connect(project.root / "build" / ".cache" / "notes.sqlite") as db:
+        entries = dict(db.execute("SELECT key, sealed FROM entries").fetchall())
+        a_key = next(k for k, s in entries.items() if b"dot.png" in s or b"klingon" in s)
+        b_key = next(k for k in entries if k != a_key)
+        db.execute("UPDATE entries SET sealed = ? WHERE key = ?", (entries[a_key], b_key))
+    parsed.clear()
+    assert project.build().exit_code == 0
+    assert parsed == ["b.md"]
+    with zipfile.ZipFile(project.apkg("d")) as archive:
+        assert b"bee" in archive.read("collection.anki2")
