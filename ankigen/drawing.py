@@ -94,6 +94,8 @@ def _load(cache_dir: Path, key: str) -> Result | None:
         if sealed is None:
             return None
         meta = json.loads(sealed)
+        if meta.pop("key") != key:  # a sealed picture moved under another job's key
+            return None
         if "failed" in meta:
             return str(meta["failed"])
         data = data_path.read_bytes()
@@ -110,6 +112,7 @@ def _store(cache_dir: Path, key: str, result: Result) -> None:
         meta = {**result.meta, "sha256": hashlib.sha256(result.data).hexdigest()}
     else:
         meta = {"failed": result}
+    meta["key"] = key
     sealed = seal(json.dumps(meta, sort_keys=True).encode("utf-8"))
     if sealed is None:
         return

@@ -179,3 +179,23 @@ def test_forged_pictures_in_the_cache_are_drawn_again(project: Project) -> None:
         entry.unlink()
     assert project.build().exit_code == 0
     assert project.apkg("detection").read_bytes() == first
+
+
+def test_a_sealed_picture_moved_under_another_key_is_drawn_again(project: Project) -> None:
+    cards = "\n".join(
+        f"## Softmax {i}\n\n```plot softmax\nlogits: [{i}, 1, 0]\n```\n" for i in range(2)
+    )
+    project.write("source_notes/d.md", "# Two\n\n" + cards)
+    assert project.build().exit_code == 0
+    first = project.apkg("two").read_bytes()
+    cache = project.root / "build" / ".cache"
+    one, other = sorted(p.stem for p in (cache / "pictures").glob("*.json"))
+    for suffix in (".json", ".bin"):
+        (cache / "pictures" / f"{other}{suffix}").write_bytes(
+            (cache / "pictures" / f"{one}{suffix}").read_bytes()
+        )
+    (cache / "notes.sqlite").unlink()
+    for entry in (cache / "media").iterdir():
+        entry.unlink()
+    assert project.build().exit_code == 0
+    assert project.apkg("two").read_bytes() == first
