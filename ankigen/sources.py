@@ -29,13 +29,19 @@ def discover(
     strangers' pull requests.
     """
     root = notes_root.resolve() if notes_root else None
+    display = _displayer()
+
+    def unreadable(folder: str, exc: OSError) -> None:
+        reason = exc.strerror or str(exc)
+        diagnostics.error(Location(display(Path(folder))), f"cannot read the folder: {reason}")
+
     # Paths as strings until sorted: pathlib's comparisons would cost more than the reading.
     found: dict[str, tuple[Path, bool]] = {}  # file -> its notes folder, whether to resolve it
     for given in paths:
         path = given.absolute()
         if path.is_dir():
             folder = path.resolve()
-            for file, plain in _walk(path):
+            for file, plain in _walk(path, unreadable):
                 found.setdefault(file, (folder, not plain))
         elif path.is_file():
             inside = root is not None and path.resolve().is_relative_to(root)
@@ -43,7 +49,6 @@ def discover(
             found.setdefault(str(path), (folder, True))
         else:
             diagnostics.error(Location(str(given)), "no such file or folder")
-    display = _displayer()
     readable: dict[Path, Path] = {}
     for name in sorted(found, key=lambda name: name.split(os.sep)):  # as paths sort
         folder, resolve = found[name]
@@ -94,25 +99,31 @@ def _acceptable(
     return False
 
 
-def _walk(root: Path) -> Iterable[tuple[str, bool]]:
+def _walk(root: Path, unreadable: Callable[[str, OSError], None]) -> Iterable[tuple[str, bool]]:
     """Every note file under `root`, skipping hidden names and not following links to folders,
-    with whether it is a plain file (not a link, nor a pipe or device)."""
+    with whether it is a plain file (not a link, nor a pipe or device). A folder that cannot be
+    listed goes to `unreadable`."""
     folders = [str(root)]
     while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                try:
-                    is_folder = entry.is_dir()
-                except OSError:  # a link in a loop, say: not a folder (as os.walk has it)
-                    is_folder = False
-                if is_folder:
-                    if not entry.is_symlink():
-                        folders.append(entry.path)
-                elif entry.name.endswith(NOTE_SUFFIXES):
-                    plain = entry.is_file(follow_symlinks=False)
-                    yield entry.path, plain
+        folder = folders.pop()
+        try:
+            listing = list(os.scandir(folder))
+        except OSError as exc:
+            unreadable(folder, exc)
+            continue
+        for entry in listing:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_folder = entry.is_dir()
+            except OSError:  # a link in a loop, say: not a folder (as os.walk has it)
+                is_folder = False
+            if is_folder:
+                if not entry.is_symlink():
+                    folders.append(entry.path)
+            elif entry.name.endswith(NOTE_SUFFIXES):
+                plain = entry.is_file(follow_symlinks=False)
+                yield entry.path, plain
 
 
 def _displayer() -> Callable[[Path], str]:
@@ -143,19 +154,21 @@ def note_times(paths: list[Path]) -> dict[Path, int]:
     if not paths:
         return times
     # git once for the folder that holds them all, when it is in a repository (the usual
-    # case); else folder by folder, for notes gathered from several repositories.
+    # case); then folder by folder for the files it does not know, which may belong to a
+    # repository of their own (a submodule, or notes gathered from several repositories).
     common = Path(os.path.commonpath([path.parent for path in paths]))
     top = _git(common, "rev-parse", "--show-toplevel")
+    unknown = paths
     if top is not None:
-        times.update(_git_times(common, top, paths))
-        return times
+        found, unknown = _git_times(common, top, paths)
+        times.update(found)
     by_dir: dict[Path, list[Path]] = {}
-    for path in paths:
+    for path in unknown:
         by_dir.setdefault(path.parent, []).append(path)
     for folder, members in by_dir.items():
-        top = _git(folder, "rev-parse", "--show-toplevel")
-        if top is not None:
-            times.update(_git_times(folder, top, members))
+        inner = _git(folder, "rev-parse", "--show-toplevel")
+        if inner is not None and inner != top:
+            times.update(_git_times(folder, inner, members)[0])
     return times
 
 
@@ -182,9 +195,9 @@ def _git(folder: Path, *args: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _git_times(folder: Path, top: str, members: list[Path]) -> dict[Path, int]:
+def _git_times(folder: Path, top: str, members: list[Path]) -> tuple[dict[Path, int], list[Path]]:
     """Commit times of the members (files under `folder`, in the repository whose top level is
-    `top`) that git tracks and that are unchanged.
+    `top`) that git tracks and that are unchanged; and the members git knows nothing of.
 
     A merge counts as a change of the files it changes on its first parent, so a branch merged
     into the main line gives its files the merge's time.
@@ -201,7 +214,7 @@ def _git_times(folder: Path, top: str, members: list[Path]) -> dict[Path, int]:
         ".",
     )
     if status is None or log is None:
-        return {}
+        return {}, members
     toplevel = Path(top.strip()).resolve()
     dirty = set()
     entries = iter(status.split("\0"))
@@ -216,14 +229,24 @@ def _git_times(folder: Path, top: str, members: list[Path]) -> dict[Path, int]:
         for name in names.lstrip("\n").split("\0"):
             if name:
                 latest.setdefault(name, int(stamp))
-    # Names as git gives them: from the top level, through the real folder, to the file itself
-    # (a link is tracked as a link).
+    # Names as git gives them: from the top level, through the real folder, to the file (a
+    # link stands for the file it leads to, whose changes are the note's).
     inside = folder.resolve().relative_to(toplevel).as_posix()
     start = len(str(folder)) + 1
-    times = {}
+    times, unknown = {}, []
     for path in members:
-        relative = str(path)[start:].replace(os.sep, "/")
-        name = f"{inside}/{relative}" if inside != "." else relative
-        if name in latest and name not in dirty:
+        if os.path.islink(path):
+            try:
+                name = path.resolve().relative_to(toplevel).as_posix()
+            except (OSError, RuntimeError, ValueError):
+                continue
+        else:
+            relative = str(path)[start:].replace(os.sep, "/")
+            name = f"{inside}/{relative}" if inside != "." else relative
+        if name in dirty:
+            continue
+        if name in latest:
             times[path] = latest[name]
-    return times
+        else:
+            unknown.append(path)
+    return times, unknown

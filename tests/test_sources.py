@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from .conftest import Project, git
 from .test_package import _note_times
 
@@ -82,3 +84,52 @@ def test_commit_times_reach_notes_in_every_subfolder(project: Project, tmp_path:
     git(project.root, "commit", "-qm", "two", when=1_650_000_000)
     assert project.build(epoch=None).exit_code == 0
     assert _note_times(project.apkg("d"), tmp_path) == {"A": 1_600_000_000, "B": 1_650_000_000}
+
+
+def test_a_linked_note_carries_the_commit_time_of_the_file_it_leads_to(
+    project: Project, tmp_path: Path
+) -> None:
+    project.write("source_notes/real.txt", "# D\n\n## A\n\na\n")
+    (project.root / "source_notes" / "a.md").symlink_to("real.txt")
+    git(project.root, "init", "-q")
+    git(project.root, "add", "source_notes")
+    git(project.root, "commit", "-qm", "first", when=1_600_000_000)
+    project.write("source_notes/real.txt", "# D\n\n## A\n\nedited\n")
+    git(project.root, "commit", "-qam", "edit", when=1_650_000_000)
+    assert project.build(epoch=None).exit_code == 0
+    assert _note_times(project.apkg("d"), tmp_path) == {"A": 1_650_000_000}
+
+
+def test_notes_in_a_repository_of_their_own_carry_its_commit_times(
+    project: Project, tmp_path: Path
+) -> None:
+    project.write("source_notes/a.md", "# D\n\n## A\n\na\n")
+    project.write("source_notes/shared/s.md", "---\ndeck: D\n---\n## S\n\ns\n")
+    git(project.root / "source_notes" / "shared", "init", "-q")
+    git(project.root / "source_notes" / "shared", "add", "s.md")
+    git(project.root / "source_notes" / "shared", "commit", "-qm", "s", when=1_500_000_000)
+    git(project.root, "init", "-q")
+    git(project.root, "add", "source_notes/a.md")
+    git(project.root, "commit", "-qm", "a", when=1_600_000_000)
+    assert project.build(epoch=None).exit_code == 0
+    assert _note_times(project.apkg("d"), tmp_path) == {"A": 1_600_000_000, "S": 1_500_000_000}
+
+
+def test_a_folder_that_cannot_be_listed_is_a_located_error(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.write("source_notes/d.md", "# D\n\n## A\n\na\n")
+    project.write("source_notes/locked/e.md", "# E\n\n## B\n\nb\n")
+    real = os.scandir
+
+    def scandir(folder):  # type: ignore[no-untyped-def]
+        if str(folder).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real(folder)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = project.build()
+    assert result.exit_code == 1
+    assert result.problems == [
+        "source_notes/locked:1:1: error: cannot read the folder: Permission denied"
+    ]
