@@ -59,21 +59,33 @@ def code_fingerprint() -> str:
 
 
 def _library_versions() -> dict[str, str]:
-    """The installed version of each library in `_LIBRARIES`, read off the names of the
-    `name-version.dist-info` folders on the import path, first found first (as imports are).
-    importlib.metadata would cost more than the rest of an unchanged build's start."""
+    """The installed version of each library in `_LIBRARIES`: read off the names of the
+    `name-version.dist-info` (or `.egg-info`) folders on the import path, first found first (as
+    imports are), and asked of importlib.metadata only for a library not found that way, since
+    importing it would cost more than the rest of an unchanged build's start."""
     wanted = {_project_key(name): name for name in _LIBRARIES}
     found: dict[str, str] = {}
     for folder in sys.path:
         try:
-            entries = os.listdir(folder or ".")
+            entries = os.listdir(folder) if folder else []  # not the working folder's
         except OSError:
             continue
         for entry in entries:
-            if entry.endswith(".dist-info"):
-                project, _, version = entry.removesuffix(".dist-info").partition("-")
-                found.setdefault(_project_key(project), version)
-    return {name: found.get(key, "missing") for key, name in wanted.items()}
+            for suffix in (".dist-info", ".egg-info"):
+                if entry.endswith(suffix):
+                    project, _, rest = entry.removesuffix(suffix).partition("-")
+                    found.setdefault(_project_key(project), rest.split("-")[0])
+    versions = {}
+    for key, name in wanted.items():
+        if key not in found:
+            from importlib import metadata
+
+            try:
+                found[key] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                found[key] = "missing"
+        versions[name] = found[key]
+    return versions
 
 
 def _project_key(name: str) -> str:

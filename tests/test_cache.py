@@ -297,3 +297,13 @@ def test_a_sealed_entry_moved_under_another_files_key_is_not_trusted(
     assert parsed == ["b.md"]
     with zipfile.ZipFile(project.apkg("d")) as archive:
         assert b"bee" in archive.read("collection.anki2")
+
+
+def test_libraries_installed_as_eggs_are_read_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ankigen.cache import _library_versions
+
+    (tmp_path / "Pygments-2.99-py3.11.egg-info").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _library_versions()["pygments"] == "2.99"
