@@ -41,12 +41,37 @@ _CHOICES = {"plot_format": ("svg", "png"), "math": ("mathjax", "svg")}
 
 
 def load_config(root: Path, diagnostics: Diagnostics) -> Config:
-    """Read the first config file found in `root`; report every bad key, keep the defaults."""
+    """Read the first config file found in `root`; report every bad key, keep the defaults.
+
+    The notes and output folders must not lead out of the project through links: a pull
+    request could commit such links to have notes read from, or files written to, elsewhere.
+    """
+    config = Config()
     for name in CONFIG_FILES:
         path = root / name
         if path.is_file():
-            return _read(path, name, diagnostics)
-    return Config()
+            config = _read(path, name, diagnostics)
+            break
+    _check_folders(root, config, diagnostics)
+    return config
+
+
+# Folders ankigen writes below the output folder; they must be real folders, not links.
+_OWN_FOLDERS = (".cache", ".cache/media", ".cache/pictures", "preview")
+
+
+def _check_folders(root: Path, config: Config, diagnostics: Diagnostics) -> None:
+    project = root.resolve()
+    for folder in (config.source, config.output):
+        where = root / folder
+        if where.exists() and not where.resolve().is_relative_to(project):
+            message = "leads outside the project through a link; use a folder inside it"
+            diagnostics.error(Location(folder.as_posix()), message)
+    for name in _OWN_FOLDERS:
+        where = root / config.output / name
+        if where.is_symlink():
+            shown = (config.output / name).as_posix()
+            diagnostics.error(Location(shown), "is a link, not a folder of ankigen's: delete it")
 
 
 def _read(path: Path, display: str, diagnostics: Diagnostics) -> Config:

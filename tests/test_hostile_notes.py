@@ -128,3 +128,39 @@ def test_script_links_are_errors_and_raw_html_is_explained() -> None:
 def test_allowed_html_is_not_warned_about() -> None:
     _, diagnostics = render("## A\n\nsome <b>bold</b>\n", allow_html=True)
     assert not diagnostics.items
+
+
+def test_notes_and_output_folders_may_not_lead_outside_the_project(
+    project: Project, tmp_path: Path
+) -> None:
+    """A pull request could commit links in place of the folders ankigen reads and writes."""
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "notes").mkdir(parents=True)
+    (elsewhere / "notes" / "secret.md").write_text("# S\n\n## Secret\n\nthe secret\n")
+    (elsewhere / "out").mkdir()
+    project.root.mkdir()
+    (project.root / "source_notes").symlink_to(elsewhere / "notes")
+    (project.root / "build").symlink_to(elsewhere / "out")
+    for command in ("build", "check"):
+        result = project.run(command)
+        assert result.exit_code == 1
+        assert result.problems == [
+            "build:1:1: error: leads outside the project through a link; use a folder inside it",
+            "source_notes:1:1: error: leads outside the project through a link; "
+            "use a folder inside it",
+        ]
+    assert list((elsewhere / "out").iterdir()) == []
+
+
+def test_a_link_in_place_of_a_cache_or_preview_folder_is_refused(
+    project: Project, tmp_path: Path
+) -> None:
+    project.write("source_notes/d.md", "# D\n\n## A\n\na\n")
+    (project.root / "build").mkdir()
+    (project.root / "build" / ".cache").symlink_to(tmp_path)
+    result = project.build()
+    assert result.exit_code == 1
+    assert result.problems == [
+        "build/.cache:1:1: error: is a link, not a folder of ankigen's: delete it"
+    ]
+    assert not {"notes.sqlite", "media", "pictures"} & {p.name for p in tmp_path.iterdir()}
