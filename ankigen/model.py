@@ -86,10 +86,6 @@ class Note:
             else tuple(n - 1 for n in sorted(cloze_numbers(*self.fields)))
         )
 
-    @property
-    def card_count(self) -> int:
-        return len(self.ordinals)
-
 
 class PackageNote(NamedTuple):
     """What the package holds of a note: a plain tuple, cheap to make for every note of a deck."""

@@ -47,7 +47,7 @@ def test_shorthand_numbers_follow_the_highest_explicit_number() -> None:
     notes, _ = render("## Q\n\n==a== then {{c2::b}} then ==c==\n")
     assert notes[0].kind == "cloze"
     assert "{{c3::a}} then {{c2::b}} then {{c4::c}}" in notes[0].fields[0]
-    assert notes[0].card_count == 3
+    assert len(notes[0].ordinals) == 3
 
 
 def test_shorthand_is_not_applied_in_code_or_math() -> None:

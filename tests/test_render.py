@@ -140,4 +140,4 @@ def test_basic_note_fields_are_front_back_source() -> None:
         "<p>Back <strong>text</strong></p>",
         "deck.md",
     )
-    assert notes[0].card_count == 1
+    assert notes[0].ordinals == (0,)
