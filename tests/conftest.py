@@ -98,6 +98,14 @@ def git(root: Path, *args: str, when: int | None = None) -> str:
     return done.stdout.decode()
 
 
+def commit_each(root: Path, commits: dict[str, int]) -> None:
+    """A new repository in `root` with one commit per path (file or folder), at its time."""
+    git(root, "init", "-q")
+    for path, when in commits.items():
+        git(root, "add", path)
+        git(root, "commit", "-qm", path, when=when)
+
+
 @pytest.fixture
 def collection(tmp_path: Path) -> Iterator[object]:
     """A fresh, empty Anki collection driven by the official backend."""

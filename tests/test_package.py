@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SEED_NOTES, Project, git
+from .conftest import SEED_NOTES, Project, commit_each
 
 
 def _build_seed(project: Project, name: str, epoch: int = 1_700_000_000) -> bytes:
@@ -66,11 +66,9 @@ def _note_times(apkg: Path, tmp_path: Path) -> dict[str, int]:
 def test_note_times_follow_git_commits_and_edits(project: Project, tmp_path: Path) -> None:
     project.write("source_notes/old.md", "# D\n\n## Old\n\nold\n")
     project.write("source_notes/new.md", "---\ndeck: D\n---\n## New\n\nnew\n")
-    git(project.root, "init", "-q")
-    git(project.root, "add", "source_notes/old.md")
-    git(project.root, "commit", "-qm", "old", when=1_600_000_000)
-    git(project.root, "add", "source_notes/new.md")
-    git(project.root, "commit", "-qm", "new", when=1_650_000_000)
+    commit_each(
+        project.root, {"source_notes/old.md": 1_600_000_000, "source_notes/new.md": 1_650_000_000}
+    )
 
     assert project.build(epoch=None).exit_code == 0
     assert _note_times(project.apkg("d"), tmp_path) == {"Old": 1_600_000_000, "New": 1_650_000_000}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Project, git
+from .conftest import Project, commit_each, git
 from .test_package import _note_times
 
 
@@ -77,11 +77,9 @@ def test_a_link_loop_named_like_a_note_is_a_located_error(project: Project) -> N
 def test_commit_times_reach_notes_in_every_subfolder(project: Project, tmp_path: Path) -> None:
     project.write("source_notes/one/a.md", "# D\n\n## A\n\na\n")
     project.write("source_notes/two/deeper/b.md", "---\ndeck: D\n---\n## B\n\nb\n")
-    git(project.root, "init", "-q")
-    git(project.root, "add", "source_notes/one")
-    git(project.root, "commit", "-qm", "one", when=1_600_000_000)
-    git(project.root, "add", "source_notes/two")
-    git(project.root, "commit", "-qm", "two", when=1_650_000_000)
+    commit_each(
+        project.root, {"source_notes/one": 1_600_000_000, "source_notes/two": 1_650_000_000}
+    )
     assert project.build(epoch=None).exit_code == 0
     assert _note_times(project.apkg("d"), tmp_path) == {"A": 1_600_000_000, "B": 1_650_000_000}
 
