@@ -67,12 +67,12 @@ def check_cards(
     """
     from .files import check_files
 
-    files, cache, hits, misses = _read_cache(config, sources, diagnostics)
+    files, cache, _, hits, misses = _read_cache(config, sources, diagnostics)
     cache.close()  # check writes no entries
     rows: dict[Path, list[dict[str, Any]]] = {}
     for source in files:
         if source.path in hits:
-            entry = hits[source.path][1]
+            entry = hits[source.path]
             rows[source.path] = entry.rows
             diagnostics.items += entry.parse_problems  # what parsing found, as a fresh check would
     for result in check_files(misses, config, cache.folder, progress):
@@ -93,16 +93,16 @@ def read_files(
     else parsed and rendered, on every core when there is enough to do."""
     from .files import process_files
 
-    files, cache, hits, misses = _read_cache(config, sources, diagnostics)
+    files, cache, keys, hits, misses = _read_cache(config, sources, diagnostics)
     read: dict[Path, FileNotes] = {}
     for source in files:
         if source.path in hits:
-            key, entry = hits[source.path]
-            read[source.path] = FileNotes(source, key, entry.rows, entry.media)
+            entry = hits[source.path]
+            read[source.path] = FileNotes(source, keys[source.path], entry.rows, entry.media)
             diagnostics.items += entry.parse_problems + entry.render_problems
     try:
         for result in process_files(misses, config, cache.folder, progress):
-            source, rows, key = result.source, result.rows, cache.key(result.source)
+            source, rows, key = result.source, result.rows, keys[result.source.path]
             if rows is None:
                 read[source.path] = FileNotes(source, key, [], {})
                 diagnostics.error(Location(source.display), "its pictures could not be drawn")
@@ -135,20 +135,16 @@ def read_notes(
 
 def _read_cache(
     config: Config, sources: Sequence[Path], diagnostics: Diagnostics
-) -> tuple[list[SourceFile], NoteCache, dict[Path, tuple[str, CacheEntry]], list[SourceFile]]:
-    """The note files of `sources`, the cache, the key and entry of each unchanged file, the
-    other files."""
+) -> tuple[list[SourceFile], NoteCache, dict[Path, str], dict[Path, CacheEntry], list[SourceFile]]:
+    """The note files of `sources`, the cache, each file's key, the entries of the unchanged
+    files and the other files."""
     files = discover(sources, diagnostics, notes_root=config.source)
     cache = NoteCache(config.output / ".cache", config)
-    keys = [cache.key(source) for source in files]
-    entries = cache.load(keys)
-    hits, misses = {}, []
-    for source, key in zip(files, keys, strict=True):
-        if key in entries:
-            hits[source.path] = (key, entries[key])
-        else:
-            misses.append(source)
-    return files, cache, hits, misses
+    keys = {source.path: cache.key(source) for source in files}
+    entries = cache.load(list(keys.values()))
+    hits = {path: entries[key] for path, key in keys.items() if key in entries}
+    misses = [source for source in files if source.path not in hits]
+    return files, cache, keys, hits, misses
 
 
 def _identities(rows: Iterable[dict[str, Any]]) -> list[Identity]:

@@ -41,6 +41,10 @@ _SOURCES = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 _STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 
+def _output_option(help: str) -> Callable[[Callable[..., None]], Any]:
+    return click.option("-o", "--output", type=click.Path(path_type=Path), help=help)
+
+
 def _load_config(diagnostics: Diagnostics) -> Config:
     from .config import load_config
 
@@ -53,12 +57,9 @@ def _load_config(diagnostics: Diagnostics) -> Config:
 
 @main.command()
 @_SOURCES
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Folder for the .apkg files, or a path ending in .apkg for one package. "
-    "Default: the configured output (build/).",
+@_output_option(
+    "Folder for the .apkg files, or a path ending in .apkg for one package. "
+    "Default: the configured output (build/)."
 )
 @_STRICT
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems, no summary.")
@@ -186,12 +187,7 @@ def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
 
 @main.command()
 @_SOURCES
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Folder for the preview. Default: preview/ in the configured output folder.",
-)
+@_output_option("Folder for the preview. Default: preview/ in the configured output folder.")
 @click.option(
     "--changed-since",
     metavar="REF",

@@ -106,7 +106,6 @@ def _map(
     # batches, as a task of its own costs about as much as a small file's parse.
     order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
     batch = max(1, min(64, len(sources) // (workers * 16)))
-    results: list[FileResult | None] = [None] * len(sources)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         done = pool.map(
             work,
@@ -115,6 +114,5 @@ def _map(
             [cache_dir] * len(order),
             chunksize=batch,
         )
-        for i, result in zip(order, progress(done, len(sources)), strict=True):
-            results[i] = result
-    return [result for result in results if result is not None]
+        results = dict(zip(order, progress(done, len(sources)), strict=True))
+    return [results[i] for i in range(len(sources))]

@@ -412,23 +412,23 @@ def _check_code_languages(body: list[Token], default: str | None, context: _File
         language = (token.info.split() or [default])[0] if token.type == "fence" else None
         if not language or language == "plot":
             continue
-        if not known_language(language):
+        if lexer_for(language) is None:
             line = token.map[0] if token.map else 0
             message = f"unknown code language {language!r}: shown without highlighting"
             context.diagnostics.warning(context.at(line), message)
 
 
 @cache
-def known_language(name: str) -> bool:
-    """Whether pygments highlights `name` (looked up once per name: the lookup is slow)."""
-    from pygments.lexers import find_lexer_class_by_name
+def lexer_for(name: str) -> Any:
+    """pygments' lexer for a language name, or None; looked up once per name (the lookup is
+    slow). Parse warns about the names it does not know; render highlights with it."""
+    from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
     try:
-        find_lexer_class_by_name(name)
+        return get_lexer_by_name(name)
     except ClassNotFound:
-        return False
-    return True
+        return None
 
 
 def _check_formula(tex: str, offset: int, display: bool, at: Any, diagnostics: Diagnostics) -> None:

@@ -22,7 +22,7 @@ from .errors import Diagnostics, Location
 from .ids import note_guid
 from .mathsvg import formula_job
 from .model import Card, MediaFile, Note
-from .parse import markdown_parser
+from .parse import lexer_for, markdown_parser
 
 
 @dataclass(frozen=True)
@@ -247,22 +247,10 @@ def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> 
         return _plain_code(code)
     from pygments import highlight
 
-    lexer = _lexer(language)
+    lexer = lexer_for(language)
     if lexer is None:
         return _plain_code(code)  # parse has warned about it
     return str(highlight(code, lexer, _formatter()))
-
-
-@cache
-def _lexer(language: str) -> Any:
-    """pygments' lexer for a language name, or None; found once per name (the lookup is slow)."""
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    try:
-        return get_lexer_by_name(language)
-    except ClassNotFound:
-        return None
 
 
 def _figure(picture: Drawing, env: dict[str, Any]) -> str:

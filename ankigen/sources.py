@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -49,16 +48,19 @@ def discover(
             found.setdefault(str(path), (folder, True))
         else:
             diagnostics.error(Location(str(given)), "no such file or folder")
-    readable: dict[Path, Path] = {}
+    readable: dict[Path, tuple[Path, str]] = {}  # file -> its notes folder, how it is shown
+    modified: dict[Path, int] = {}
     for name in sorted(found, key=lambda name: name.split(os.sep)):  # as paths sort
         folder, resolve = found[name]
         path = Path(name)
-        if _acceptable(path, folder, resolve, display(path), diagnostics):
-            readable[path] = folder
-    times = note_times(list(readable))
-    files = []
-    for path, folder in readable.items():
         shown = display(path)
+        status = _acceptable(path, folder, resolve, shown, diagnostics)
+        if status is not None:
+            readable[path] = (folder, shown)
+            modified[path] = int(status.st_mtime)
+    times = note_times(modified)
+    files = []
+    for path, (folder, shown) in readable.items():
         data = path.read_bytes()
         try:
             text = data.decode("utf-8-sig")
@@ -74,8 +76,9 @@ def discover(
 
 def _acceptable(
     path: Path, folder: Path, resolve: bool, shown: str, diagnostics: Diagnostics
-) -> bool:
-    """A regular file of sensible size whose real place is inside its notes folder.
+) -> os.stat_result | None:
+    """The status of a regular file of sensible size whose real place is inside its notes
+    folder; None, with the problem reported, for any other.
 
     `resolve` is false for a plain file found by walking the folder (no link on the way), which
     is inside by construction; resolving every one of thousands of files would cost more than
@@ -87,7 +90,7 @@ def _acceptable(
         status = os.stat(real)
     except (OSError, RuntimeError) as exc:
         diagnostics.error(where, f"cannot read the file: {exc}")
-        return False
+        return None
     if resolve and not real.is_relative_to(folder):
         diagnostics.error(where, "file is a link to outside the notes folder")
     elif not stat.S_ISREG(status.st_mode):
@@ -95,8 +98,8 @@ def _acceptable(
     elif status.st_size > MAX_NOTE_BYTES:
         diagnostics.error(where, f"file is larger than {MAX_NOTE_BYTES // 1024 // 1024} MiB")
     else:
-        return True
-    return False
+        return status
+    return None
 
 
 def _walk(root: Path, unreadable: Callable[[str, OSError], None]) -> Iterable[tuple[str, bool]]:
@@ -139,9 +142,9 @@ def _displayer() -> Callable[[Path], str]:
     return display
 
 
-def note_times(paths: list[Path]) -> dict[Path, int]:
+def note_times(modified: dict[Path, int]) -> dict[Path, int]:
     """The time each file's notes carry: SOURCE_DATE_EPOCH, else the file's last commit, else
-    (uncommitted changes, or no git) the file's modification time.
+    (uncommitted changes, or no git) its modification time, given in `modified`.
 
     Anki updates a note on import only when the incoming one is newer, so an unchanged file keeps
     its time and a user's own edits in Anki survive; an edited file gets a newer time. Rebuilding
@@ -149,8 +152,8 @@ def note_times(paths: list[Path]) -> dict[Path, int]:
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None and epoch.strip().isdigit():
-        return dict.fromkeys(paths, int(epoch))
-    times = {path: _modified(path) for path in paths}
+        return dict.fromkeys(modified, int(epoch))
+    times, paths = dict(modified), list(modified)
     if not paths:
         return times
     # git once for the folder that holds them all, when it is in a repository (the usual
@@ -170,13 +173,6 @@ def note_times(paths: list[Path]) -> dict[Path, int]:
         if inner is not None and inner != top:
             times.update(_git_times(folder, inner, members)[0])
     return times
-
-
-def _modified(path: Path) -> int:
-    try:
-        return int(path.stat().st_mtime)
-    except OSError:
-        return int(time.time())
 
 
 def _git(folder: Path, *args: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .compare import DeckDiff, FieldDiff, Span, rename_advice
@@ -83,15 +83,23 @@ def _details(
     return rows
 
 
+def _spans(
+    items: Sequence[Span], marks: dict[str, str], shown: Callable[[str], str], markup_only: str
+) -> str:
+    """A field's word diff in one format: each span's text `shown`, then marked by its op;
+    `markup_only` when no word changed."""
+    if all(s.op == "equal" for s in items):
+        return markup_only
+    return " ".join(marks[s.op].format(shown(s.text)) for s in items)
+
+
 def _text(diff: DeckDiff) -> str:
     if diff.empty:
         return "No card changes.\n"
 
     def spans(items: Sequence[Span]) -> str:
         marks = {"equal": "{}", "delete": "[-{}-]", "insert": "{{+{}+}}"}
-        if all(s.op == "equal" for s in items):
-            return "(markup only)"
-        return " ".join(marks[s.op].format(s.text) for s in items)
+        return _spans(items, marks, str, "(markup only)")
 
     lines = [_counts(diff)]
     lines += [f"added    {_note_line(n)}" for n in diff.added]
@@ -134,9 +142,7 @@ def _markdown(diff: DeckDiff) -> str:
 
     def spans(items: Sequence[Span]) -> str:
         marks = {"equal": "{}", "delete": "~~{}~~", "insert": "**{}**"}
-        if all(s.op == "equal" for s in items):
-            return "*(markup only)*"
-        return " ".join(marks[s.op].format(_md(s.text)) for s in items)
+        return _spans(items, marks, _md, "*(markup only)*")
 
     def note(n: PackagedNote) -> str:
         return f"{_md(n.deck)}: **{_md(_short(n.heading))}**"
