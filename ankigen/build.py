@@ -178,7 +178,8 @@ def build(
 ) -> BuildResult:
     """Build `sources` into .apkg files under `output` (or into `output` if it ends in .apkg)."""
     files = read_files(config, sources, diagnostics, progress)
-    packages = plan_packages(files, output)
+    times = card_times(config, files)
+    packages = plan_packages(files, output, times)
     if diagnostics.failed(strict):
         return BuildResult(packages, written=False)
     written = PackageLedger(config.output / ".cache")
@@ -194,15 +195,32 @@ def build(
     return BuildResult(packages, written=True, unchanged=tuple(unchanged))
 
 
-def plan_packages(files: Sequence[FileNotes], output: Path) -> tuple[PlannedPackage, ...]:
-    """One package per top-level deck, named after it; or all in one when output is a file."""
+def card_times(config: Config, files: Sequence[FileNotes]) -> dict[tuple[Path, int], int]:
+    """The time each card's note carries, by (file, heading line), from the notes' history."""
+    from .notetimes import note_times
+    from .sources import source_date_epoch
+
+    sources = [file.source for file in files]
+    project = Path.cwd()
+    return note_times(
+        sources, project, project / config.source, config.release_tags, source_date_epoch()
+    )
+
+
+def plan_packages(
+    files: Sequence[FileNotes], output: Path, times: dict[tuple[Path, int], int] | None = None
+) -> tuple[PlannedPackage, ...]:
+    """One package per top-level deck, named after it; or all in one when output is a file.
+
+    A note carries its time from `times` (by file and heading line), else its file's."""
     groups: dict[Path, list[PackageNote]] = {}
     inputs: dict[Path, dict[str, FileNotes]] = {}  # the files with notes in each package
     paths: dict[str, Path] = {}
+    times = times or {}
     for file in files:
-        modified = file.source.modified
         for row in file.rows:
             card = row["card"]
+            modified = times.get((file.source.path, row["location"][1]), file.source.modified)
             top = card["deck"].split("::")[0]
             if top not in paths:
                 name = (
@@ -227,19 +245,20 @@ def plan_packages(files: Sequence[FileNotes], output: Path) -> tuple[PlannedPack
         sources = inputs[path].values()
         media = {m.name: m for file in sources for m in file.media.values()}
         timestamp = max(note.modified for note in members)
-        digest = _package_digest(sources, timestamp, media)
+        digest = _package_digest(sources, members, media)
         planned.append(
             PlannedPackage(path, tuple(members), tuple(media.values()), timestamp, digest)
         )
     return tuple(planned)
 
 
-def _package_digest(sources: Any, timestamp: int, media: dict[str, MediaFile]) -> str:
+def _package_digest(sources: Any, notes: Sequence[PackageNote], media: dict[str, MediaFile]) -> str:
     """Everything a package's bytes depend on: ankigen's code with the library versions (note
-    types, CSS, the writer), the time, and for each of its files in order the cache key (text,
-    path, settings), note time and media (named by content)."""
-    digest = hashlib.sha256(f"{code_fingerprint()}\x1f{timestamp}".encode())
+    types, CSS, the writer), each note's time, and for each of its files in order the cache key
+    (text, path, settings) and media (named by content)."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    digest.update(" ".join(str(note.modified) for note in notes).encode())
     for file in sources:
-        digest.update(f"\x1e{file.key}\x1f{file.source.modified}\x1f{sorted(file.media)}".encode())
+        digest.update(f"\x1e{file.key}\x1f{sorted(file.media)}".encode())
     digest.update(f"\x1e{sorted(media)}".encode())
     return digest.hexdigest()

@@ -25,6 +25,7 @@ class Config:
     code_language: str | None = None  # pygments lexer for fences with no language
     plot_format: str = "svg"
     math: str = "mathjax"  # or "svg": formulas drawn as pictures at build time
+    release_tags: str = "v*"  # the git tags (a glob) that are releases, for notes' times
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -36,6 +37,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "code_language": (str,),
     "plot_format": (str,),
     "math": (str,),
+    "release_tags": (str,),
 }
 _CHOICES = {"plot_format": ("svg", "png"), "math": ("mathjax", "svg")}
 

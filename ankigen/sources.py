@@ -143,43 +143,53 @@ def _displayer() -> Callable[[Path], str]:
 
 
 def note_times(modified: dict[Path, int]) -> dict[Path, int]:
-    """The time each file's notes carry: SOURCE_DATE_EPOCH, else the file's last commit, else
-    (uncommitted changes, or no git) its modification time, given in `modified`.
+    """The time of each file, which its notes carry unless notetimes.py finds their own: the
+    file's last commit, no later than SOURCE_DATE_EPOCH; for a file with uncommitted changes, or
+    outside git, SOURCE_DATE_EPOCH if set, else its modification time (given in `modified`).
 
-    Anki updates a note on import only when the incoming one is newer, so an unchanged file keeps
-    its time and a user's own edits in Anki survive; an edited file gets a newer time. Rebuilding
-    an unchanged working tree gives the same times, so the package need not be written again.
+    Rebuilding an unchanged working tree gives the same times, so the package need not be
+    written again.
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None and epoch.strip().isdigit():
-        return dict.fromkeys(modified, int(epoch))
+    epoch = source_date_epoch()
     times, paths = dict(modified), list(modified)
+    if epoch is not None:
+        times = dict.fromkeys(modified, epoch)
     if not paths:
         return times
     # git once for the folder that holds them all, when it is in a repository (the usual
     # case); then folder by folder for the files it does not know, which may belong to a
     # repository of their own (a submodule, or notes gathered from several repositories).
+    committed: dict[Path, int] = {}
     common = Path(os.path.commonpath([path.parent for path in paths]))
-    top = _git(common, "rev-parse", "--show-toplevel")
+    top = run_git(common, "rev-parse", "--show-toplevel")
     unknown = paths
     if top is not None:
         found, unknown = _git_times(common, top, paths)
-        times.update(found)
+        committed.update(found)
     by_dir: dict[Path, list[Path]] = {}
     for path in unknown:
         by_dir.setdefault(path.parent, []).append(path)
     for folder, members in by_dir.items():
-        inner = _git(folder, "rev-parse", "--show-toplevel")
+        inner = run_git(folder, "rev-parse", "--show-toplevel")
         if inner is not None and inner != top:
-            times.update(_git_times(folder, inner, members)[0])
+            committed.update(_git_times(folder, inner, members)[0])
+    for path, when in committed.items():
+        times[path] = when if epoch is None else min(when, epoch)
     return times
 
 
-def _git(folder: Path, *args: str) -> str | None:
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH, when set to a number: the latest time a build may give anything."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return int(epoch) if epoch is not None and epoch.strip().isdigit() else None
+
+
+def run_git(folder: Path, *args: str) -> str | None:
+    """git's output, run in `folder`; None when git fails or is missing."""
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
         done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args],
+            ["git", "-c", "core.quotepath=off", "--literal-pathspecs", *args],
             cwd=folder,
             capture_output=True,
             text=True,
@@ -198,8 +208,8 @@ def _git_times(folder: Path, top: str, members: list[Path]) -> tuple[dict[Path, 
     A merge counts as a change of the files it changes on its first parent, so a branch merged
     into the main line gives its files the merge's time.
     """
-    status = _git(folder, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".")
-    log = _git(
+    status = run_git(folder, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".")
+    log = run_git(
         folder,
         "log",
         "-z",

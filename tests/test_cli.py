@@ -66,7 +66,7 @@ def test_bad_settings_are_all_reported_with_their_lines(project: Project) -> Non
     assert result.exit_code == 1
     assert result.problems == [
         "ankigen.toml:2:1: error: unknown setting 'colour'; known: allow_html, code_language, "
-        "deck, math, namespace, output, plot_format, source",
+        "deck, math, namespace, output, plot_format, release_tags, source",
         "ankigen.toml:3:1: error: setting 'allow_html' must be a bool",
     ]
 

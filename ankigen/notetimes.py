@@ -1,0 +1,511 @@
+"""The time each note carries into Anki, worked out from the notes' git history.
+
+Anki updates a note on import only when the incoming note is newer than its copy, and then
+replaces the copy's fields and tags wholesale. So a note's time must move exactly when what it
+shows changes, and to a time later than a student's import of the release before: a note keeps
+the time of the first release (a tag matching `release_tags`) that shipped its current content;
+content no release holds yet has the time of the commit that brought it; content not committed
+has SOURCE_DATE_EPOCH, else its file's modification time. SOURCE_DATE_EPOCH clamps all of them.
+
+Nothing here renders: each version of a note file is split into cards by its headings, and a
+card's content is a digest of its own lines with everything it shows from outside them (front
+matter, section path, link definitions, its file's path, the settings, its pictures' blobs).
+The walk goes back along the first-parent history only as far as the oldest release, and reads
+each file version once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import re
+import subprocess
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .model import SourceFile
+from .sources import run_git
+
+# When ankigen last changed the HTML it makes of unchanged notes: every note is at least this
+# new, so the first build with a changed renderer delivers the new HTML once. Move it to the
+# day of the change (tests/test_note_times.py holds a digest of the seed's fields beside it).
+RENDERING_CHANGED = 0
+
+HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_LINK_DEFINITION = re.compile(r" {0,3}\[[^\]]+\]:")
+_PICTURE = re.compile(
+    r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE
+)
+_FRONT_VALUE = re.compile(r"(deck|namespace)\s*:\s*(.*?)\s*$")
+_SETTINGS = ("deck", "namespace", "allow_html", "code_language", "plot_format", "math")
+_CONFIG_FILES = ("ankigen.toml", "pyproject.toml")  # as config.py looks for them
+_EMPTY_BLOB = "0" * 40
+
+Key = tuple[str, ...]  # what makes a card itself across versions: namespace and id or path
+
+
+@dataclass(frozen=True)
+class CardText:
+    """A card as its note file's text has it, with the digest of everything it shows."""
+
+    line: int  # 1-based, of its heading
+    key: Key
+    pictures: tuple[str, ...]  # paths inside the notes folder, as written
+    digest: str  # of its text and context, before the pictures' contents are known
+
+
+def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
+    """The cards of one version of a note file, by its `##`+ headings outside code fences."""
+    lines = text.split("\n")
+    start, front = 0, ""
+    if lines and lines[0].rstrip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+        if end is not None:
+            start, front = end + 1, "\n".join(lines[1:end])
+    headings: list[tuple[int, int, str]] = []  # line index, level, text
+    fence = ""
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if fence:
+            if line.lstrip(" ").startswith(fence) and not line.strip().strip(fence[0]):
+                fence = ""
+            continue
+        opened = _FENCE.match(line)
+        if opened:
+            fence = opened[1]
+            continue
+        if line.lstrip(" ").startswith("#"):
+            heading = _ATX.fullmatch(line)
+            if heading:
+                headings.append((index, len(heading[1]), heading[2] or ""))
+    values = {}
+    for line in front.split("\n"):
+        pair = _FRONT_VALUE.fullmatch(line)
+        if pair:
+            values[pair[1]] = pair[2].strip("'\"")
+    title = next((text for _, level, text in headings if level == 1), "")
+    namespace = values.get("namespace") or _setting(settings, "namespace") or values.get("deck")
+    namespace = namespace or _setting(settings, "deck") or title or posixpath.basename(relative)
+    definitions = "\n".join(line for line in lines if _LINK_DEFINITION.match(line))
+    context = "\x1f".join((relative, settings, front, definitions))
+    folder = posixpath.dirname(relative)
+    cards, ancestors = [], []  # ancestors: (level, text) of the enclosing sections
+    for position, (index, level, heading) in enumerate(headings):
+        if level == 1:
+            continue
+        end = headings[position + 1][0] if position + 1 < len(headings) else len(lines)
+        while ancestors and ancestors[-1][0] >= level:
+            ancestors.pop()
+        body = "\n".join(lines[index:end]).rstrip()
+        explicit = HEADER_ID.search(heading)
+        path = tuple(text for _, text in ancestors)
+        key = (namespace, "#", explicit[1]) if explicit else (namespace, *path, heading)
+        pictures = tuple(
+            posixpath.normpath(posixpath.join(folder, src.split("#")[0].split("?")[0]))
+            for match in _PICTURE.finditer(body)
+            for src in match.groups()
+            if src and "://" not in src and not src.startswith("data:")
+        )
+        content = "\x1e".join((context, "\x1d".join(path), body))
+        digest = hashlib.sha256(content.encode()).hexdigest()
+        cards.append(CardText(index + 1, key, pictures, digest))
+        ancestors.append((level, heading))
+    return cards
+
+
+def _setting(settings: str, name: str) -> str:
+    for line in settings.split("\n"):
+        if line.startswith(f"{name}="):
+            return line.partition("=")[2]
+    return ""
+
+
+def settings_text(config_text: str | None, name: str) -> str:
+    """The settings that shape what notes show, from a config file's text, as one string."""
+    try:
+        data: Any = tomllib.loads(config_text or "")
+    except (tomllib.TOMLDecodeError, UnicodeError):
+        return "invalid"
+    table = data.get("tool", {}).get("ankigen", {}) if name == "pyproject.toml" else data
+    if not isinstance(table, dict):
+        return "invalid"
+    return "\n".join(f"{key}={table[key]}" for key in _SETTINGS if key in table)
+
+
+@dataclass
+class _Version:
+    """Every note file of the notes folder at one commit, split, and its pictures' blobs."""
+
+    blobs: dict[str, str]  # path inside the notes folder -> blob id, for every file there
+    settings: str
+
+
+class _Repository:
+    def __init__(self, top: Path) -> None:
+        self.top = top
+        self._texts: dict[str, str] = {}
+        self._cards: dict[tuple[str, str, str], list[CardText]] = {}
+
+    def git(self, *args: str) -> str | None:
+        return run_git(self.top, *args)
+
+    def texts(self, blobs: Iterable[str]) -> None:
+        """Read the given blobs into memory, in one git process."""
+        wanted = sorted({b for b in blobs if b not in self._texts and b != _EMPTY_BLOB})
+        if not wanted:
+            return
+        done = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=self.top,
+            input="\n".join(wanted).encode() + b"\n",
+            capture_output=True,
+            env=_git_env(),
+            check=False,
+        )
+        data, offset = done.stdout, 0
+        for blob in wanted:
+            end = data.index(b"\n", offset)
+            header = data[offset:end].split()
+            if len(header) != 3:  # missing
+                self._texts[blob] = ""
+                offset = end + 1
+                continue
+            size = int(header[2])
+            raw = data[end + 1 : end + 1 + size]
+            offset = end + 1 + size + 1
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = ""
+            self._texts[blob] = text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def cards(self, blob: str, relative: str, settings: str) -> list[CardText]:
+        key = (blob, relative, settings)
+        if key not in self._cards:
+            self._cards[key] = split_cards(self._texts.get(blob, ""), relative, settings)
+        return self._cards[key]
+
+
+def _git_env() -> dict[str, str]:
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+
+def _digests(
+    version: _Version, repository: _Repository, files: Iterable[str]
+) -> dict[str, dict[Key, str | None]]:
+    """Each note file's cards: key -> the digest of what it shows, pictures included (None for
+    a key used twice in the file, which has no one content)."""
+    result: dict[str, dict[Key, str | None]] = {}
+    for relative in files:
+        blob = version.blobs.get(relative)
+        found: dict[Key, str | None] = {}
+        if blob is not None:
+            for card in repository.cards(blob, relative, version.settings):
+                digest = card.digest
+                if card.pictures:
+                    seen = [f"{p}={version.blobs.get(p, '-')}" for p in card.pictures]
+                    digest = hashlib.sha256(f"{digest}\x1f{seen}".encode()).hexdigest()
+                found[card.key] = None if card.key in found else digest
+        result[relative] = found
+    return result
+
+
+def _is_note(relative: str) -> bool:
+    return relative.endswith((".md", ".markdown")) and not any(
+        part.startswith(".") for part in relative.split("/")
+    )
+
+
+def note_times(
+    files: Sequence[SourceFile],
+    project: Path,
+    notes: Path,
+    release_tags: str,
+    epoch: int | None,
+) -> dict[tuple[Path, int], int]:
+    """The time of each card of `files`, by (file, heading line), as the module doc says.
+
+    Cards it cannot follow (a file outside the repository or reached through a link, a heading
+    it cannot see) are left out: they take their file's time.
+    """
+    top_text = run_git(project, "rev-parse", "--show-toplevel")
+    if top_text is None or not files:
+        return {}
+    top = Path(top_text.strip()).resolve()
+    try:
+        notes_rel = notes.resolve().relative_to(top).as_posix()
+        project_rel = project.resolve().relative_to(top).as_posix()
+    except ValueError:
+        return {}
+    prefix = "" if notes_rel == "." else notes_rel + "/"
+    config_paths = [posixpath.normpath(posixpath.join(project_rel, n)) for n in _CONFIG_FILES]
+    repository = _Repository(top)
+
+    # The working tree, as it would be committed.
+    config_name, config_text = _working_config(project)
+    current_settings = settings_text(config_text, config_name)
+    working: dict[str, SourceFile] = {}
+    root = notes.resolve()
+    for source in files:
+        if source.path.is_symlink() or not source.path.parent.resolve().is_relative_to(root):
+            continue
+        working[(source.path.parent.resolve() / source.path.name).relative_to(root).as_posix()] = (
+            source
+        )
+    head = repository.git("rev-parse", "--verify", "-q", "HEAD^{commit}")
+    times: dict[tuple[Path, int], int] = {}
+    if head is None:
+        return times
+    listing = repository.git(
+        "ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", *_specs(prefix, config_paths)
+    )
+    if listing is None:
+        return times
+    blobs: dict[str, str] = {}
+    config_blobs: dict[str, str] = {}
+    for entry in listing.split("\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition("\t")
+        kind, blob = meta.split()[1:3]
+        if kind != "blob":
+            continue
+        if path in config_paths:
+            config_blobs[path] = blob
+        elif path.startswith(prefix):
+            blobs[path[len(prefix) :]] = blob
+    settings = _settings_at(repository, config_blobs, config_paths)
+    version = _Version(blobs, settings)
+
+    # Target: what each working-tree card shows. A card whose file or picture is uncommitted,
+    # or which differs from HEAD, takes its file's time.
+    working_version = _Version(dict(blobs), current_settings)
+    for relative, source in working.items():
+        working_version.blobs[relative] = _blob_id(source.text)
+    for picture in {
+        p for rel in working for p in _pictures_of(working[rel], rel, current_settings)
+    }:
+        path = root / picture
+        try:
+            working_version.blobs[picture] = (
+                _blob_id_bytes(path.read_bytes()) if path.is_file() else "-"
+            )
+        except OSError:
+            working_version.blobs[picture] = "-"
+    repository._texts.update({_blob_id(s.text): s.text for s in working.values()})
+    note_files = [rel for rel in working if _is_note(rel)]
+    repository.texts(blobs[rel] for rel in note_files if rel in blobs)
+    target = _digests(working_version, repository, note_files)
+    at_head = _digests(version, repository, note_files)
+    lines = {
+        (rel, card.key): card.line
+        for rel in note_files
+        for card in repository.cards(working_version.blobs[rel], rel, current_settings)
+    }
+    open_keys: dict[tuple[str, Key], str] = {}
+    for rel, found in target.items():
+        for key, digest in found.items():
+            if digest is not None and at_head.get(rel, {}).get(key) == digest:
+                open_keys[(rel, key)] = digest
+    if not open_keys:
+        return times
+
+    # Releases on the first-parent line, and the commits that changed the notes or settings.
+    releases = _releases(repository, release_tags)
+    chain_text = repository.git("rev-list", "--first-parent", "--format=%ct", "HEAD")
+    if chain_text is None:
+        return times
+    chain = _chain(chain_text)
+    in_chain_releases = {c: releases[c] for c, _ in chain if c in releases}
+    oldest_release = next(
+        (i for i in range(len(chain) - 1, -1, -1) if chain[i][0] in in_chain_releases), None
+    )
+    changes = _changes(repository, prefix, config_paths)
+
+    run_start: dict[tuple[str, Key], int] = {}
+    released: dict[tuple[str, Key], int] = {}
+    for position, (commit, when) in enumerate(chain):
+        for item in open_keys:
+            run_start[item] = when
+            if commit in in_chain_releases:
+                released[item] = in_chain_releases[commit]
+        if oldest_release is not None and position >= oldest_release:
+            break
+        changed = changes.get(commit, [])
+        if not changed:
+            continue
+        touched_files = _undo(version, changed, prefix, config_paths, config_blobs)
+        if touched_files is None:  # the settings changed: every card's context did
+            version.settings = _settings_at(repository, config_blobs, config_paths)
+            touched_files = set(note_files)
+        else:
+            touched_pictures = touched_files - set(note_files)
+            if touched_pictures:
+                touched_files |= {
+                    rel
+                    for rel in note_files
+                    if rel in version.blobs
+                    and any(
+                        p in touched_pictures
+                        for card in repository.cards(version.blobs[rel], rel, version.settings)
+                        for p in card.pictures
+                    )
+                }
+            touched_files &= set(note_files)
+        if not touched_files:
+            continue
+        repository.texts(version.blobs[rel] for rel in touched_files if rel in version.blobs)
+        before = _digests(version, repository, touched_files)
+        open_keys = {
+            item: digest
+            for item, digest in open_keys.items()
+            if item[0] not in touched_files or before[item[0]].get(item[1]) == digest
+        }
+        if not open_keys:
+            break
+    by_path = {rel: source for rel, source in working.items()}
+    for item, start in run_start.items():
+        rel, key = item
+        when = released.get(item, start)
+        when = max(when, RENDERING_CHANGED)
+        if epoch is not None:
+            when = min(when, epoch)
+        times[(by_path[rel].path, lines[item])] = when
+    return times
+
+
+def _specs(prefix: str, config_paths: list[str]) -> list[str]:
+    """The paths the history of the notes is read from, from the repository's top."""
+    return [prefix.rstrip("/") or ".", *config_paths]
+
+
+def _working_config(project: Path) -> tuple[str, str | None]:
+    for name in _CONFIG_FILES:
+        path = project / name
+        if path.is_file():
+            try:
+                return name, path.read_text(encoding="utf-8")
+            except (OSError, UnicodeError):
+                return name, None
+    return _CONFIG_FILES[0], ""
+
+
+def _settings_at(
+    repository: _Repository, config_blobs: dict[str, str], config_paths: list[str]
+) -> str:
+    for path, name in zip(config_paths, _CONFIG_FILES, strict=True):
+        blob = config_blobs.get(path)
+        if blob:
+            repository.texts([blob])
+            return settings_text(repository._texts.get(blob, ""), name)
+    return settings_text("", _CONFIG_FILES[0])
+
+
+def _pictures_of(source: SourceFile, relative: str, settings: str) -> set[str]:
+    return {p for card in split_cards(source.text, relative, settings) for p in card.pictures}
+
+
+def _blob_id(text: str) -> str:
+    return _blob_id_bytes(text.encode())
+
+
+def _blob_id_bytes(data: bytes) -> str:
+    """git's id of a blob with these bytes (a working-tree stand-in: only equality matters)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _releases(repository: _Repository, pattern: str) -> dict[str, int]:
+    """The commit of each release tag, with the time of its first release (the tag's date)."""
+    listed = repository.git(
+        "for-each-ref",
+        "--format=%(objectname) %(*objectname) %(creatordate:unix)",
+        f"refs/tags/{pattern}",
+    )
+    releases: dict[str, int] = {}
+    for line in (listed or "").splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            commit, when = parts[1], int(parts[2])
+        elif len(parts) == 2:
+            commit, when = parts[0], int(parts[1])
+        else:
+            continue
+        releases[commit] = min(when, releases.get(commit, when))
+    return releases
+
+
+def _chain(text: str) -> list[tuple[str, int]]:
+    chain, commit = [], ""
+    for line in text.splitlines():
+        if line.startswith("commit "):
+            commit = line.split()[1]
+        elif line.strip().isdigit() and commit:
+            chain.append((commit, int(line)))
+            commit = ""
+    return chain
+
+
+def _changes(
+    repository: _Repository, prefix: str, config_paths: list[str]
+) -> dict[str, list[tuple[str, str, str]]]:
+    """For each first-parent commit touching the notes or settings: (path, old, new) blobs."""
+    text = repository.git(
+        "log",
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--format=%x01%H",
+        "HEAD",
+        "--",
+        *_specs(prefix, config_paths),
+    )
+    changes: dict[str, list[tuple[str, str, str]]] = {}
+    for block in (text or "").split("\x01")[1:]:
+        commit, _, rest = block.partition("\0")
+        commit = commit.strip()
+        fields = rest.lstrip("\n").split("\0")
+        found = []
+        for i in range(0, len(fields) - 1, 2):
+            meta, path = fields[i].lstrip("\n"), fields[i + 1]
+            parts = meta.split()
+            if len(parts) >= 5 and parts[0].startswith(":"):
+                found.append((path, parts[2], parts[3]))
+        changes[commit] = found
+    return changes
+
+
+def _undo(
+    version: _Version,
+    changed: list[tuple[str, str, str]],
+    prefix: str,
+    config_paths: list[str],
+    config_blobs: dict[str, str],
+) -> set[str] | None:
+    """Turn `version` into its parent's by undoing one commit's changes; the files it touched
+    (inside the notes folder), or None when the settings changed."""
+    touched: set[str] = set()
+    settings_changed = False
+    for path, old, _new in changed:
+        if path in config_paths:
+            if old == _EMPTY_BLOB:
+                config_blobs.pop(path, None)
+            else:
+                config_blobs[path] = old
+            settings_changed = True
+        elif path.startswith(prefix):
+            relative = path[len(prefix) :]
+            if old == _EMPTY_BLOB:
+                version.blobs.pop(relative, None)
+            else:
+                version.blobs[relative] = old
+            touched.add(relative)
+    return None if settings_changed else touched
