@@ -188,6 +188,8 @@ class _Repository:
     def cards(self, blob: str, relative: str, settings: str) -> list[CardText]:
         key = (blob, relative, settings)
         if key not in self._cards:
+            if blob not in self._texts:
+                self.texts([blob])  # one by one only when not read ahead in a batch
             self._cards[key] = split_cards(self._texts.get(blob, ""), relative, settings)
         return self._cards[key]
 
@@ -341,6 +343,10 @@ def note_times(
         if not changed:
             continue
         touched_files = _undo(version, changed, prefix, config_paths, config_blobs)
+        undone = touched_files if touched_files is not None else version.blobs
+        repository.texts(
+            version.blobs[rel] for rel in undone if rel in version.blobs and _is_note(rel)
+        )
         if touched_files is None:  # the settings changed: every card's context did
             version.settings = _settings_at(repository, config_blobs, config_paths)
             touched_files = set(note_files)
