@@ -4,6 +4,7 @@ Usage:
     python bench/run.py                 # the full table (takes a few minutes)
     python bench/run.py --quick         # 1,000 and 10,000 cards only, one repeat
     python bench/run.py --sizes 2000 --pictures 50 --repeat 5
+    python bench/run.py --history 1000  # the notes' times from 1,000 commits of history
 
 Every figure is the median of --repeat runs, each in a fresh process: wall time, peak memory
 (resident set size) and the ratio to the floor measured in the same run.
@@ -124,6 +125,66 @@ def text_scenario(
     return figures
 
 
+def history_scenario(root: Path, cards: int, commits: int, repeat: int) -> list[Figure]:
+    """The same notes built with and without their git history (`commits` commits, each
+    editing one card, a release tag every 100): what working out the notes' times costs."""
+    import random
+
+    label = f"{cards:,} cards, {commits:,} commits"
+    notes = write_corpus(root / "repo", cards)
+    repo = notes.parent
+    env = {
+        **ENV,
+        **{
+            f"GIT_{who}_{what}": value
+            for who in ("AUTHOR", "COMMITTER")
+            for what, value in (("NAME", "bench"), ("EMAIL", "bench@example.org"))
+        },
+    }
+
+    def git(*args: str, when: int) -> None:
+        stamp = {"GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000"}
+        subprocess.run(
+            ["git", *args], cwd=repo, env={**env, **stamp}, check=True, stdout=subprocess.DEVNULL
+        )
+
+    start = 1_600_000_000
+    git("init", "-q", when=start)
+    (repo / ".gitignore").write_text("build/\n")
+    git("add", "-A", when=start)
+    git("commit", "-qm", "notes", when=start)
+    rng = random.Random(commits)
+    files = sorted(notes.glob("*.md"))
+    for number in range(1, commits):
+        path = rng.choice(files)
+        text = path.read_text(encoding="utf-8")
+        at = rng.randrange(len(text) // 2, len(text))
+        at = text.index("\n", at) if "\n" in text[at:] else len(text)
+        path.write_text(text[:at] + f" (edit {number})" + text[at:], encoding="utf-8")
+        git("commit", "-qam", f"edit {number}", when=start + number * 3600)
+        if number % 100 == 0:
+            git("tag", "-a", f"v{number // 100}", "-m", "release", when=start + number * 3600)
+    plain = root / "plain"  # the same notes with no history: every note takes its file's time
+    shutil.copytree(notes, plain / "notes")
+    figures: list[Figure] = []
+    for where, name in ((plain, "no history"), (repo, "with history")):
+
+        def cold(where: Path = where) -> tuple[float, float]:
+            shutil.rmtree(where / "build", ignore_errors=True)
+            return measure(ankigen("build", "notes", "-q"), where)
+
+        def warm(where: Path = where) -> tuple[float, float]:
+            return measure(ankigen("build", "notes", "-q"), where)
+
+        figures.append(Figure(label, f"build, cold, {name}", *median_of(repeat, cold)))
+        cold()
+        figures.append(Figure(label, f"build, warm, {name}", *median_of(repeat, warm)))
+    for figure, base in zip(figures[2:], figures[:2], strict=True):
+        figure.ratio = figure.seconds / base.seconds  # against the same build without history
+    figures[0].ratio = figures[1].ratio = 1.0
+    return figures
+
+
 def _compile_ankigen() -> None:
     """Byte-compile ankigen as an installation does, so that no run pays for compiling it
     (an editable install with PYTHONDONTWRITEBYTECODE set would compile it in every run)."""
@@ -146,6 +207,10 @@ def main() -> None:
     parser.add_argument(
         "--one-per-file", type=int, default=10000, help="cards in a deck of one file per card"
     )
+    parser.add_argument(
+        "--history", type=int, default=1000, help="commits of history for a 10,000-card deck"
+    )
+    parser.add_argument("--history-cards", type=int, default=10000, help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
     options = parser.parse_args()
@@ -165,11 +230,15 @@ def main() -> None:
             figures += text_scenario(files, options.one_per_file, repeat, per_file=1)
         if options.pictures:
             figures += text_scenario(Path(folder, "pictures"), 1000, repeat, options.pictures)
+        if options.history:
+            root = Path(folder, "history")
+            figures += history_scenario(root, options.history_cards, options.history, repeat)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, {platform.system()} {platform.release()}"
     )
     print(f"{'scenario':<26} {'command':<34} {'seconds':>8} {'peak MiB':>9} {'x floor':>8}")
+    # The history rows' ratio is to the same build of the same notes without their history.
     for f in figures:
         ratio = f"{f.ratio:8.2f}" if f.ratio is not None else f"{'':>8}"
         print(f"{f.scenario:<26} {f.command:<34} {f.seconds:8.3f} {f.peak_mib:9.1f} {ratio}")

@@ -19,6 +19,10 @@ def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
             "30",
             "--pictures",
             "4",
+            "--history",
+            "30",
+            "--history-cards",
+            "60",
             "--repeat",
             "1",
         ],
@@ -42,6 +46,13 @@ def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
         "ankigen check, warm",
     ]
     with_one_core = [*per_deck[:3], "ankigen build, cold, one core", *per_deck[3:]]
-    assert commands == ["ankigen --help", *per_deck, *per_deck, *with_one_core]
+    history = [
+        "build, cold, no history",
+        "build, warm, no history",
+        "build, cold, with history",
+        "build, warm, with history",
+    ]
+    assert commands == ["ankigen --help", *per_deck, *per_deck, *with_one_core, *history]
+    assert scenarios[-1] == "60 cards, 30 commits"
     assert scenarios[1] == "40 cards" and scenarios[7] == "30 cards, 1 per file"
     assert scenarios[13] == "1,000 cards, 4 pictures"
