@@ -38,7 +38,7 @@ RENDERING_CHANGED = 0
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_LINK_DEFINITION = re.compile(r" {0,3}\[[^\]]+\]:")
+_LINK_DEFINITION = re.compile(r" {0,3}\[([^\]]+)\]:")
 _PICTURE = re.compile(
     r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE
 )
@@ -92,8 +92,15 @@ def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
     title = next((text for _, level, text in headings if level == 1), "")
     namespace = values.get("namespace") or _setting(settings, "namespace") or values.get("deck")
     namespace = namespace or _setting(settings, "deck") or title or posixpath.basename(relative)
-    definitions = "\n".join(line for line in lines if _LINK_DEFINITION.match(line))
-    context = "\x1f".join((relative, settings, front, definitions))
+    definitions = {
+        match[1].lower(): line for line in lines if (match := _LINK_DEFINITION.match(line))
+    }
+    # Deck and namespace decide where a note goes and its GUID, not what it shows.
+    shown_front = "\n".join(line for line in front.split("\n") if not _FRONT_VALUE.fullmatch(line))
+    shown_settings = "\n".join(
+        line for line in settings.split("\n") if not line.startswith(("deck=", "namespace="))
+    )
+    context = "\x1f".join((relative, shown_settings, shown_front))
     folder = posixpath.dirname(relative)
     cards, ancestors = [], []  # ancestors: (level, text) of the enclosing sections
     for position, (index, level, heading) in enumerate(headings):
@@ -112,7 +119,12 @@ def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
             for src in match.groups()
             if src and "://" not in src and not src.startswith("data:")
         )
-        content = "\x1e".join((context, "\x1d".join(path), body))
+        if definitions:  # only those the card refers to
+            lowered = body.lower()
+            used = "\n".join(line for label, line in definitions.items() if f"[{label}]" in lowered)
+        else:
+            used = ""
+        content = "\x1e".join((context, "\x1d".join(path), body, used))
         digest = hashlib.sha256(content.encode()).hexdigest()
         cards.append(CardText(index + 1, key, pictures, digest))
         ancestors.append((level, heading))

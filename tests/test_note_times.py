@@ -83,7 +83,7 @@ def test_cards_are_found_outside_code_fences_with_their_lines_and_keys() -> None
 
 
 def test_a_card_digest_covers_its_lines_and_what_it_shows_from_outside_them() -> None:
-    base = "# T\n\n## A\n\nbody [x][r]\n\n## B\n\nb\n\n[r]: https://e.org/1\n"
+    base = "# T\n\n[r]: https://e.org/1\n\n## A\n\nbody [x][r]\n\n## B\n\nb\n"
 
     def digests(text: str, relative: str = "deck.md", settings: str = "") -> list[str]:
         return [card.digest for card in split_cards(text, relative, settings)]
@@ -91,7 +91,10 @@ def test_a_card_digest_covers_its_lines_and_what_it_shows_from_outside_them() ->
     a, b = digests(base)
     assert digests(base.replace("body", "body!")) == [digests(base.replace("body", "body!"))[0], b]
     assert digests(base.replace("body", "body!"))[0] != a
-    assert digests(base.replace("/1", "/2")) != [a, b]  # link definitions
+    assert digests(base.replace("/1", "/2")) == [digests(base.replace("/1", "/2"))[0], b]
+    assert digests(base.replace("/1", "/2"))[0] != a  # the link definitions it refers to
+    assert digests(base, settings="deck=Other\nnamespace=x") == [a, b]  # not shown
+    assert digests("---\ndeck: Other\n---\n" + base) == [a, b]
     assert digests(base, "other.md") != [a, b]  # the Source field
     assert digests(base, settings="allow_html=True") != [a, b]
     assert digests("---\ntags: [t]\n---\n" + base) != [a, b]
