@@ -36,8 +36,11 @@ from .sources import run_git
 RENDERING_CHANGED = 0
 
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+# A line that opens a heading or a code fence (or closes a fence).
+_BLOCK_LINE = re.compile(
+    r"^ {0,3}(?:(#{1,6})(?:[ \t]+([^\n]*?))??(?:[ \t]+#+)?[ \t]*|(`{3,}|~{3,})([^\n]*))$", re.M
+)
+_FRONT_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 _LINK_DEFINITION = re.compile(r" {0,3}\[([^\]]+)\]:")
 _PICTURE = re.compile(
     r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE
@@ -62,28 +65,25 @@ class CardText:
 
 def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
     """The cards of one version of a note file, by its `##`+ headings outside code fences."""
-    lines = text.split("\n")
     start, front = 0, ""
-    if lines and lines[0].rstrip() == "---":
-        end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if text.startswith("---\n"):
+        end = _FRONT_END.search(text, 3)
         if end is not None:
-            start, front = end + 1, "\n".join(lines[1:end])
+            start, front = end.end(), text[4 : end.start()].rstrip("\n")
+    lines = text.split("\n")
     headings: list[tuple[int, int, str]] = []  # line index, level, text
-    fence = ""
-    for index in range(start, len(lines)):
-        line = lines[index]
+    fence, line, position = "", text.count("\n", 0, start), start
+    for match in _BLOCK_LINE.finditer(text, start):  # the scan is regex's, in C: history is long
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        marks = match[3]
         if fence:
-            if line.lstrip(" ").startswith(fence) and not line.strip().strip(fence[0]):
+            if marks and marks[0] == fence[0] and len(marks) >= len(fence) and not match[4].strip():
                 fence = ""
-            continue
-        opened = _FENCE.match(line)
-        if opened:
-            fence = opened[1]
-            continue
-        if line.lstrip(" ").startswith("#"):
-            heading = _ATX.fullmatch(line)
-            if heading:
-                headings.append((index, len(heading[1]), heading[2] or ""))
+        elif marks:
+            fence = marks
+        else:
+            headings.append((line, len(match[1]), match[2] or ""))
     values = {}
     for line in front.split("\n"):
         pair = _FRONT_VALUE.fullmatch(line)

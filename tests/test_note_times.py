@@ -285,3 +285,18 @@ def test_rendering_changed_moves_with_the_rendering(tmp_path: Path) -> None:
             "change, then refresh with ANKIGEN_UPDATE_GOLDENS=1"
         )
     assert now == golden, "refresh tests/golden/rendering.json with ANKIGEN_UPDATE_GOLDENS=1"
+
+
+def test_every_card_the_parser_finds_is_followed_through_history() -> None:
+    """The heading scan sees every card the markdown parser makes, at the same line."""
+    from ankigen.config import Config
+    from ankigen.errors import Diagnostics
+    from ankigen.parse import parse_file
+    from ankigen.sources import discover
+
+    folders = [REPO / "source_notes", REPO / "tests" / "broken" / "notes"]
+    for folder in folders:
+        for source in discover([folder], Diagnostics(), notes_root=folder):
+            cards = parse_file(source, Config(), Diagnostics())
+            found = {card.line for card in split_cards(source.text, source.display, "")}
+            assert {card.location.line for card in cards} <= found, source.display
