@@ -1,7 +1,18 @@
-"""The two note types every ankigen deck uses: names, ids, fields, templates and CSS.
+"""The two note types every ankigen deck uses: names, ids, fields, templates, CSS and time.
 
 Their field lists are frozen: Anki turns a changed field list into a second note type and stops
-updating existing notes. Templates and CSS may change; Anki updates them in place.
+updating existing notes. Templates and CSS may change; Anki updates them in place, but only from
+a package whose note type is newer than the student's copy. So each note type carries its own
+time, `changed`, which moves exactly when the note type does (fields, templates or CSS, the code
+colours of Pygments included) and never with the notes: a release whose note types did not change
+leaves a student's restyled cards alone, and one that changed them restyles every collection.
+When you change a note type, set its `changed` to the time of the change, later than before;
+tests/test_notetypes.py keeps the digest of every version and fails until you do.
+
+Every field and the template have fixed ids, as Anki's own note types have since 23.10: Anki
+matches fields and templates by id, so a student who renames one still gets the next release's
+notes, and "merge note types" on import merges a changed field list into the student's note type.
+The ids derive from the names the fields were first given: keep them if a field is renamed.
 """
 
 from __future__ import annotations
@@ -21,10 +32,19 @@ class NoteType:
     name: str
     id: int
     fields: tuple[str, ...]
+    field_ids: tuple[int, ...]
+    template: str  # the one card template's name
+    template_id: int
     front: str
     back: str
     is_cloze: bool
+    changed: int  # Unix seconds: when fields, templates or CSS last changed; Anki compares it
     sort_field: int = 0  # the field Anki's browser shows and sorts by
+
+
+def _field_ids(kind: str, *names: str) -> tuple[int, ...]:
+    """Fixed ids for a note type's fields, from the names they were first given."""
+    return tuple(stable_id("note type", kind, "field", name) for name in names)
 
 
 _SOURCE = '{{#Source}}<div class="ankigen-source">{{Source}}</div>{{/Source}}'
@@ -33,12 +53,16 @@ BASIC = NoteType(
     name="ankigen Basic",
     id=stable_id("note type", "basic"),
     fields=("Front", "Back", "Source"),
+    field_ids=_field_ids("basic", "Front", "Back", "Source"),
+    template="Card 1",
+    template_id=stable_id("note type", "basic", "template", "Card 1"),
     front='<div class="ankigen"><div class="ankigen-heading">{{Front}}</div></div>',
     back=(
         '<div class="ankigen"><div class="ankigen-heading">{{Front}}</div>'
         '<hr id="answer"><div class="ankigen-body">{{Back}}</div>' + _SOURCE + "</div>"
     ),
     is_cloze=False,
+    changed=1_795_910_400,  # 2026-11-29: field and template ids
 )
 
 # The heading lives inside Text: Anki's `{{cloze:...}}` shows nothing for a field without the
@@ -48,11 +72,17 @@ CLOZE = NoteType(
     name="ankigen Cloze",
     id=stable_id("note type", "cloze"),
     fields=("Text", "Heading", "Source"),
+    field_ids=_field_ids("cloze", "Text", "Heading", "Source"),
+    template="Cloze",
+    template_id=stable_id("note type", "cloze", "template", "Cloze"),
     front='<div class="ankigen">{{cloze:Text}}</div>',
     back='<div class="ankigen">{{cloze:Text}}' + _SOURCE + "</div>",
     is_cloze=True,
+    changed=1_795_910_400,  # 2026-11-29: field and template ids
     sort_field=1,
 )
+
+NOTE_TYPES: dict[str, NoteType] = {"basic": BASIC, "cloze": CLOZE}  # by a note's kind
 
 
 _CARD_CSS = """\

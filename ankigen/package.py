@@ -12,34 +12,54 @@ import sqlite3
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import genanki
 
 from .ids import deck_id
 from .model import MediaFile, PackageNote
-from .notetypes import BASIC, CLOZE, NoteType, card_css
+from .notetypes import NOTE_TYPES, NoteType, card_css
 from .storage import write_atomically
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
 
 
-def _genanki_model(note_type: NoteType) -> genanki.Model:
-    return genanki.Model(
-        note_type.id,
-        note_type.name,
-        fields=[{"name": name} for name in note_type.fields],
-        templates=[
-            {
-                "name": "Cloze" if note_type.is_cloze else "Card 1",
-                "qfmt": note_type.front,
-                "afmt": note_type.back,
-            }
-        ],
-        css=card_css(),
-        model_type=genanki.Model.CLOZE if note_type.is_cloze else genanki.Model.FRONT_BACK,
-        sort_field_index=note_type.sort_field,
-    )
+class _Model(genanki.Model):  # type: ignore[misc]
+    """A genanki model that carries its note type's own time, not the package's."""
+
+    def __init__(self, note_type: NoteType) -> None:
+        super().__init__(
+            note_type.id,
+            note_type.name,
+            fields=[
+                {"name": name, "id": id_}
+                for name, id_ in zip(note_type.fields, note_type.field_ids, strict=True)
+            ],
+            templates=[
+                {
+                    "name": note_type.template,
+                    "id": note_type.template_id,
+                    "qfmt": note_type.front,
+                    "afmt": note_type.back,
+                }
+            ],
+            css=card_css(),
+            model_type=genanki.Model.CLOZE if note_type.is_cloze else genanki.Model.FRONT_BACK,
+            sort_field_index=note_type.sort_field,
+        )
+        self.changed = note_type.changed
+
+    def to_json(self, timestamp: float, deck_id: int) -> dict[str, Any]:
+        # Anki replaces a student's note type only with a newer one: this time moves when the
+        # note type changes, never with the notes.
+        return {**super().to_json(timestamp, deck_id), "mod": self.changed}
+
+
+def note_type_json(note_type: NoteType) -> dict[str, Any]:
+    """The note type as a package's `col.models` holds it, but for the deck it opens in."""
+    written = _Model(note_type).to_json(0, 0)
+    del written["did"]
+    return written
 
 
 def collection_bytes(notes: Sequence[PackageNote], timestamp: int) -> bytes:
@@ -51,8 +71,7 @@ def collection_bytes(notes: Sequence[PackageNote], timestamp: int) -> bytes:
     (genanki's own scan skips `{{c3::...}}` inside `{{c2::...}}`, a card Anki would add only
     later).
     """
-    types = {"basic": BASIC, "cloze": CLOZE}
-    models = {kind: _genanki_model(note_type) for kind, note_type in types.items()}
+    models = {kind: _Model(note_type) for kind, note_type in NOTE_TYPES.items()}
     by_deck: dict[str, list[PackageNote]] = {}
     for note in notes:
         by_deck.setdefault(note.deck, []).append(note)
@@ -67,7 +86,7 @@ def collection_bytes(notes: Sequence[PackageNote], timestamp: int) -> bytes:
     for deck in decks:
         for note in by_deck[deck.name]:
             note_id, modified = next(ids), note.modified
-            note_type = types[note.kind]
+            note_type = NOTE_TYPES[note.kind]
             note_rows.append(
                 (
                     note_id,
