@@ -108,17 +108,32 @@ def _format_option(choices: list[str], help: str) -> Callable[[Callable[..., Non
     "text: path:line:col lines; github: annotations in a workflow; json: for tools.",
 )
 @_STRICT
-def check(sources: tuple[Path, ...], fmt: str, strict: bool) -> None:
+@click.option(
+    "--against",
+    metavar="REF",
+    help="Also fail if the notes' namespace changed since git revision REF: every student "
+    "would get a second copy of the deck. Builds both revisions' notes, as `diff` does.",
+)
+def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None) -> None:
     """Check SOURCES as `build` would, without drawing or packaging anything.
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage errors.
     """
     from .build import check_cards
-    from .errors import Diagnostics, format_diagnostics
+    from .errors import Diagnostics, Location, format_diagnostics
 
     diagnostics = Diagnostics()
     config = _load_config(diagnostics)
     cards = check_cards(config, list(sources) or [config.source], diagnostics)
+    if against is not None:
+        try:  # the notes' own problems are reported above, by check_cards
+            effect = _diff_against(against, config, Diagnostics()).effect
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for caveat in effect.caveats if effect else ():
+            if caveat.kind == "namespace_changed":
+                where = caveat.location or Location(caveat.where)
+                diagnostics.error(where, f"since {against}, {caveat.message}")
     output = format_diagnostics(diagnostics, fmt)
     if fmt == "json":
         click.echo(output)

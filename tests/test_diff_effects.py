@@ -284,3 +284,44 @@ def test_two_packages_name_the_file_and_heading(release: Release) -> None:
     assert namespace["message"].startswith("2 notes of deck `E` have new GUIDs")
     text = release.diff(str(release.old_apkg), str(release.new_apkg))
     assert "\ngone.md: warning: Gone: removed, but Anki never deletes notes" in text
+
+
+# --- check --against: a changed namespace fails ---
+
+
+def test_check_against_fails_on_a_namespace_change_and_pinning_fixes_it(
+    release: Release, tmp_path: Path
+) -> None:
+    project = release.project
+    result = project.run("check", "--against", "HEAD~1", epoch=None)
+    assert result.exit_code == 1
+    assert result.problems == [
+        f"source_notes/{name}:1:1: error: since HEAD~1, the namespace of its notes changes "
+        "from `e` to `e-renamed`, so Anki takes its 1 note for new ones and every student who "
+        "has the old release gets a second copy; pin `namespace: e` in its front matter (or "
+        '`namespace = "e"` in the configuration)'
+        for name in ("e1.md", "e2.md")
+    ]
+    github = project.run("check", "--against", "HEAD~1", "--format", "github", epoch=None)
+    assert github.exit_code == 1
+    assert "::error file=source_notes/e1.md,line=1,col=1::since HEAD~1" in github.stdout
+    assert project.run("check", "--against", "HEAD", epoch=None).exit_code == 0
+    assert project.run("check", epoch=None).exit_code == 0
+
+    pinned = "---\nnamespace: e\n---\n"
+    try:
+        for name in ("e1.md", "e2.md"):
+            project.write(f"source_notes/{name}", pinned + NEW_FILES[name])
+        assert project.run("check", "--against", "HEAD~1", epoch=None).exit_code == 0
+        data = release.diff_json("--against", "HEAD~1")
+        assert data["import"]["added"] == 1  # Fresh only: One and Two keep their GUIDs
+        assert "namespace_changed" not in {w["kind"] for w in data["warnings"]}
+    finally:
+        for name in ("e1.md", "e2.md"):
+            project.write(f"source_notes/{name}", NEW_FILES[name])
+
+
+def test_check_against_an_unknown_revision_is_a_clear_error(release: Release) -> None:
+    result = release.project.run("check", "--against", "no-such-ref", epoch=None)
+    assert result.exit_code == 1
+    assert "unknown git revision 'no-such-ref'" in result.stderr
