@@ -19,6 +19,7 @@ from . import __version__
 if TYPE_CHECKING:
     from .build import BuildResult
     from .config import Config
+    from .diff import DeckDiff
     from .errors import Diagnostics
 
 PROGRESS_THRESHOLD = 20  # files; smaller builds finish before a bar would help
@@ -107,17 +108,32 @@ def _format_option(choices: list[str], help: str) -> Callable[[Callable[..., Non
     "text: path:line:col lines; github: annotations in a workflow; json: for tools.",
 )
 @_STRICT
-def check(sources: tuple[Path, ...], fmt: str, strict: bool) -> None:
+@click.option(
+    "--against",
+    metavar="REF",
+    help="Also fail if the notes' namespace changed since git revision REF: every student "
+    "would get a second copy of the deck. Builds both revisions' notes, as `diff` does.",
+)
+def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None) -> None:
     """Check SOURCES as `build` would, without drawing or packaging anything.
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage errors.
     """
     from .build import check_cards
-    from .errors import Diagnostics, format_diagnostics
+    from .errors import Diagnostics, Location, format_diagnostics
 
     diagnostics = Diagnostics()
     config = _load_config(diagnostics)
     cards = check_cards(config, list(sources) or [config.source], diagnostics)
+    if against is not None:
+        try:  # the notes' own problems are reported above, by check_cards
+            effect = _diff_against(against, config, Diagnostics()).effect
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for caveat in effect.caveats if effect else ():
+            if caveat.kind == "namespace_changed":
+                where = caveat.location or Location(caveat.where)
+                diagnostics.error(where, f"since {against}, {caveat.message}")
     output = format_diagnostics(diagnostics, fmt)
     if fmt == "json":
         click.echo(output)
@@ -143,17 +159,16 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool) -> None:
 def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
     """List the notes added, changed and removed between OLD.apkg and NEW.apkg, or since REF.
 
+    The first line says how many notes Anki will add, update and leave alone when a student
+    who has the old deck imports the new one: by the packages' note times, or for REF by what
+    changed. Warnings follow for what Anki will not do: move a card to another deck, change a
+    note's type, delete a note or an emptied cloze card, keep GUIDs when the namespace changes.
+
     Notes are matched by GUID; changed fields are shown as a word diff. A removed note and an
     added one with nearly the same text are flagged as a likely rename, which would reset its
     review history, with the `{#id}` that keeps it. Exit status 0 whatever the differences.
     """
-    from .diff import (
-        contents_from_notes,
-        diff_contents,
-        format_diff,
-        origins_from_notes,
-        read_package,
-    )
+    from .diff import diff_contents, format_diff, read_package
 
     if against is not None and packages:
         raise click.UsageError("give either OLD.apkg NEW.apkg or --against REF, not both")
@@ -163,26 +178,37 @@ def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
                 raise click.UsageError("give OLD.apkg and NEW.apkg, or --against REF")
             result = diff_contents(read_package(packages[0]), read_package(packages[1]))
         else:
-            from .build import read_notes
             from .errors import Diagnostics
-            from .revisions import notes_at_revision
 
             diagnostics = Diagnostics()
             config = _load_config(diagnostics)
-            old = notes_at_revision(against, Path.cwd())
-            new = read_notes(config, [config.source], diagnostics)
+            result = _diff_against(against, config, diagnostics)
             _report(diagnostics)
             if diagnostics.errors:
                 sys.exit(1)
-            result = diff_contents(
-                contents_from_notes(old),
-                contents_from_notes(new),
-                old_ids=origins_from_notes(old),
-                new_ids=origins_from_notes(new),
-            )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(format_diff(result, fmt))
+
+
+def _diff_against(ref: str, config: Config, diagnostics: Diagnostics) -> DeckDiff:
+    """The configured notes compared with those of git revision `ref`, by GUID.
+
+    The revision is built from a copy of its tree, which carries none of its history, so its
+    notes have no release times: the import is judged by what changed.
+    """
+    from .build import read_notes
+    from .diff import contents_from_notes, diff_contents, origins_from_notes
+    from .revisions import notes_at_revision
+
+    old = notes_at_revision(ref, Path.cwd())
+    new = read_notes(config, [config.source], diagnostics)
+    return diff_contents(
+        contents_from_notes(old),
+        contents_from_notes(new),
+        old_ids=origins_from_notes(old, folder=config.source),
+        new_ids=origins_from_notes(new),
+    )
 
 
 @main.command()

@@ -314,9 +314,14 @@ def test_a_package_diffed_with_itself_is_empty(scenario: Scenario) -> None:
     same = read_package(scenario.new_apkg)
     diff = diff_contents(same, same)
     assert diff.empty
-    assert format_diff(diff, "text") == "No card changes.\n"
-    assert format_diff(diff, "markdown") == "No card changes.\n"
-    assert set(json.loads(format_diff(diff, "json"))["summary"].values()) == {0}
+    nothing = (
+        f"Anki will add 0 notes, update 0 and leave {len(same.notes)} alone for a student who "
+        "has the old release (by note times, as Anki decides)."
+    )
+    assert format_diff(diff, "text") == f"{nothing}\nNo card changes.\n"
+    assert format_diff(diff, "markdown") == f"**{nothing}**\n\nNo card changes.\n"
+    data = json.loads(format_diff(diff, "json"))
+    assert set(data["summary"].values()) == {0} and data["warnings"] == []
 
 
 def test_what_is_not_a_package_is_a_clear_error(tmp_path: Path) -> None:
@@ -334,7 +339,8 @@ def test_what_is_not_a_package_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_text_format_lists_one_line_per_note_and_word_diffs(scenario: Scenario) -> None:
     lines = format_diff(scenario.diff(), "text").splitlines()
-    assert lines[0] == (
+    assert lines[0].startswith("Anki will add 2 notes, update ")
+    assert lines[1] == (
         "1 added, 4 changed, 1 removed, 1 likely rename, 1 media file added, 1 media file removed"
     )
     assert "added    Deck: Fresh" in lines
@@ -357,12 +363,13 @@ def test_text_format_lists_one_line_per_note_and_word_diffs(scenario: Scenario) 
 
 def test_markdown_format_has_a_headline_and_sections(scenario: Scenario) -> None:
     text = format_diff(scenario.diff(), "markdown")
-    assert text.startswith(
-        "**1 added, 4 changed, 1 removed, 1 likely rename, 1 media file added, "
+    assert text.startswith("**Anki will add 2 notes, update ")
+    assert (
+        "\n\n**1 added, 4 changed, 1 removed, 1 likely rename, 1 media file added, "
         "1 media file removed**\n"
-    )
+    ) in text
     sections = re.findall(r"^### (.+)$", text, re.MULTILINE)
-    assert sections == ["Added", "Changed", "Removed", "Likely renames", "Media"]
+    assert sections == ["Warnings", "Added", "Changed", "Removed", "Likely renames", "Media"]
     assert "  - Back: The quick ~~brown~~ **red** fox" in text
     assert (
         "importing would reset its review history; "
@@ -386,7 +393,7 @@ def test_a_change_of_markup_alone_is_named_so() -> None:
 
     old = PackageContents({"g": note("<p>a b</p>")}, {})
     new = PackageContents({"g": note("<p><strong>a</strong> b</p>")}, {})
-    assert format_diff(diff_contents(old, new), "text").splitlines()[1:] == [
+    assert format_diff(diff_contents(old, new), "text").splitlines()[2:] == [
         "changed  D: Q",
         "    Back: (markup only)",
     ]

@@ -1,9 +1,11 @@
-"""Compare two decks note by note: added, removed, changed (as word diffs), likely renames, media.
+"""Compare two decks note by note: added, removed, changed (as word diffs), likely renames, media,
+and what importing the new deck does to a student who has the old one.
 
 A deck is read from an .apkg (sqlite inside a zip, the legacy schema genanki writes) or taken
 straight from the notes of a build. Notes are matched by GUID, as Anki's importer matches them.
 
-`packages` reads the decks, `compare` diffs them and `formats` writes the diff out.
+`packages` reads the decks, `compare` diffs them, `effects` applies Anki's import rules and
+`formats` writes the diff out.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .compare import (
     rename_advice,
     word_diff,
 )
+from .effects import Caveat, ImportEffect, effect_line, import_effect
 from .field_text import plain_text
 from .formats import CONTEXT_WORDS, FORMATS, format_diff
 from .packages import (
@@ -34,8 +37,10 @@ __all__ = [
     "CONTEXT_WORDS",
     "FORMATS",
     "RENAME_SIMILARITY",
+    "Caveat",
     "DeckDiff",
     "FieldDiff",
+    "ImportEffect",
     "NoteChange",
     "Origin",
     "PackageContents",
@@ -44,7 +49,9 @@ __all__ = [
     "Span",
     "contents_from_notes",
     "diff_contents",
+    "effect_line",
     "format_diff",
+    "import_effect",
     "origins_from_notes",
     "plain_text",
     "read_package",

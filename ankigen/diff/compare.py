@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .effects import ImportEffect, import_effect
 from .field_text import field_words
 from .packages import Origin, PackageContents, PackagedNote
 
@@ -56,6 +57,7 @@ class DeckDiff:
     media_added: tuple[str, ...]
     media_removed: tuple[str, ...]
     media_changed: tuple[str, ...] = ()  # same name, other bytes
+    effect: ImportEffect | None = None  # what importing it does to a student with the old deck
 
     @property
     def empty(self) -> bool:
@@ -86,7 +88,8 @@ def diff_contents(
     old_ids: Mapping[str, Origin] | None = None,
     new_ids: Mapping[str, Origin] | None = None,
 ) -> DeckDiff:
-    """What importing `new` over `old` adds, removes and changes; origins improve rename advice."""
+    """What importing `new` over `old` adds, removes and changes, and what Anki will and will not
+    do about it; origins improve rename advice and locate the warnings."""
     added = [n for guid, n in new.notes.items() if guid not in old.notes]
     removed = [n for guid, n in old.notes.items() if guid not in new.notes]
     changed = [
@@ -106,16 +109,19 @@ def diff_contents(
         for before, after, ratio in _pair_renames(removed, added)
     ]
     paired = {r.old.guid for r in renames} | {r.new.guid for r in renames}
+    removed_only = tuple(sorted((n for n in removed if n.guid not in paired), key=_order))
+    renames.sort(key=lambda r: _order(r.new))
     return DeckDiff(
         added=tuple(sorted((n for n in added if n.guid not in paired), key=_order)),
-        removed=tuple(sorted((n for n in removed if n.guid not in paired), key=_order)),
+        removed=removed_only,
         changed=tuple(sorted(changed, key=lambda c: _order(c.new))),
-        renames=tuple(sorted(renames, key=lambda r: _order(r.new))),
+        renames=tuple(renames),
         media_added=tuple(sorted(new.media.keys() - old.media.keys())),
         media_removed=tuple(sorted(old.media.keys() - new.media.keys())),
         media_changed=tuple(
             sorted(n for n in old.media.keys() & new.media.keys() if old.media[n] != new.media[n])
         ),
+        effect=import_effect(old, new, removed_only, renames, old_ids or {}, new_ids or {}),
     )
 
 

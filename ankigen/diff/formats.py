@@ -1,4 +1,8 @@
-"""A deck diff written out as `text` (terminal), `markdown` (a pull request's summary) or `json`."""
+"""A deck diff written out as `text` (terminal), `markdown` (a pull request's summary) or `json`.
+
+Each starts with what importing the new deck does to a student who has the old one, and the
+warnings for what Anki will not do.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .compare import DeckDiff, FieldDiff, Span, rename_advice
+from .effects import Caveat, effect_line
 from .field_text import plain_text
 from .packages import PackagedNote
 
@@ -93,15 +98,22 @@ def _spans(
     return " ".join(marks[s.op].format(shown(s.text)) for s in items)
 
 
-def _text(diff: DeckDiff) -> str:
-    if diff.empty:
-        return "No card changes.\n"
+def _caveats(diff: DeckDiff) -> tuple[Caveat, ...]:
+    return diff.effect.caveats if diff.effect else ()
 
+
+def _text(diff: DeckDiff) -> str:
     def spans(items: Sequence[Span]) -> str:
         marks = {"equal": "{}", "delete": "[-{}-]", "insert": "{{+{}+}}"}
         return _spans(items, marks, str, "(markup only)")
 
-    lines = [_counts(diff)]
+    def warning(caveat: Caveat) -> str:
+        parts = (caveat.where, "warning", caveat.heading, caveat.message)
+        return ": ".join(part for part in parts if part)
+
+    lines = [effect_line(diff.effect)] if diff.effect else []
+    lines.append("No card changes." if diff.empty else _counts(diff))
+    lines += [warning(caveat) for caveat in _caveats(diff)]
     lines += [f"added    {_note_line(n)}" for n in diff.added]
     for change in diff.changed:
         lines.append(f"changed  {_note_line(change.new)}")
@@ -137,9 +149,6 @@ def _md_advice(text: str) -> str:
 
 
 def _markdown(diff: DeckDiff) -> str:
-    if diff.empty:
-        return "No card changes.\n"
-
     def spans(items: Sequence[Span]) -> str:
         marks = {"equal": "{}", "delete": "~~{}~~", "insert": "**{}**"}
         return _spans(items, marks, _md, "*(markup only)*")
@@ -147,11 +156,19 @@ def _markdown(diff: DeckDiff) -> str:
     def note(n: PackagedNote) -> str:
         return f"{_md(n.deck)}: **{_md(_short(n.heading))}**"
 
-    out = [f"**{_counts(diff)}**"]
+    def warning(caveat: Caveat) -> str:
+        where = f"{_md(caveat.where)}: " if caveat.where else ""
+        heading = f"**{_md(_short(caveat.heading))}**: " if caveat.heading else ""
+        return f"- {where}{heading}{_md_advice(caveat.message)}"
+
+    out = [f"**{_md(effect_line(diff.effect))}**", ""] if diff.effect else []
+    out.append("No card changes." if diff.empty else f"**{_counts(diff)}**")
 
     def section(title: str, lines: list[str]) -> None:
         if lines:
             out.extend(["", f"### {title}", "", *lines])
+
+    section("Warnings", [warning(caveat) for caveat in _caveats(diff)])
 
     section("Added", [f"- {note(n)}" for n in diff.added])
     changed = []
@@ -194,7 +211,29 @@ def _json(diff: DeckDiff) -> dict[str, Any]:
             for f in items
         ]
 
+    effect = diff.effect
     return {
+        "import": None
+        if effect is None
+        else {
+            "added": effect.added,
+            "updated": effect.updated,
+            "left_alone": effect.left_alone,
+            "conflicting": effect.conflicting,
+            "removed": effect.removed,
+            "rule": "times" if effect.by_times else "changes",
+        },
+        "warnings": [
+            {
+                "kind": c.kind,
+                "where": c.where,
+                "path": c.location.path if c.location else None,
+                "line": c.location.line if c.location else None,
+                "heading": c.heading,
+                "message": c.message,
+            }
+            for c in _caveats(diff)
+        ],
         "summary": {
             "added": len(diff.added),
             "changed": len(diff.changed),

@@ -11,7 +11,7 @@ import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,10 @@ class PackagedNote:
     fields: dict[str, str]  # field name -> HTML, in the note type's order
     tags: tuple[str, ...]  # sorted
     deck: str  # the deck of its first card
+    ordinals: tuple[int, ...] = ()  # Anki's `ord` of each of its cards
+    # Seconds since the epoch, which decide whether Anki updates a student's copy; None where
+    # the notes do not carry the times a package of them would (a revision's notes).
+    modified: int | None = field(default=None, compare=False)
 
     @property
     def heading(self) -> str:
@@ -102,7 +106,10 @@ def _read_collection(path: Path, collection: bytes) -> dict[str, PackagedNote]:
         try:
             models_json, decks_json = db.execute("select models, decks from col").fetchone()
             models, decks = json.loads(models_json or "{}"), json.loads(decks_json or "{}")
-            notes = db.execute("select id, guid, mid, tags, flds from notes").fetchall()
+            notes = db.execute("select id, guid, mid, mod, tags, flds from notes").fetchall()
+            ordinals: dict[int, list[int]] = {}
+            for nid, ord_ in db.execute("select nid, ord from cards order by nid, ord"):
+                ordinals.setdefault(nid, []).append(ord_)
             first_cards = db.execute(
                 "select nid, did from cards c where id = "
                 "(select id from cards where nid = c.nid order by ord, id limit 1)"
@@ -113,7 +120,7 @@ def _read_collection(path: Path, collection: bytes) -> dict[str, PackagedNote]:
             db.close()
     deck_of = {nid: decks.get(str(did), {}).get("name", f"deck {did}") for nid, did in first_cards}
     result = {}
-    for nid, guid, mid, tags, flds in notes:
+    for nid, guid, mid, modified, tags, flds in notes:
         model = models.get(str(mid), {"name": f"note type {mid}", "flds": []})
         names = [f["name"] for f in sorted(model["flds"], key=lambda f: f["ord"])]
         values = flds.split("\x1f")
@@ -124,12 +131,15 @@ def _read_collection(path: Path, collection: bytes) -> dict[str, PackagedNote]:
             fields=dict(zip(names, values + [""] * (len(names) - len(values)), strict=True)),
             tags=tuple(sorted(tags.split())),
             deck=deck_of.get(nid, ""),
+            ordinals=tuple(ordinals.get(nid, ())),
+            modified=modified,
         )
     return dict(sorted(result.items()))
 
 
 def contents_from_notes(notes: Sequence[Note]) -> PackageContents:
-    """The view `read_package` gives of these notes' package, without writing one."""
+    """The view `read_package` gives of these notes' package, without writing one, but without
+    times: the notes of a revision carry its checkout's times, not those its release carried."""
     from ..notetypes import BASIC, CLOZE
 
     types = {"basic": BASIC, "cloze": CLOZE}
@@ -140,6 +150,7 @@ def contents_from_notes(notes: Sequence[Note]) -> PackageContents:
             fields=dict(zip(types[note.kind].fields, note.fields, strict=True)),
             tags=tuple(sorted(note.card.tags)),
             deck=note.card.deck,
+            ordinals=note.ordinals,
         )
         for note in notes
     }
@@ -147,13 +158,21 @@ def contents_from_notes(notes: Sequence[Note]) -> PackageContents:
     return PackageContents(dict(sorted(packaged.items())), dict(sorted(media.items())))
 
 
-def origins_from_notes(notes: Sequence[Note]) -> dict[str, Origin]:
-    """Each note's identity, namespace and heading location, by GUID, for rename advice."""
+def origins_from_notes(notes: Sequence[Note], folder: Path | None = None) -> dict[str, Origin]:
+    """Each note's identity, namespace and heading location, by GUID, for rename advice.
+
+    With `folder`, a location is shown as if the note's file were in that notes folder: for the
+    notes of a revision, built in a temporary copy that is gone by the time they are shown.
+    """
+
+    def shown(note: Note) -> str:
+        if folder is None:
+            return note.card.location.path
+        return (folder / note.card.source.path.relative_to(note.card.source.root)).as_posix()
+
     return {
         note.guid: Origin(
-            note.card.identity,
-            note.card.namespace,
-            f"{note.card.location.path}:{note.card.location.line}",
+            note.card.identity, note.card.namespace, f"{shown(note)}:{note.card.location.line}"
         )
         for note in notes
     }
