@@ -202,8 +202,9 @@ def card_times(config: Config, files: Sequence[FileNotes]) -> dict[tuple[Path, i
 
     sources = [file.source for file in files]
     project = Path.cwd()
+    cache = project / config.output / ".cache"
     return note_times(
-        sources, project, project / config.source, config.release_tags, source_date_epoch()
+        sources, project, project / config.source, config.release_tags, source_date_epoch(), cache
     )
 
 

@@ -16,7 +16,9 @@ each file version once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import posixpath
 import re
@@ -29,6 +31,7 @@ from typing import Any
 
 from .model import SourceFile
 from .sources import run_git
+from .storage import seal, unseal, write_atomically
 
 # When ankigen last changed the HTML it makes of unchanged notes: every note is at least this
 # new, so the first build with a changed renderer delivers the new HTML once. Move it to the
@@ -197,6 +200,10 @@ class _Repository:
                 text = ""
             self._texts[blob] = text.replace("\r\n", "\n").replace("\r", "\n")
 
+    def known(self, blob: str, text: str) -> None:
+        """A text not in the repository (the working tree's), under a blob id of its own."""
+        self._texts[blob] = text
+
     def cards(self, blob: str, relative: str, settings: str) -> list[CardText]:
         key = (blob, relative, settings)
         if key not in self._cards:
@@ -236,166 +243,209 @@ def _is_note(relative: str) -> bool:
     )
 
 
+History = dict[str, dict[Key, tuple[str, int]]]  # file -> card -> (digest at HEAD, its time)
+
+
 def note_times(
     files: Sequence[SourceFile],
     project: Path,
     notes: Path,
     release_tags: str,
     epoch: int | None,
+    cache_folder: Path | None = None,
 ) -> dict[tuple[Path, int], int]:
     """The time of each card of `files`, by (file, heading line), as the module doc says.
 
     Cards it cannot follow (a file outside the repository or reached through a link, a heading
-    it cannot see) are left out: they take their file's time.
+    it cannot see, content not committed) are left out: they take their file's time. The walk
+    through history is kept in `cache_folder` for the commit and tags it was made for.
     """
     top_text = run_git(project, "rev-parse", "--show-toplevel")
     if top_text is None or not files:
         return {}
     top = Path(top_text.strip()).resolve()
+    root = notes.resolve()
     try:
-        notes_rel = notes.resolve().relative_to(top).as_posix()
+        notes_rel = root.relative_to(top).as_posix()
         project_rel = project.resolve().relative_to(top).as_posix()
     except ValueError:
         return {}
+    repository = _Repository(top)
+    head = repository.git("rev-parse", "--verify", "-q", "HEAD^{commit}")
+    tags = repository.git(
+        "for-each-ref",
+        "--format=%(objectname) %(*objectname) %(creatordate:unix)",
+        f"refs/tags/{release_tags}",
+    )
+    if head is None or tags is None:
+        return {}
     prefix = "" if notes_rel == "." else notes_rel + "/"
     config_paths = [posixpath.normpath(posixpath.join(project_rel, n)) for n in _CONFIG_FILES]
-    repository = _Repository(top)
+    cache_key = hashlib.sha256(
+        "\x1f".join((_CODE, head, tags, prefix, *config_paths)).encode()
+    ).hexdigest()
+    history = _cached(cache_folder, cache_key)
+    if history is None:
+        history = _history(repository, head.strip(), _releases(tags), prefix, config_paths)
+        _keep(cache_folder, cache_key, history)
 
-    # The working tree, as it would be committed.
+    # The working tree: a card shows what HEAD's does, or its content is not committed.
     config_name, config_text = _working_config(project)
-    current_settings = settings_text(config_text, config_name)
+    settings = settings_text(config_text, config_name)
     working: dict[str, SourceFile] = {}
-    root = notes.resolve()
     for source in files:
-        if source.path.is_symlink() or not source.path.parent.resolve().is_relative_to(root):
-            continue
-        working[(source.path.parent.resolve() / source.path.name).relative_to(root).as_posix()] = (
-            source
-        )
-    head = repository.git("rev-parse", "--verify", "-q", "HEAD^{commit}")
+        folder = source.path.parent.resolve()
+        if not source.path.is_symlink() and folder.is_relative_to(root):
+            working[(folder / source.path.name).relative_to(root).as_posix()] = source
+    version = _Version({}, settings)
+    cards: dict[str, list[CardText]] = {}
+    for relative, source in working.items():
+        blob = _blob_id(source.text)
+        repository.known(blob, source.text)
+        version.blobs[relative] = blob
+        cards[relative] = repository.cards(blob, relative, settings)
+    for picture in {p for found in cards.values() for card in found for p in card.pictures}:
+        version.blobs.setdefault(picture, _file_blob(root / picture))
+    target = _digests(version, repository, [rel for rel in working if _is_note(rel)])
     times: dict[tuple[Path, int], int] = {}
-    if head is None:
-        return times
+    for relative, found in target.items():
+        at_head = history.get(relative, {})
+        lines = {card.key: card.line for card in cards[relative]}
+        for key, digest in found.items():
+            known = at_head.get(key)
+            if digest is None or known is None or known[0] != digest:
+                continue
+            when = max(known[1], RENDERING_CHANGED)
+            times[(working[relative].path, lines[key])] = (
+                when if epoch is None else min(when, epoch)
+            )
+    return times
+
+
+def _history(
+    repository: _Repository,
+    head: str,
+    releases: dict[str, int],
+    prefix: str,
+    config_paths: list[str],
+) -> History:
+    """Every card of HEAD with its digest and the time its content has had since: the oldest
+    release in the run of first-parent versions that show it as HEAD does, else the oldest
+    commit in that run."""
     listing = repository.git(
-        "ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", *_specs(prefix, config_paths)
+        "ls-tree", "-r", "-z", "--full-tree", head, "--", *_specs(prefix, config_paths)
     )
-    if listing is None:
-        return times
+    chain_text = repository.git("rev-list", "--first-parent", "--format=%ct", head)
+    if listing is None or chain_text is None:
+        return {}
     blobs: dict[str, str] = {}
     config_blobs: dict[str, str] = {}
     for entry in listing.split("\0"):
-        if not entry:
-            continue
         meta, _, path = entry.partition("\t")
-        kind, blob = meta.split()[1:3]
-        if kind != "blob":
+        parts = meta.split()
+        if len(parts) != 3 or parts[1] != "blob":
             continue
         if path in config_paths:
-            config_blobs[path] = blob
+            config_blobs[path] = parts[2]
         elif path.startswith(prefix):
-            blobs[path[len(prefix) :]] = blob
-    settings = _settings_at(repository, config_blobs, config_paths)
-    version = _Version(blobs, settings)
-
-    # Target: what each working-tree card shows. A card whose file or picture is uncommitted,
-    # or which differs from HEAD, takes its file's time.
-    working_version = _Version(dict(blobs), current_settings)
-    for relative, source in working.items():
-        working_version.blobs[relative] = _blob_id(source.text)
-    for picture in {
-        p for rel in working for p in _pictures_of(working[rel], rel, current_settings)
-    }:
-        path = root / picture
-        try:
-            working_version.blobs[picture] = (
-                _blob_id_bytes(path.read_bytes()) if path.is_file() else "-"
-            )
-        except OSError:
-            working_version.blobs[picture] = "-"
-    repository._texts.update({_blob_id(s.text): s.text for s in working.values()})
-    note_files = [rel for rel in working if _is_note(rel)]
-    repository.texts(blobs[rel] for rel in note_files if rel in blobs)
-    target = _digests(working_version, repository, note_files)
+            blobs[path[len(prefix) :]] = parts[2]
+    version = _Version(blobs, _settings_at(repository, config_blobs, config_paths))
+    note_files = [rel for rel in blobs if _is_note(rel)]
+    repository.texts(blobs[rel] for rel in note_files)
     at_head = _digests(version, repository, note_files)
-    lines = {
-        (rel, card.key): card.line
-        for rel in note_files
-        for card in repository.cards(working_version.blobs[rel], rel, current_settings)
+    open_keys = {
+        (rel, key): digest
+        for rel, found in at_head.items()
+        for key, digest in found.items()
+        if digest is not None
     }
-    open_keys: dict[tuple[str, Key], str] = {}
-    for rel, found in target.items():
-        for key, digest in found.items():
-            if digest is not None and at_head.get(rel, {}).get(key) == digest:
-                open_keys[(rel, key)] = digest
-    if not open_keys:
-        return times
-
-    # Releases on the first-parent line, and the commits that changed the notes or settings.
-    releases = _releases(repository, release_tags)
-    chain_text = repository.git("rev-list", "--first-parent", "--format=%ct", "HEAD")
-    if chain_text is None:
-        return times
     chain = _chain(chain_text)
-    in_chain_releases = {c: releases[c] for c, _ in chain if c in releases}
-    oldest_release = next(
-        (i for i in range(len(chain) - 1, -1, -1) if chain[i][0] in in_chain_releases), None
+    in_chain = {commit: releases[commit] for commit, _ in chain if commit in releases}
+    oldest_release = max(
+        (i for i, (commit, _) in enumerate(chain) if commit in in_chain), default=None
     )
-    changes = _changes(repository, prefix, config_paths)
-
-    run_start: dict[tuple[str, Key], int] = {}
+    changes = _changes(repository, head, prefix, config_paths) if chain else {}
+    since: dict[tuple[str, Key], int] = {}
     released: dict[tuple[str, Key], int] = {}
     for position, (commit, when) in enumerate(chain):
         for item in open_keys:
-            run_start[item] = when
-            if commit in in_chain_releases:
-                released[item] = in_chain_releases[commit]
-        if oldest_release is not None and position >= oldest_release:
-            break
-        changed = changes.get(commit, [])
+            since[item] = when
+            if commit in in_chain:
+                released[item] = in_chain[commit]
+        if position == oldest_release or not open_keys:
+            break  # past the oldest release, no time can change
+        changed = changes.get(commit)
         if not changed:
             continue
-        touched_files = _undo(version, changed, prefix, config_paths, config_blobs)
-        undone = touched_files if touched_files is not None else version.blobs
-        repository.texts(
-            version.blobs[rel] for rel in undone if rel in version.blobs and _is_note(rel)
-        )
-        if touched_files is None:  # the settings changed: every card's context did
+        touched = _undo(version, changed, prefix, config_paths, config_blobs)
+        if touched is None:  # the settings changed: every card's context did
             version.settings = _settings_at(repository, config_blobs, config_paths)
-            touched_files = set(note_files)
-        else:
-            touched_pictures = touched_files - set(note_files)
-            if touched_pictures:
-                touched_files |= {
-                    rel
-                    for rel in note_files
-                    if rel in version.blobs
-                    and any(
-                        p in touched_pictures
-                        for card in repository.cards(version.blobs[rel], rel, version.settings)
-                        for p in card.pictures
-                    )
-                }
-            touched_files &= set(note_files)
-        if not touched_files:
+            touched = set(note_files)
+        pictures = {rel for rel in touched if not _is_note(rel)}
+        touched = {rel for rel in touched if _is_note(rel) and rel in at_head}
+        if pictures:
+            touched |= {
+                rel
+                for rel in note_files
+                if rel in version.blobs
+                and any(
+                    p in pictures
+                    for card in repository.cards(version.blobs[rel], rel, version.settings)
+                    for p in card.pictures
+                )
+            }
+        if not touched:
             continue
-        repository.texts(version.blobs[rel] for rel in touched_files if rel in version.blobs)
-        before = _digests(version, repository, touched_files)
+        repository.texts(version.blobs[rel] for rel in touched if rel in version.blobs)
+        before = _digests(version, repository, touched)
         open_keys = {
             item: digest
             for item, digest in open_keys.items()
-            if item[0] not in touched_files or before[item[0]].get(item[1]) == digest
+            if item[0] not in touched or before[item[0]].get(item[1]) == digest
         }
-        if not open_keys:
-            break
-    by_path = {rel: source for rel, source in working.items()}
-    for item, start in run_start.items():
-        rel, key = item
-        when = released.get(item, start)
-        when = max(when, RENDERING_CHANGED)
-        if epoch is not None:
-            when = min(when, epoch)
-        times[(by_path[rel].path, lines[item])] = when
-    return times
+    history: History = {}
+    for (rel, key), start in since.items():
+        digest = at_head[rel][key]
+        if digest is not None:
+            history.setdefault(rel, {})[key] = (digest, released.get((rel, key), start))
+    return history
+
+
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a walk by other code is stale
+_CACHE_NAME = "note-times.json"
+
+
+def _cached(folder: Path | None, key: str) -> History | None:
+    """The walk kept for this commit and these tags, if this machine sealed it."""
+    if folder is None:
+        return None
+    try:
+        path = folder / _CACHE_NAME
+        if path.is_symlink() or not path.is_file():
+            return None
+        data = unseal(path.read_bytes())
+        record = json.loads(data) if data else None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("key") != key:
+        return None
+    return {
+        rel: {tuple(key): (digest, when) for key, digest, when in cards}
+        for rel, cards in record["files"].items()
+    }
+
+
+def _keep(folder: Path | None, key: str, history: History) -> None:
+    if folder is None:
+        return
+    files = {
+        rel: [[list(card), digest, when] for card, (digest, when) in cards.items()]
+        for rel, cards in history.items()
+    }
+    sealed = seal(json.dumps({"key": key, "files": files}, sort_keys=True).encode())
+    if sealed is not None:
+        with contextlib.suppress(OSError):  # without it, the next build walks again
+            write_atomically(folder / _CACHE_NAME, sealed)
 
 
 def _specs(prefix: str, config_paths: list[str]) -> list[str]:
@@ -425,8 +475,12 @@ def _settings_at(
     return settings_text("", _CONFIG_FILES[0])
 
 
-def _pictures_of(source: SourceFile, relative: str, settings: str) -> set[str]:
-    return {p for card in split_cards(source.text, relative, settings) for p in card.pictures}
+def _file_blob(path: Path) -> str:
+    """The blob id of a picture in the working tree; "-" where there is none."""
+    try:
+        return _blob_id_bytes(path.read_bytes()) if path.is_file() else "-"
+    except OSError:
+        return "-"
 
 
 def _blob_id(text: str) -> str:
@@ -438,19 +492,14 @@ def _blob_id_bytes(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _releases(repository: _Repository, pattern: str) -> dict[str, int]:
+def _releases(listed: str) -> dict[str, int]:
     """The commit of each release tag, with the time of its first release (the tag's date)."""
-    listed = repository.git(
-        "for-each-ref",
-        "--format=%(objectname) %(*objectname) %(creatordate:unix)",
-        f"refs/tags/{pattern}",
-    )
     releases: dict[str, int] = {}
-    for line in (listed or "").splitlines():
+    for line in listed.splitlines():
         parts = line.split()
-        if len(parts) == 3:
+        if len(parts) == 3:  # an annotated tag: its own id, its commit's, its date
             commit, when = parts[1], int(parts[2])
-        elif len(parts) == 2:
+        elif len(parts) == 2:  # a lightweight tag: its commit and the commit's date
             commit, when = parts[0], int(parts[1])
         else:
             continue
@@ -470,7 +519,7 @@ def _chain(text: str) -> list[tuple[str, int]]:
 
 
 def _changes(
-    repository: _Repository, prefix: str, config_paths: list[str]
+    repository: _Repository, head: str, prefix: str, config_paths: list[str]
 ) -> dict[str, list[tuple[str, str, str]]]:
     """For each first-parent commit touching the notes or settings: (path, old, new) blobs."""
     text = repository.git(
@@ -482,7 +531,7 @@ def _changes(
         "--no-abbrev",
         "--no-renames",
         "--format=%x01%H",
-        "HEAD",
+        head,
         "--",
         *_specs(prefix, config_paths),
     )

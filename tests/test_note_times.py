@@ -300,3 +300,17 @@ def test_every_card_the_parser_finds_is_followed_through_history() -> None:
             cards = parse_file(source, Config(), Diagnostics())
             found = {card.line for card in split_cards(source.text, source.display, "")}
             assert {card.location.line for card in cards} <= found, source.display
+
+
+def test_a_planted_walk_is_not_trusted(repo: Project) -> None:
+    tag(repo, "v1", T0 + DAY)
+    repo.write("source_notes/deck.md", DECK.replace("beta body", "beta, edited"))
+    commit(repo, T0 + 2 * DAY)
+    honest = times(repo)
+    kept = repo.root / "build" / ".cache" / "note-times.json"
+    record = json.loads(kept.read_bytes()[64:])
+    for cards in record["files"].values():
+        for card in cards:
+            card[2] = T0 + 50 * DAY
+    kept.write_bytes(b"0" * 64 + json.dumps(record).encode())  # a seal this machine never made
+    assert times(repo) == honest
