@@ -468,6 +468,7 @@ def test_ci_steps_run_in_a_pull_request(pull_request: Path, tmp_path: Path) -> N
     assert commands == [
         ["ankigen", "check"],
         ["ankigen", "build"],
+        ["ankigen", "check"],  # --against the base branch: no change of namespace
         ["ankigen", "diff"],
         ["ankigen", "preview"],
     ]
@@ -503,9 +504,24 @@ def test_ci_steps_run_in_a_pull_request(pull_request: Path, tmp_path: Path) -> N
 def test_ci_check_step_annotates_a_broken_note(pull_request: Path, tmp_path: Path) -> None:
     write(pull_request, "source_notes/more/broken.md", BROKEN)
     runner = Runner(pull_request, tmp_path / "runner", GITHUB_EVENT_NAME="push")
-    done, _ = runner.run(step_running(ci_steps(), "ankigen check"))
+    done, _ = runner.run(step_running(ci_steps(), "ankigen check --format"))
     assert done.returncode == 1
     assert "::error file=source_notes/more/broken.md,line=5,col=1::" in done.stdout
+
+
+def test_ci_stops_a_pull_request_that_renames_the_deck(pull_request: Path, tmp_path: Path) -> None:
+    deck = pull_request / "source_notes" / "deck.md"
+    text = deck.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("# "))
+    deck.write_text(text.replace(title, "# A Renamed Deck", 1), encoding="utf-8")
+    git(pull_request, "commit", "--quiet", "-am", "Rename the deck", time=FEATURE_TIME + 60)
+    runner = Runner(
+        pull_request, tmp_path / "runner", GITHUB_EVENT_NAME="pull_request", GITHUB_BASE_REF="main"
+    )
+    done, _ = runner.run(step_running(ci_steps(), "ankigen check --against"))
+    assert done.returncode == 1
+    assert "::error file=source_notes/deck.md,line=1,col=1::" in done.stdout
+    assert "namespace" in done.stdout
 
 
 # --- the composite action -----------------------------------------------------------------------
