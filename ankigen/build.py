@@ -23,6 +23,7 @@ from .errors import Diagnostics, Location
 from .files import Progress, no_progress
 from .ids import Identity, check_identities
 from .model import MediaFile, Note, PackageNote, SourceFile
+from .notetimes import NoteTimes
 from .sources import discover
 
 
@@ -195,33 +196,48 @@ def build(
     return BuildResult(packages, written=True, unchanged=tuple(unchanged))
 
 
-def card_times(config: Config, files: Sequence[FileNotes]) -> dict[tuple[Path, int], int]:
-    """The time each card's note carries, by (file, heading line), from the notes' history."""
+def card_times(config: Config, files: Sequence[FileNotes]) -> NoteTimes:
+    """The time each note carries: by card from the notes' history, by file for the rest."""
     from .notetimes import note_times
+    from .sources import note_times as file_times
     from .sources import source_date_epoch
 
-    sources = [file.source for file in files]
     project = Path.cwd()
-    cache = project / config.output / ".cache"
-    return note_times(
-        sources, project, project / config.source, config.release_tags, source_date_epoch(), cache
-    )
+    by_folder: dict[Path, list[SourceFile]] = {}  # the notes folders given, usually one
+    for file in files:
+        by_folder.setdefault(file.source.root, []).append(file.source)
+    times = NoteTimes({}, {})
+    for folder, sources in by_folder.items():
+        found = note_times(
+            sources,
+            project,
+            folder,
+            config.release_tags,
+            source_date_epoch(),
+            project / config.output / ".cache",
+        )
+        times = NoteTimes({**times.cards, **found.cards}, {**times.files, **found.files})
+    rest = {f.source.path: f.source.modified for f in files if f.source.path not in times.files}
+    if rest:  # not in the notes' git HEAD: each file's own last commit, where it has one
+        times = NoteTimes(times.cards, {**times.files, **file_times(rest)})
+    return times
 
 
 def plan_packages(
-    files: Sequence[FileNotes], output: Path, times: dict[tuple[Path, int], int] | None = None
+    files: Sequence[FileNotes], output: Path, times: NoteTimes | None = None
 ) -> tuple[PlannedPackage, ...]:
     """One package per top-level deck, named after it; or all in one when output is a file.
 
-    A note carries its time from `times` (by file and heading line), else its file's."""
+    A note carries its card's time from `times`, else its file's."""
     groups: dict[Path, list[PackageNote]] = {}
     inputs: dict[Path, dict[str, FileNotes]] = {}  # the files with notes in each package
     paths: dict[str, Path] = {}
-    times = times or {}
+    cards, by_file = (times.cards, times.files) if times else ({}, {})
     for file in files:
+        fallback = by_file.get(file.source.path, file.source.modified)
         for row in file.rows:
             card = row["card"]
-            modified = times.get((file.source.path, row["location"][1]), file.source.modified)
+            modified = cards.get((file.source.path, row["location"][1]), fallback)
             top = card["deck"].split("::")[0]
             if top not in paths:
                 name = (

@@ -22,7 +22,7 @@ class SourceFile:
     root: Path  # the notes folder it was found in; images may not leave it
     display: str  # the path as shown in messages
     text: str
-    modified: int  # seconds since the epoch
+    modified: int  # SOURCE_DATE_EPOCH, else its modification time: for what is not committed
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import SourceFile
 from .sources import run_git
@@ -38,13 +38,12 @@ from .storage import seal, unseal, write_atomically
 # day of the change (tests/test_note_times.py holds a digest of the seed's fields beside it).
 RENDERING_CHANGED = 0
 
-HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
-# A line that opens a heading or a code fence (or closes a fence).
-_BLOCK_LINE = re.compile(
-    r"^ {0,3}(?:(#{1,6})(?:[ \t]+([^\n]*?))??(?:[ \t]+#+)?[ \t]*|(`{3,}|~{3,})([^\n]*))$", re.M
-)
+# A line that opens a heading or a code fence (or closes a fence), after its "\n". Linear:
+# no group here can match the same characters two ways.
+_BLOCK_LINE = re.compile(r"\n {0,3}(?:(#{1,6})(?=[ \t\n]|\Z)([^\n]*)|(`{3,}|~{3,})([^\n]*))")
+_CLOSING_HASHES = re.compile(r"(?:^|[ \t])#+$")
 _FRONT_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
-_LINK_DEFINITION = re.compile(r" {0,3}\[([^\]]+)\]:")
+_LINK_DEFINITION = re.compile(r"\n {0,3}\[([^\]\n]+)\]:[^\n]*")
 _PICTURE = re.compile(
     r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE
 )
@@ -54,10 +53,10 @@ _CONFIG_FILES = ("ankigen.toml", "pyproject.toml")  # as config.py looks for the
 _EMPTY_BLOB = "0" * 40
 
 Key = tuple[str, ...]  # what makes a card itself across versions: namespace and id or path
+WHOLE_FILE: Key = ("\0",)  # the key of a note file's whole text
 
 
-@dataclass(frozen=True)
-class CardText:
+class CardText(NamedTuple):
     """A card as its note file's text has it, with the digest of everything it shows."""
 
     line: int  # 1-based, of its heading
@@ -73,11 +72,13 @@ def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
         end = _FRONT_END.search(text, 3)
         if end is not None:
             start, front = end.end(), text[4 : end.start()].rstrip("\n")
-    lines = text.split("\n")
-    headings: list[tuple[int, int, str]] = []  # line index, level, text
+    headings: list[tuple[int, int, str, int]] = []  # line index, level, text, offset
+    # Each line as "\n" + line: a pattern that starts with a literal is searched for in C at
+    # memchr speed, and history holds many versions of every file.
+    scan = "\n" + text
     fence, line, position = "", text.count("\n", 0, start), start
-    for match in _BLOCK_LINE.finditer(text, start):  # the scan is regex's, in C: history is long
-        line += text.count("\n", position, match.start())
+    for match in _BLOCK_LINE.finditer(scan, start):
+        line += scan.count("\n", position + 1, match.start() + 1)
         position = match.start()
         marks = match[3]
         if fence:
@@ -86,18 +87,19 @@ def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
         elif marks:
             fence = marks
         else:
-            headings.append((line, len(match[1]), match[2] or ""))
+            heading = match[2].strip(" \t")
+            if heading.endswith("#"):
+                heading = _CLOSING_HASHES.sub("", heading).rstrip(" \t")
+            headings.append((line, len(match[1]), heading, position))
     values = {}
     for line in front.split("\n"):
         pair = _FRONT_VALUE.fullmatch(line)
         if pair:
             values[pair[1]] = pair[2].strip("'\"")
-    title = next((text for _, level, text in headings if level == 1), "")
+    title = next((heading for _, level, heading, _ in headings if level == 1), "")
     namespace = values.get("namespace") or _setting(settings, "namespace") or values.get("deck")
     namespace = namespace or _setting(settings, "deck") or title or posixpath.basename(relative)
-    definitions = {
-        match[1].lower(): line for line in lines if (match := _LINK_DEFINITION.match(line))
-    }
+    definitions = {match[1].lower(): match[0] for match in _LINK_DEFINITION.finditer(scan)}
     # Deck and namespace decide where a note goes and its GUID, not what it shows.
     shown_front = "\n".join(line for line in front.split("\n") if not _FRONT_VALUE.fullmatch(line))
     shown_settings = "\n".join(
@@ -106,22 +108,24 @@ def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
     context = "\x1f".join((relative, shown_settings, shown_front))
     folder = posixpath.dirname(relative)
     cards, ancestors = [], []  # ancestors: (level, text) of the enclosing sections
-    for position, (index, level, heading) in enumerate(headings):
+    for position, (index, level, heading, offset) in enumerate(headings):
         if level == 1:
             continue
-        end = headings[position + 1][0] if position + 1 < len(headings) else len(lines)
+        end = headings[position + 1][3] if position + 1 < len(headings) else len(text)
         while ancestors and ancestors[-1][0] >= level:
             ancestors.pop()
-        body = "\n".join(lines[index:end]).rstrip()
-        explicit = HEADER_ID.search(heading)
+        body = text[offset:end].rstrip()
+        explicit = explicit_id(heading)
         path = tuple(text for _, text in ancestors)
-        key = (namespace, "#", explicit[1]) if explicit else (namespace, *path, heading)
-        pictures = tuple(
-            posixpath.normpath(posixpath.join(folder, src.split("#")[0].split("?")[0]))
-            for match in _PICTURE.finditer(body)
-            for src in match.groups()
-            if src and "://" not in src and not src.startswith("data:")
-        )
+        key = (namespace, "#", explicit) if explicit is not None else (namespace, *path, heading)
+        pictures = ()
+        if "![" in body or "<img" in body.lower():
+            pictures = tuple(
+                posixpath.normpath(posixpath.join(folder, src.split("#")[0].split("?")[0]))
+                for match in _PICTURE.finditer(body)
+                for src in match.groups()
+                if src and "://" not in src and not src.startswith("data:")
+            )
         if definitions:  # only those the card refers to
             lowered = body.lower()
             used = "\n".join(line for label, line in definitions.items() if f"[{label}]" in lowered)
@@ -132,6 +136,16 @@ def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
         cards.append(CardText(index + 1, key, pictures, digest))
         ancestors.append((level, heading))
     return cards
+
+
+def explicit_id(heading: str) -> str | None:
+    """The `{#id}` that ends a heading, as parse.HEADER_ID finds it, in time linear in its
+    length (HEADER_ID's search is quadratic on `{#{#{#...`)."""
+    text = heading.rstrip()
+    if not text.endswith("}"):
+        return None
+    start = text.find("{#", text.rfind("}", 0, len(text) - 1) + 1)
+    return None if start < 0 else text[start + 2 : -1]
 
 
 def _setting(settings: str, name: str) -> str:
@@ -166,39 +180,56 @@ class _Repository:
         self.top = top
         self._texts: dict[str, str] = {}
         self._cards: dict[tuple[str, str, str], list[CardText]] = {}
+        self._reader: subprocess.Popen[bytes] | None = None
 
     def git(self, *args: str) -> str | None:
         return run_git(self.top, *args)
 
-    def texts(self, blobs: Iterable[str]) -> None:
-        """Read the given blobs into memory, in one git process."""
-        wanted = sorted({b for b in blobs if b not in self._texts and b != _EMPTY_BLOB})
-        if not wanted:
-            return
-        done = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=self.top,
-            input="\n".join(wanted).encode() + b"\n",
-            capture_output=True,
-            env=_git_env(),
-            check=False,
-        )
-        data, offset = done.stdout, 0
-        for blob in wanted:
-            end = data.index(b"\n", offset)
-            header = data[offset:end].split()
-            if len(header) != 3:  # missing
-                self._texts[blob] = ""
-                offset = end + 1
-                continue
-            size = int(header[2])
-            raw = data[end + 1 : end + 1 + size]
-            offset = end + 1 + size + 1
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = ""
-            self._texts[blob] = text.replace("\r\n", "\n").replace("\r", "\n")
+    def text(self, blob: str) -> str:
+        """A note file's text at a blob, decoded as the working tree's are."""
+        if blob not in self._texts:
+            self._texts[blob] = _decoded(self._read(blob))
+        return self._texts[blob]
+
+    def prefetch(self, blobs: Iterable[str]) -> None:
+        """Read many note files' blobs with one round trip to git."""
+        wanted = [b for b in dict.fromkeys(blobs) if b not in self._texts]
+        for blob, raw in zip(wanted, self._read_many(wanted), strict=True):
+            self._texts[blob] = _decoded(raw)
+
+    def _read(self, blob: str) -> bytes:
+        return self._read_many([blob])[0]
+
+    def _read_many(self, blobs: list[str]) -> list[bytes]:
+        """Blobs' bytes, from one `git cat-file` process kept for the whole walk."""
+        valid = [b for b in blobs if b != _EMPTY_BLOB and re.fullmatch(r"[0-9a-f]{40,64}", b)]
+        if not valid:
+            return [b""] * len(blobs)
+        if self._reader is None:
+            self._reader = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self.top,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=_git_env(),
+            )
+        assert self._reader.stdin is not None and self._reader.stdout is not None
+        self._reader.stdin.write("".join(f"{b}\n" for b in valid).encode())
+        self._reader.stdin.flush()
+        found = {}
+        for blob in valid:
+            header = self._reader.stdout.readline().split()
+            if len(header) == 3 and header[1] == b"blob":
+                found[blob] = self._reader.stdout.read(int(header[2]) + 1)[:-1]
+        return [found.get(b, b"") for b in blobs]
+
+    def close(self) -> None:
+        if self._reader is not None:
+            with contextlib.suppress(OSError):
+                self._reader.stdin.close()  # type: ignore[union-attr]
+            self._reader.wait()
+            self._reader = None
 
     def known(self, blob: str, text: str) -> None:
         """A text not in the repository (the working tree's), under a blob id of its own."""
@@ -207,10 +238,17 @@ class _Repository:
     def cards(self, blob: str, relative: str, settings: str) -> list[CardText]:
         key = (blob, relative, settings)
         if key not in self._cards:
-            if blob not in self._texts:
-                self.texts([blob])  # one by one only when not read ahead in a batch
-            self._cards[key] = split_cards(self._texts.get(blob, ""), relative, settings)
+            self._cards[key] = split_cards(self.text(blob), relative, settings)
         return self._cards[key]
+
+
+def _decoded(raw: bytes) -> str:
+    """A note file's bytes as discovery decodes them (not UTF-8: no cards)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _git_env() -> dict[str, str]:
@@ -233,6 +271,9 @@ def _digests(
                     seen = [f"{p}={version.blobs.get(p, '-')}" for p in card.pictures]
                     digest = hashlib.sha256(f"{digest}\x1f{seen}".encode()).hexdigest()
                 found[card.key] = None if card.key in found else digest
+            # The file as a whole, for the cards its headings do not show (its file's time).
+            text = repository.text(blob)
+            found[WHOLE_FILE] = hashlib.sha256(f"{version.settings}\x1f{text}".encode()).hexdigest()
         result[relative] = found
     return result
 
@@ -246,6 +287,15 @@ def _is_note(relative: str) -> bool:
 History = dict[str, dict[Key, tuple[str, int]]]  # file -> card -> (digest at HEAD, its time)
 
 
+@dataclass(frozen=True)
+class NoteTimes:
+    """The times worked out from history: by card, and by file for the cards it could not
+    follow. Files it has no time for are not in git's HEAD (or not in the notes folder)."""
+
+    cards: dict[tuple[Path, int], int]  # (file, heading line) -> time
+    files: dict[Path, int]
+
+
 def note_times(
     files: Sequence[SourceFile],
     project: Path,
@@ -253,7 +303,7 @@ def note_times(
     release_tags: str,
     epoch: int | None,
     cache_folder: Path | None = None,
-) -> dict[tuple[Path, int], int]:
+) -> NoteTimes:
     """The time of each card of `files`, by (file, heading line), as the module doc says.
 
     Cards it cannot follow (a file outside the repository or reached through a link, a heading
@@ -262,14 +312,14 @@ def note_times(
     """
     top_text = run_git(project, "rev-parse", "--show-toplevel")
     if top_text is None or not files:
-        return {}
+        return NoteTimes({}, {})
     top = Path(top_text.strip()).resolve()
     root = notes.resolve()
     try:
         notes_rel = root.relative_to(top).as_posix()
         project_rel = project.resolve().relative_to(top).as_posix()
     except ValueError:
-        return {}
+        return NoteTimes({}, {})
     repository = _Repository(top)
     head = repository.git("rev-parse", "--verify", "-q", "HEAD^{commit}")
     tags = repository.git(
@@ -278,16 +328,20 @@ def note_times(
         f"refs/tags/{release_tags}",
     )
     if head is None or tags is None:
-        return {}
+        return NoteTimes({}, {})
     prefix = "" if notes_rel == "." else notes_rel + "/"
     config_paths = [posixpath.normpath(posixpath.join(project_rel, n)) for n in _CONFIG_FILES]
     cache_key = hashlib.sha256(
         "\x1f".join((_CODE, head, tags, prefix, *config_paths)).encode()
     ).hexdigest()
-    history = _cached(cache_folder, cache_key)
+    kept = cache_folder / f"note-times-{_short(prefix)}.json" if cache_folder else None
+    history = _cached(kept, cache_key)
     if history is None:
-        history = _history(repository, head.strip(), _releases(tags), prefix, config_paths)
-        _keep(cache_folder, cache_key, history)
+        try:
+            history = _history(repository, head.strip(), _releases(tags), prefix, config_paths)
+        finally:
+            repository.close()
+        _keep(kept, cache_key, history)
 
     # The working tree: a card shows what HEAD's does, or its content is not committed.
     config_name, config_text = _working_config(project)
@@ -307,18 +361,24 @@ def note_times(
     for picture in {p for found in cards.values() for card in found for p in card.pictures}:
         version.blobs.setdefault(picture, _file_blob(root / picture))
     target = _digests(version, repository, [rel for rel in working if _is_note(rel)])
-    times: dict[tuple[Path, int], int] = {}
+    times = NoteTimes({}, {})
     for relative, found in target.items():
-        at_head = history.get(relative, {})
+        at_head = history.get(relative)
+        if at_head is None:  # not in HEAD: untracked, or in a repository of its own
+            continue
+        source = working[relative]
         lines = {card.key: card.line for card in cards[relative]}
         for key, digest in found.items():
             known = at_head.get(key)
             if digest is None or known is None or known[0] != digest:
-                continue
-            when = max(known[1], RENDERING_CHANGED)
-            times[(working[relative].path, lines[key])] = (
-                when if epoch is None else min(when, epoch)
-            )
+                when = source.modified  # not committed: SOURCE_DATE_EPOCH or the file's time
+            else:
+                when = max(known[1], RENDERING_CHANGED)
+                when = when if epoch is None else min(when, epoch)
+            if key == WHOLE_FILE:
+                times.files[source.path] = when
+            else:
+                times.cards[(source.path, lines[key])] = when
     return times
 
 
@@ -351,76 +411,89 @@ def _history(
             blobs[path[len(prefix) :]] = parts[2]
     version = _Version(blobs, _settings_at(repository, config_blobs, config_paths))
     note_files = [rel for rel in blobs if _is_note(rel)]
-    repository.texts(blobs[rel] for rel in note_files)
+    repository.prefetch(blobs[rel] for rel in note_files)
     at_head = _digests(version, repository, note_files)
-    open_keys = {
-        (rel, key): digest
-        for rel, found in at_head.items()
-        for key, digest in found.items()
-        if digest is not None
-    }
     chain = _chain(chain_text)
-    in_chain = {commit: releases[commit] for commit, _ in chain if commit in releases}
+    # For each place in the walk, the time of the oldest release at or after it (towards HEAD).
+    release_upto: list[int | None] = []
+    for commit, _ in chain:
+        release_upto.append(releases.get(commit, release_upto[-1] if release_upto else None))
     oldest_release = max(
-        (i for i, (commit, _) in enumerate(chain) if commit in in_chain), default=None
+        (i for i, (commit, _) in enumerate(chain) if commit in releases), default=None
     )
     changes = _changes(repository, head, prefix, config_paths) if chain else {}
-    since: dict[tuple[str, Key], int] = {}
-    released: dict[tuple[str, Key], int] = {}
-    for position, (commit, when) in enumerate(chain):
-        for item in open_keys:
-            since[item] = when
-            if commit in in_chain:
-                released[item] = in_chain[commit]
-        if position == oldest_release or not open_keys:
-            break  # past the oldest release, no time can change
+    waiting = {  # the cards whose run of versions equal to HEAD's goes on, by file
+        rel: {key: digest for key, digest in found.items() if digest is not None}
+        for rel, found in at_head.items()
+    }
+    left = sum(len(cards) for cards in waiting.values())
+    ended: dict[tuple[str, Key], int] = {}  # card -> the oldest place of its run
+    last = len(chain) - 1
+    # Commit by commit back to the newest release; past it only the releases matter (what a
+    # student could have imported), so versions are compared at release commits alone.
+    newest_release = min(
+        (i for i, (commit, _) in enumerate(chain) if commit in releases), default=last
+    )
+    pending: set[str] = set()  # files changed since the last comparison
+    pictures: set[str] = set()
+    for position, (commit, _) in enumerate(chain):
+        if position == oldest_release or not left:
+            last = position  # past the oldest release, no time can change
+            break
         changed = changes.get(commit)
-        if not changed:
-            continue
-        touched = _undo(version, changed, prefix, config_paths, config_blobs)
-        if touched is None:  # the settings changed: every card's context did
-            version.settings = _settings_at(repository, config_blobs, config_paths)
-            touched = set(note_files)
-        pictures = {rel for rel in touched if not _is_note(rel)}
-        touched = {rel for rel in touched if _is_note(rel) and rel in at_head}
+        if changed:
+            touched = _undo(version, changed, prefix, config_paths, config_blobs)
+            if touched is None:  # the settings changed: every card's context did
+                version.settings = _settings_at(repository, config_blobs, config_paths)
+                touched = set(note_files)
+            pictures |= {rel for rel in touched if not _is_note(rel)}
+            pending |= {rel for rel in touched if waiting.get(rel)}
+        parent = position + 1
+        if parent < len(chain) and parent > newest_release and chain[parent][0] not in releases:
+            continue  # not a version anyone imported
         if pictures:
-            touched |= {
+            pending |= {
                 rel
-                for rel in note_files
-                if rel in version.blobs
+                for rel, cards in waiting.items()
+                if cards
+                and rel in version.blobs
                 and any(
                     p in pictures
                     for card in repository.cards(version.blobs[rel], rel, version.settings)
                     for p in card.pictures
                 )
             }
-        if not touched:
-            continue
-        repository.texts(version.blobs[rel] for rel in touched if rel in version.blobs)
-        before = _digests(version, repository, touched)
-        open_keys = {
-            item: digest
-            for item, digest in open_keys.items()
-            if item[0] not in touched or before[item[0]].get(item[1]) == digest
-        }
+        repository.prefetch(version.blobs[rel] for rel in pending if rel in version.blobs)
+        before = _digests(version, repository, pending)
+        for rel in pending:
+            cards, now = waiting[rel], before[rel]
+            for key in [key for key, digest in cards.items() if now.get(key) != digest]:
+                ended[(rel, key)] = position
+                del cards[key]
+                left -= 1
+        pending, pictures = set(), set()
     history: History = {}
-    for (rel, key), start in since.items():
-        digest = at_head[rel][key]
-        if digest is not None:
-            history.setdefault(rel, {})[key] = (digest, released.get((rel, key), start))
+    for rel, found in at_head.items():
+        for key, digest in found.items():
+            if digest is not None:
+                position = ended.get((rel, key), last)
+                when = release_upto[position] or chain[position][1]
+                history.setdefault(rel, {})[key] = (digest, when)
     return history
 
 
 _CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a walk by other code is stale
-_CACHE_NAME = "note-times.json"
 
 
-def _cached(folder: Path | None, key: str) -> History | None:
+def _short(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _cached(path: Path | None, key: str) -> History | None:
     """The walk kept for this commit and these tags, if this machine sealed it."""
-    if folder is None:
+    if path is None:
         return None
     try:
-        path = folder / _CACHE_NAME
         if path.is_symlink() or not path.is_file():
             return None
         data = unseal(path.read_bytes())
@@ -435,8 +508,8 @@ def _cached(folder: Path | None, key: str) -> History | None:
     }
 
 
-def _keep(folder: Path | None, key: str, history: History) -> None:
-    if folder is None:
+def _keep(path: Path | None, key: str, history: History) -> None:
+    if path is None:
         return
     files = {
         rel: [[list(card), digest, when] for card, (digest, when) in cards.items()]
@@ -445,7 +518,7 @@ def _keep(folder: Path | None, key: str, history: History) -> None:
     sealed = seal(json.dumps({"key": key, "files": files}, sort_keys=True).encode())
     if sealed is not None:
         with contextlib.suppress(OSError):  # without it, the next build walks again
-            write_atomically(folder / _CACHE_NAME, sealed)
+            write_atomically(path, sealed)
 
 
 def _specs(prefix: str, config_paths: list[str]) -> list[str]:
@@ -470,8 +543,7 @@ def _settings_at(
     for path, name in zip(config_paths, _CONFIG_FILES, strict=True):
         blob = config_blobs.get(path)
         if blob:
-            repository.texts([blob])
-            return settings_text(repository._texts.get(blob, ""), name)
+            return settings_text(repository.text(blob), name)
     return settings_text("", _CONFIG_FILES[0])
 
 

@@ -58,7 +58,8 @@ def discover(
         if status is not None:
             readable[path] = (folder, shown)
             modified[path] = int(status.st_mtime)
-    times = note_times(modified)
+    epoch = source_date_epoch()
+    times = modified if epoch is None else dict.fromkeys(modified, epoch)
     files = []
     for path, (folder, shown) in readable.items():
         data = path.read_bytes()
@@ -143,9 +144,10 @@ def _displayer() -> Callable[[Path], str]:
 
 
 def note_times(modified: dict[Path, int]) -> dict[Path, int]:
-    """The time of each file, which its notes carry unless notetimes.py finds their own: the
-    file's last commit, no later than SOURCE_DATE_EPOCH; for a file with uncommitted changes, or
-    outside git, SOURCE_DATE_EPOCH if set, else its modification time (given in `modified`).
+    """The time of each file, for files notetimes.py cannot follow (outside the notes' git
+    HEAD: untracked, or in a repository of their own): the file's last commit, no later than
+    SOURCE_DATE_EPOCH; for a file with uncommitted changes, or outside git, SOURCE_DATE_EPOCH if
+    set, else its modification time (given in `modified`).
 
     Rebuilding an unchanged working tree gives the same times, so the package need not be
     written again.

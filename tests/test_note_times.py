@@ -104,6 +104,23 @@ def test_a_card_digest_covers_its_lines_and_what_it_shows_from_outside_them() ->
     assert (moved[1].digest, moved[1].line) == (a, split_cards(base, "deck.md", "")[0].line + 4)
 
 
+@pytest.mark.parametrize(
+    "heading",
+    ["A {#a}", "A {#a}  ", "A {#x{#y}", "A {#}", "A } {#b}", "A {#a} b", "A", "{#{#{#", "A {#a}}"],
+)
+def test_explicit_ids_are_found_as_the_parser_finds_them(heading: str) -> None:
+    from ankigen.parse import HEADER_ID
+
+    match = HEADER_ID.search(heading)
+    assert notetimes.explicit_id(heading) == (match[1] if match else None)
+
+
+def test_hostile_headings_are_split() -> None:
+    """Headings that make a backtracking pattern quadratic (minutes at this size) split."""
+    hostile = "# T\n\n## a" + "{#" * 50_000 + "\n\n" + "## b" + " #" * 50_000 + "x\n"
+    assert [card.line for card in split_cards(hostile, "d.md", "")] == [3, 5]
+
+
 def test_pictures_are_named_inside_the_notes_folder() -> None:
     (card,) = split_cards(
         "# T\n\n## A\n\n![x](../img/a.png) ![y](https://e.org/b.png)\n", "sub/d.md", ""
@@ -156,6 +173,19 @@ def test_content_put_back_takes_the_release_that_put_it_back(repo: Project) -> N
     # A student with v2 has "edited": the old text must come back with a newer time.
     assert times(repo, epoch=T0 + 5 * DAY)["Beta"] == T0 + 5 * DAY
     assert times(repo, epoch=T0 + 5 * DAY)["Alpha"] == T0 + DAY
+
+
+def test_between_releases_only_what_was_released_counts(repo: Project) -> None:
+    tag(repo, "v1", T0 + DAY)
+    repo.write("source_notes/deck.md", DECK.replace("beta body", "beta, for a while"))
+    commit(repo, T0 + 2 * DAY)
+    repo.write("source_notes/deck.md", DECK)
+    commit(repo, T0 + 3 * DAY)
+    tag(repo, "v2", T0 + 4 * DAY)
+    repo.write("source_notes/deck.md", DECK.replace("gamma body", "gamma, later"))
+    commit(repo, T0 + 5 * DAY)
+    # No release shipped the detour: every student has v1's Beta, which v2 and HEAD still show.
+    assert times(repo) == {"Alpha": T0 + DAY, "Beta": T0 + DAY, "Gamma": T0 + 5 * DAY}
 
 
 def test_tags_that_are_not_releases_do_not_count(repo: Project) -> None:
@@ -307,7 +337,7 @@ def test_a_planted_walk_is_not_trusted(repo: Project) -> None:
     repo.write("source_notes/deck.md", DECK.replace("beta body", "beta, edited"))
     commit(repo, T0 + 2 * DAY)
     honest = times(repo)
-    kept = repo.root / "build" / ".cache" / "note-times.json"
+    (kept,) = (repo.root / "build" / ".cache").glob("note-times-*.json")
     record = json.loads(kept.read_bytes()[64:])
     for cards in record["files"].values():
         for card in cards:
