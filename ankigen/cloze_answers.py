@@ -14,30 +14,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from .cloze import CLOZE_ATTEMPT, VALID_NUMBER, protected_spans, span_at
+from .cloze import CLOZE_ATTEMPT, VALID_NUMBER, Deletion, protected_spans, scan_clozes, span_at
 from .errors import Diagnostics, Location
 
-_CLOZE_TOKEN = re.compile(r"\{\{c([^:{}\s]*)::|\}\}", re.IGNORECASE)
 # `==text==` on one line, as markdown-it's pairing reads it in all but contrived cases
 _SHORTHAND = re.compile(r"(?<![=\\])==(?=[^\s=])(.+?)(?<=[^\s=\\])==(?!=)")
 _LINK_TARGET = re.compile(r"\]\([^)\n]*\)")  # a link's address is not shown, its text is
 _MARKS = re.compile(r"[*_`~$]|\\(?=[^A-Za-z\s])")  # emphasis, code and math marks, escapes
 _NUMBER = re.compile(r"[-+\u2212]?\d+(?:[.,/]\d+)*%?")
 _SHOWN_LENGTH = 40  # of an answer quoted in a message
-
-
-@dataclass(frozen=True)
-class Deletion:
-    """One cloze deletion in a part of a card (heading or body), by offsets into that part."""
-
-    number: int
-    start: int  # of `{{cN::` or of the opening `==`
-    content: int  # where the answer starts
-    answer_end: int  # where the answer ends: at its `::hint` or at the closing marks
-    end: int  # just past the closing `}}` or `==`
-    hint: str | None
 
 
 def check_answers(
@@ -79,24 +65,7 @@ def deletions(text: str, first_shorthand: int) -> list[Deletion]:
     if "{{" not in text and "==" not in text:
         return []
     spans = protected_spans(text)
-    found: list[Deletion] = []
-    stack: list[tuple[int, int, int]] = []  # (start, content, end of its last nested deletion)
-    for token in _CLOZE_TOKEN.finditer(text):
-        if token.group() != "}}":
-            stack.append((token.start(), token.end(), token.end()))
-            continue
-        if not stack:
-            continue
-        start, content, inner_end = stack.pop()
-        number = text[start + 3 : content - 2]
-        if stack:
-            stack[-1] = (*stack[-1][:2], token.end())
-        if not VALID_NUMBER.fullmatch(number):
-            continue  # reported as an error by the cloze check
-        separator = text.find("::", inner_end, token.start())
-        answer_end = separator if separator != -1 else token.start()
-        hint = text[separator + 2 : token.start()] if separator != -1 else None
-        found.append(Deletion(int(number), start, content, answer_end, token.end(), hint))
+    found = list(scan_clozes(text, spans).deletions)
     number = first_shorthand
     for match in _SHORTHAND.finditer(text):
         if span_at(spans, match.start()) or span_at(spans, match.end() - 1):

@@ -112,3 +112,13 @@ def test_check_and_build_give_the_same_warning(project: Project) -> None:
     assert checked.problems == built.problems
     assert len(checked.problems) == 1 and "d.md:5:13: warning: cloze c1" in checked.problems[0]
     assert project.run("check", "--strict").exit_code == 1
+
+
+def test_the_cloze_scan_gives_each_deletion_its_answer_and_hint() -> None:
+    from ankigen.cloze import scan_clozes
+
+    text = "{{c1::a {{c2::b::x}} c::hint}} {{c0::bad}}"
+    found = {
+        d.number: (text[d.content : d.answer_end], d.hint) for d in scan_clozes(text).deletions
+    }
+    assert found == {1: ("a {{c2::b::x}} c", "hint"), 2: ("b", "x")}
