@@ -93,10 +93,23 @@ class ClozeProblem:
 
 
 @dataclass(frozen=True)
+class Deletion:
+    """One closed deletion with a valid number, by offsets into the scanned text."""
+
+    number: int
+    start: int  # of `{{cN::` (or of the opening `==` of the shorthand)
+    content: int  # where the answer starts
+    answer_end: int  # where the answer ends: at its `::hint` or at the closing marks
+    end: int  # just past the closing `}}` (or `==`)
+    hint: str | None
+
+
+@dataclass(frozen=True)
 class ClozeScan:
     highest: int  # highest explicit cloze number, 0 if none
     count: int  # number of explicit deletions
     problems: tuple[ClozeProblem, ...]
+    deletions: tuple[Deletion, ...] = ()  # in the order they close
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -204,7 +217,8 @@ def scan_clozes(text: str, spans: list[tuple[int, int, str]] | None = None) -> C
         return span_at(maths, offset)
 
     problems: list[ClozeProblem] = []
-    stack: list[tuple[int, int]] = []  # (offset of opener, offset of its content)
+    deletions: list[Deletion] = []
+    stack: list[tuple[int, int, int]] = []  # offsets: opener, its content, end of its last child
     highest = count = 0
     for token in _CLOZE_TOKEN.finditer(text):
         i = token.start()
@@ -215,10 +229,21 @@ def scan_clozes(text: str, spans: list[tuple[int, int, str]] | None = None) -> C
                 problems.append(ClozeProblem(i, message))
             else:
                 highest = max(highest, int(number))
-            stack.append((i, token.end()))
+            stack.append((i, token.end(), token.end()))
         elif stack:
-            start, content = stack.pop()
+            start, content, child_end = stack.pop()
+            if stack:
+                stack[-1] = (*stack[-1][:2], token.end())
             count += 1
+            number = text[start + 3 : content - 2]
+            if VALID_NUMBER.fullmatch(number):
+                separator = text.find("::", child_end, i)  # a hint: after any nested deletion
+                answer_end, hint = (
+                    (i, None) if separator == -1 else (separator, text[separator + 2 : i])
+                )
+                deletions.append(
+                    Deletion(int(number), start, content, answer_end, token.end(), hint)
+                )
             inner = text[content:i].split("::", 1)[0]
             if not inner.strip():
                 problems.append(ClozeProblem(start, "empty cloze deletion"))
@@ -234,6 +259,7 @@ def scan_clozes(text: str, spans: list[tuple[int, int, str]] | None = None) -> C
             elif opened_in is not None and closed_in is None:
                 message = "cloze deletion opened inside a formula ends outside it"
                 problems.append(ClozeProblem(start, message))
-    for start, _ in stack:
+    for start, _, _ in stack:
         problems.append(ClozeProblem(start, "cloze deletion is never closed with `}}`"))
-    return ClozeScan(highest, count, tuple(sorted(problems, key=lambda p: p.offset)))
+    problems.sort(key=lambda p: p.offset)
+    return ClozeScan(highest, count, tuple(problems), tuple(deletions))

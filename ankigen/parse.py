@@ -24,6 +24,7 @@ from .cloze import (
     span_at,
     unclosed_display_math,
 )
+from .cloze_answers import check_answers
 from .config import Config
 from .diagrams import PlotSpec
 from .errors import Diagnostics, Location
@@ -224,6 +225,9 @@ def _card(
     plots = tuple(_plots(body, context))
     images = tuple(_images(heading.inline, body, context))
     _check_code_languages(body, code_language, context)
+    check_answers(
+        text, body_text, heading.line, heading_col, body_start, context.at, context.diagnostics
+    )
     identity = explicit_id or "/".join(_slug(part) for part in [*sections, _plain(text)])
     heading_inline = heading.inline
     if explicit_id is not None and not context.checks_only:  # its tokens hold the `{#id}`
