@@ -25,6 +25,7 @@ from .ids import Identity, check_identities
 from .model import MediaFile, Note, PackageNote, SourceFile
 from .notetimes import NoteTimes
 from .sources import discover
+from .storage import remove_leftovers
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,9 @@ def build(
     if diagnostics.failed(strict):
         return BuildResult(packages, written=False)
     written = PackageLedger(config.output / ".cache")
+    cache = config.output / ".cache"
+    for folder in {cache, cache / "media", cache / "pictures", *(p.path.parent for p in packages)}:
+        remove_leftovers(folder)  # of a build killed while writing
     unchanged = []
     for package in packages:
         if written.holds(package.path, package.digest):

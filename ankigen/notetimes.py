@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 from .model import SourceFile
 from .sources import run_git
-from .storage import seal, unseal, write_atomically
+from .storage import read_regular, seal, unseal, write_atomically
 
 # When ankigen last changed the HTML it makes of unchanged notes: every note is at least this
 # new, so the first build with a changed renderer delivers the new HTML once. Move it to the
@@ -494,9 +494,7 @@ def _cached(path: Path | None, key: str) -> History | None:
     if path is None:
         return None
     try:
-        if path.is_symlink() or not path.is_file():
-            return None
-        data = unseal(path.read_bytes())
+        data = unseal(read_regular(path))
         record = json.loads(data) if data else None
     except (OSError, ValueError):
         return None

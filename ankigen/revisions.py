@@ -53,6 +53,22 @@ def repository_root(folder: Path) -> Path:
     return Path(top.stdout.decode().strip())
 
 
+def tracked_files(root: Path, folder: Path) -> list[str]:
+    """The files under `folder` that git tracks in the repository holding `root`, if any."""
+    try:
+        done = subprocess.run(
+            ["git", "--literal-pathspecs", "ls-files", "-z", "--", str(folder)],
+            cwd=root,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return []
+    if done.returncode != 0:
+        return []
+    return [name for name in done.stdout.decode(errors="replace").split("\0") if name]
+
+
 def _inside(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
     """Tar's safe "data" filter, skipping (not failing on) links that point out of the tree."""
     try:
