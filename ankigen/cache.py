@@ -29,7 +29,7 @@ from typing import Any
 from .config import Config
 from .errors import Diagnostic, Location
 from .model import Card, MediaFile, Note, SourceFile
-from .storage import read_regular, seal, unseal, write_atomically
+from .storage import digest_regular, read_regular, seal, unseal, write_atomically
 
 FORMAT = 4  # entries name their own key; signatures with change time and inode
 _LIBRARIES = (
@@ -325,14 +325,14 @@ class PackageLedger:
         if entry is None or entry[0] != digest:
             return False
         try:
-            return hashlib.sha256(read_regular(package)).hexdigest() == entry[1]
+            return digest_regular(package) == entry[1]
         except OSError:
             return False
 
     def record(self, package: Path, digest: str) -> None:
         self.entries[str(package.resolve())] = [
             digest,
-            hashlib.sha256(read_regular(package)).hexdigest(),
+            digest_regular(package),
         ]
         sealed = seal(json.dumps(self.entries, sort_keys=True).encode())
         if sealed is not None:

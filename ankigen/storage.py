@@ -55,6 +55,17 @@ def read_regular(
     return data
 
 
+def digest_regular(path: Path) -> str:
+    """The SHA-256 of the regular file `path`, opened without following a link at its end;
+    OSError for anything else. Read in pieces: a package may be larger than `read_regular`
+    takes."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    with os.fdopen(os.open(path, flags), "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
 def check_inside_project(path: Path) -> None:
     """Refuse to write `path` when it lies in the project (the working folder) by name but
     outside it in fact, through a link on the way; a pull request can commit such links.
