@@ -29,7 +29,14 @@ from typing import Any
 from .config import Config
 from .errors import Diagnostic, Location
 from .model import Card, MediaFile, Note, SourceFile
-from .storage import digest_regular, read_regular, seal, unseal, write_atomically
+from .storage import (
+    check_inside_project,
+    digest_regular,
+    read_regular,
+    seal,
+    unseal,
+    write_atomically,
+)
 
 FORMAT = 4  # entries name their own key; signatures with change time and inode
 _LIBRARIES = (
@@ -289,6 +296,7 @@ class _EntryStore:
             self.path.unlink()
         elif self.path.exists():
             return None  # a folder or a device in the way
+        check_inside_project(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))
         db = sqlite3.connect(self.path, timeout=self._WAIT)

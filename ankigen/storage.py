@@ -20,6 +20,8 @@ from typing import BinaryIO
 
 _TAG_BYTES = 64  # hex digits of an HMAC-SHA256
 MAX_READ_BYTES = 256 * 1024 * 1024  # a cache record or medium larger than this is not ours
+# never through a link at the end, never waiting on a pipe
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 _LEFTOVER_SECONDS = 3600  # a temporary file this old is a killed writer's, not a live one's
 
 
@@ -36,8 +38,7 @@ def read_regular(
     that is not the file `expected` (as stat saw it earlier): the folders ankigen reads may
     hold files a pull request planted, or swapped since they were listed.
     """
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    handle = os.open(path, flags)
+    handle = os.open(path, _READ_FLAGS)
     with os.fdopen(handle, "rb") as file:
         status = os.fstat(file.fileno())
         if not stat.S_ISREG(status.st_mode):
@@ -59,8 +60,7 @@ def digest_regular(path: Path) -> str:
     """The SHA-256 of the regular file `path`, opened without following a link at its end;
     OSError for anything else. Read in pieces: a package may be larger than `read_regular`
     takes."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    with os.fdopen(os.open(path, flags), "rb") as file:
+    with os.fdopen(os.open(path, _READ_FLAGS), "rb") as file:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
             raise OSError(errno.EINVAL, "not a regular file", str(path))
         return hashlib.file_digest(file, "sha256").hexdigest()

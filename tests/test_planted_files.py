@@ -203,3 +203,16 @@ def test_a_picture_copied_over_with_its_old_time_is_not_stale(project: Project) 
     os.utime(picture, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert project.build().exit_code == 0
     assert _media(project.apkg("d")) == [other]
+
+
+def test_a_preview_folder_below_a_link_makes_no_folder_outside(
+    project: Project, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    project.write("source_notes/d.md", "# D\n\n## A\n\na\n")
+    (project.root / "out").symlink_to(elsewhere)
+    result = project.run("preview", "-o", "out/preview")
+    assert result.exit_code == 1
+    assert "leads outside the project through a link" in result.stderr
+    assert list(elsewhere.iterdir()) == []

@@ -22,7 +22,7 @@ from pathlib import Path
 import click
 
 from ..model import MediaFile
-from ..storage import read_regular, remove_leftovers, write_atomically
+from ..storage import check_inside_project, read_regular, remove_leftovers, write_atomically
 from .page import MATHJAX_FOLDER
 
 ASSETS = ("preview.css", "preview.js")
@@ -35,6 +35,7 @@ _MEDIUM = re.compile(r"ankigen-[0-9a-f]+\.[a-z0-9]+")
 def write_folder(folder: Path, page: str, build_id: str, media: Iterable[MediaFile]) -> Path:
     """Write the preview into `folder`; return its index.html."""
     try:
+        check_inside_project(folder / "index.html")  # before making any folder
         folder.mkdir(parents=True, exist_ok=True)
         _copy_mathjax(folder / MATHJAX_FOLDER)
         package = resources.files(__package__)
@@ -84,12 +85,14 @@ def _copy_mathjax(target: Path) -> None:
 
 
 def _remove_strangers(target: Path, ours: set[Path]) -> None:
-    """Remove every file and link in the MathJax folder that is not one of `ours`."""
+    """Remove every file and link in the MathJax folder that is not one of `ours`, but for
+    the temporary files of a preview being written now (hidden: the page loads none)."""
     for folder, subfolders, names in os.walk(target):
         for name in names + [n for n in subfolders if os.path.islink(os.path.join(folder, n))]:
             path = Path(folder, name)
-            if path not in ours:
+            if path not in ours and not (name.startswith(".") and path.is_file()):
                 path.unlink(missing_ok=True)
+        remove_leftovers(Path(folder))
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
