@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 
 MAX_PICTURE_BYTES = 32 * 1024 * 1024  # a picture larger than this is left out
 MAX_REVISION_BYTES = 256 * 1024 * 1024  # all the files taken from a revision
+MAX_REVISION_ENTRIES = 200_000  # files and folders listed under its notes
 _CONFIG_NAMES = ("ankigen.toml", "pyproject.toml")
 _MAX_CONFIG_BYTES = 1024 * 1024
+_MAX_LINK_BYTES = 4096
 _LINK, _FILES = "120000", ("100644", "100755")
 
 
@@ -121,32 +123,31 @@ class _Tree:
         self._targets: dict[str, str] = {}
 
     def _list(self, path: str, recursive: bool) -> dict[str, tuple[str, str, int]]:
+        """The entries at `path` (or under it, recursively), read as git prints them and
+        refused past `MAX_REVISION_ENTRIES`: a tree of nested copies lists without end."""
         args = ["-r", "-t"] if recursive else []
-        done = _git(
-            self.root,
-            "--literal-pathspecs",
-            "ls-tree",
-            "--full-tree",
-            "-z",
-            "-l",
-            *args,
-            self.commit,
-            "--",
-            path or ".",
-        )
-        if done.returncode != 0:
-            raise ValueError(f"git ls-tree failed: {_reason(done)}")
-        found = {}
-        for record in done.stdout.split(b"\0"):
-            if not record:
-                continue
-            info, _, raw = record.partition(b"\t")
-            mode, _, blob_size = info.decode().partition(" ")
-            _, _, rest = blob_size.partition(" ")
-            blob, _, size = rest.strip().partition(" ")
-            name = raw.decode("utf-8", "surrogateescape")
-            if _sound(name):
-                found[name] = (mode, blob, int(size.strip()) if size.strip().isdigit() else 0)
+        command = ["git", "--literal-pathspecs", "ls-tree", "--full-tree", "-z", "-l", *args]
+        found: dict[str, tuple[str, str, int]] = {}
+        with subprocess.Popen(
+            [*command, self.commit, "--", path or "."],
+            cwd=self.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        ) as listing:
+            assert listing.stdout is not None
+            pending = b""
+            while chunk := listing.stdout.read(1 << 16):
+                *records, pending = (pending + chunk).split(b"\0")
+                for record in records:
+                    _record(record, found)
+                if len(found) > MAX_REVISION_ENTRIES:
+                    listing.kill()
+                    raise ValueError(
+                        f"the notes at this revision hold more than {MAX_REVISION_ENTRIES} files"
+                    )
+            _record(pending, found)
+        if listing.returncode != 0:
+            raise ValueError(f"git ls-tree failed with status {listing.returncode}")
         return found
 
     def entry(self, path: str) -> tuple[str, str, int] | None:
@@ -178,6 +179,8 @@ class _Tree:
             entry = self.entry(here)
             if entry is not None and entry[0] == _LINK:
                 hops += 1
+                if entry[2] > _MAX_LINK_BYTES:
+                    return None  # no file system keeps a link this long
                 target = self._target(entry[1])
                 if hops > 40 or target.startswith("/"):
                     return None
@@ -189,8 +192,21 @@ class _Tree:
     def _target(self, blob: str) -> str:
         if blob not in self._targets:
             done = _git(self.root, "cat-file", "blob", blob)
-            self._targets[blob] = done.stdout[:4096].decode("utf-8", "surrogateescape")
+            self._targets[blob] = done.stdout.decode("utf-8", "surrogateescape")
         return self._targets[blob]
+
+
+def _record(record: bytes, found: dict[str, tuple[str, str, int]]) -> None:
+    """Add one line of `git ls-tree -z -l` to `found`: mode, object and size by path."""
+    if not record:
+        return
+    info, _, raw = record.partition(b"\t")
+    mode, _, rest = info.decode(errors="replace").partition(" ")
+    _, _, rest = rest.partition(" ")
+    blob, _, size = rest.strip().partition(" ")
+    name = raw.decode("utf-8", "surrogateescape")
+    if _sound(name):
+        found[name] = (mode, blob, int(size.strip()) if size.strip().isdigit() else 0)
 
 
 def _sound(name: str) -> bool:

@@ -4,6 +4,7 @@ only its notes, their pictures and its settings are taken, never through a link 
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,29 @@ def test_revisions_too_large_are_refused_and_large_files_left_out(
     with pytest.raises(ValueError, match="more than the 0 MiB ankigen reads"):
         checkout_revision(project.root, "HEAD", tmp_path / "b", ["source_notes"])
     assert not (tmp_path / "b").exists()
+
+
+def test_a_tree_of_nested_copies_is_refused_not_listed_forever(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.write("source_notes/d.md", NOTES)
+    _commit(project)
+    folder = git(project.root, "rev-parse", "HEAD:source_notes").strip()
+    tree = folder
+    for _ in range(6):  # each level holds its lower level 10 times: a million files
+        entries = "".join(f"040000 tree {tree}\tc{index}\n" for index in range(10))
+        done = subprocess.run(
+            ["git", "mktree"], cwd=project.root, input=entries, capture_output=True, text=True
+        )
+        tree = done.stdout.strip()
+    root = subprocess.run(
+        ["git", "mktree"],
+        cwd=project.root,
+        input=f"040000 tree {tree}\tsource_notes\n",
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    commit = git(project.root, "commit-tree", root, "-m", "bomb").strip()
+    monkeypatch.setattr(ankigen.revisions, "MAX_REVISION_ENTRIES", 20_000)
+    with pytest.raises(ValueError, match="more than 20000 files"):
+        checkout_revision(project.root, commit, tmp_path / "t", ["source_notes"])
