@@ -11,6 +11,7 @@ import errno
 import hashlib
 import hmac
 import os
+import re
 import stat
 import time
 from collections.abc import Callable
@@ -95,7 +96,13 @@ def remove_leftovers(folder: Path) -> None:
     for entry in entries:
         parts = entry.name.split(".")
         # .NAME.PID.RANDOM.tmp
-        if len(parts) < 5 or parts[0] or parts[-1] != "tmp" or not parts[-3].isdigit():
+        if (
+            len(parts) < 5
+            or parts[0]
+            or parts[-1] != "tmp"
+            or not parts[-3].isdigit()
+            or not re.fullmatch(r"[0-9a-f]{12}", parts[-2])
+        ):
             continue
         try:
             if not entry.is_file(follow_symlinks=False):
