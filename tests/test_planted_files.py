@@ -88,6 +88,13 @@ def test_planted_preview_scripts_and_media_are_replaced(project: Project) -> Non
     assert medium.read_bytes() == PNG
 
 
+def test_a_file_in_the_place_of_the_mathjax_folder_is_replaced(project: Project) -> None:
+    project.write("source_notes/d.md", "# D\n\n## A\n\n$x$\n")
+    project.write("build/preview/mathjax", "a file in the way")
+    assert project.run("preview").exit_code == 0
+    assert (project.root / "build" / "preview" / "mathjax" / "tex-svg.js").is_file()
+
+
 def test_a_build_folder_that_git_tracks_is_warned_about(project: Project) -> None:
     project.write("source_notes/d.md", "# D\n\n## A\n\na\n")
     project.write("build/preview/mathjax/tex-svg.js", "alert(1)")

@@ -77,8 +77,8 @@ def _copy_mathjax(target: Path) -> None:
         for entry in extensions.iterdir()
         if entry.name.endswith(".js")
     ]
-    if target.is_symlink():
-        target.unlink()
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        target.unlink()  # a planted link or file in the place of MathJax's folder
     _remove_strangers(target, {copy for _, copy in files})  # first: links on the way go too
     for origin, copy in files:
         _write_if_changed(copy, origin.read_bytes())
