@@ -62,7 +62,7 @@ def check_cards(
     progress: Progress = no_progress,
 ) -> int:
     """Parse and check every card of `sources`, within and across files, drawing nothing;
-    returns how many cards there are.
+    returns how many notes there are (a note is a heading; its cards are counted by `build`).
 
     Files whose notes are in the cache are not parsed again; their problems come from it.
     """

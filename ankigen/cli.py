@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -124,7 +124,7 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
 
     diagnostics = Diagnostics()
     config = _load_config(diagnostics)
-    cards = check_cards(config, list(sources) or [config.source], diagnostics)
+    notes = check_cards(config, list(sources) or [config.source], diagnostics, _progress)
     if against is not None:
         try:  # the notes' own problems are reported above, by check_cards
             effect = _diff_against(against, config, Diagnostics()).effect
@@ -140,8 +140,9 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
     elif output:
         click.echo(output, err=fmt == "text")
     if fmt == "text":
-        errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
-        click.echo(f"{cards} cards checked: {errors} error(s), {warnings} warning(s)", err=True)
+        errors = _count(len(diagnostics.errors), "error")
+        warnings = _count(len(diagnostics.warnings), "warning")
+        click.echo(f"{_count(notes, 'note')} checked: {errors}, {warnings}", err=True)
     if diagnostics.failed(strict):
         sys.exit(1)
 
@@ -258,9 +259,16 @@ def _report(diagnostics: Diagnostics) -> None:
 
 
 def _progress(items: Iterable[T], length: int) -> Iterable[T]:
+    """`items`, with a progress bar on a terminal when there are enough of them to wait for."""
     if length < PROGRESS_THRESHOLD or not sys.stderr.isatty():
         return items
-    return click.progressbar(items, length=length, label="Notes", file=sys.stderr)  # type: ignore[return-value]
+    return _bar(items, length)
+
+
+def _bar(items: Iterable[T], length: int) -> Iterator[T]:
+    # click's bar draws and clears itself only inside its `with` block.
+    with click.progressbar(items, length=length, label="Notes", file=sys.stderr) as bar:
+        yield from bar
 
 
 def _summary(result: BuildResult, diagnostics: Diagnostics) -> str:
@@ -272,15 +280,20 @@ def _summary(result: BuildResult, diagnostics: Diagnostics) -> str:
         cards = sum(len(note.ordinals) for note in notes)
         size = package.path.stat().st_size
         lines.append(
-            f"{package.path}: {decks} deck{'s' * (decks != 1)}, {len(notes)} notes "
-            f"({basic} basic, {len(notes) - basic} cloze), {cards} cards, "
-            f"{len(package.media)} media, {_size(size)}"
+            f"{package.path}: {_count(decks, 'deck')}, {_count(len(notes), 'note')} "
+            f"({basic} basic, {len(notes) - basic} cloze), {_count(cards, 'card')}, "
+            f"{_count(len(package.media), 'media file')}, {_size(size)}"
         )
-    warnings = len(diagnostics.warnings)
     kept = len(result.unchanged)
-    done = f"{len(result.packages) - kept} package(s) written"
-    lines.append(done + (f", {kept} unchanged" if kept else "") + f", {warnings} warning(s)")
+    done = f"{_count(len(result.packages) - kept, 'package')} written"
+    warnings = _count(len(diagnostics.warnings), "warning")
+    lines.append(done + (f", {kept} unchanged" if kept else "") + f", {warnings}")
     return "\n".join(lines)
+
+
+def _count(number: int, word: str) -> str:
+    """`1 note`, `2 notes`: a number with its noun."""
+    return f"{number} {word}{'s' * (number != 1)}"
 
 
 def _size(size: int) -> str:

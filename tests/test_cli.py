@@ -50,7 +50,7 @@ def test_pyproject_table_overrides_folders_deck_and_namespace(project: Project) 
     result = project.build()
     assert result.exit_code == 0, result.stderr
     assert (project.root / "dist" / "renamed.apkg").is_file()
-    assert "dist/renamed.apkg: 1 deck, 1 notes (1 basic, 0 cloze), 1 cards" in result.stdout
+    assert "dist/renamed.apkg: 1 deck, 1 note (1 basic, 0 cloze), 1 card" in result.stdout
 
 
 def test_ankigen_toml_is_read_too(project: Project) -> None:
@@ -84,9 +84,9 @@ def test_the_summary_says_which_packages_were_written(project: Project) -> None:
     project.write("source_notes/d.md", "# D\n\n## A\n\n{{c1::a}} and {{c2::b}}\n\n## B\n\nb\n")
     first = project.build()
     assert first.stdout.splitlines() == [
-        "build/d.apkg: 1 deck, 2 notes (1 basic, 1 cloze), 3 cards, 0 media, "
-        + first.stdout.split("0 media, ")[1].splitlines()[0],
-        "1 package(s) written, 0 warning(s)",
+        "build/d.apkg: 1 deck, 2 notes (1 basic, 1 cloze), 3 cards, 0 media files, "
+        + first.stdout.split("0 media files, ")[1].splitlines()[0],
+        "1 package written, 0 warnings",
     ]
     again = project.build()
-    assert again.stdout.splitlines()[-1] == "0 package(s) written, 1 unchanged, 0 warning(s)"
+    assert again.stdout.splitlines()[-1] == "0 packages written, 1 unchanged, 0 warnings"
