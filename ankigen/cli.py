@@ -47,12 +47,13 @@ def _output_option(help: str) -> Callable[[Callable[..., None]], Any]:
 
 
 def _load_config(diagnostics: Diagnostics) -> Config:
+    """The project's settings; with a problem in them, every problem and exit status 2."""
     from .config import load_config
 
     config = load_config(Path.cwd(), diagnostics)
     if diagnostics.failed():
         _report(diagnostics)
-        sys.exit(1)
+        sys.exit(2)
     return config
 
 

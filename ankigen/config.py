@@ -77,12 +77,16 @@ def _check_folders(root: Path, config: Config, diagnostics: Diagnostics) -> None
 
 
 def _read(path: Path, display: str, diagnostics: Diagnostics) -> Config:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        diagnostics.error(Location(display), "file is not UTF-8 text")
+        return Config()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line, col = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
-        diagnostics.error(Location(display, line, col), f"invalid TOML: {exc.msg}")
+        line, col, message = _toml_problem(exc, text)
+        diagnostics.error(Location(display, line, col), f"invalid TOML: {message}")
         return Config()
     table: Any = data.get("tool", {}).get("ankigen", {}) if display == "pyproject.toml" else data
     if not isinstance(table, dict):
@@ -106,6 +110,21 @@ def _read(path: Path, display: str, diagnostics: Diagnostics) -> Config:
         else:
             values[key] = Path(value) if key in ("source", "output") else value
     return replace(Config(), **values)
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, int, str]:
+    """Line, column and message of a TOML syntax error.
+
+    Python 3.14 gives them as attributes; before it, only inside the message, as "(at line 2,
+    column 6)" or "(at end of document)".
+    """
+    if hasattr(exc, "msg") and hasattr(exc, "lineno"):
+        return exc.lineno, exc.colno, exc.msg
+    message = str(exc)
+    if match := re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message, re.DOTALL):
+        return int(match[2]), int(match[3]), match[1]
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1, message.removesuffix(" (at end of document)")
 
 
 def _line_of_key(text: str, key: str) -> int:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from .conftest import REPO, Project, run_cli
 
@@ -63,7 +66,7 @@ def test_ankigen_toml_is_read_too(project: Project) -> None:
 def test_bad_settings_are_all_reported_with_their_lines(project: Project) -> None:
     project.write("ankigen.toml", 'source = "n"\ncolour = "red"\nallow_html = "yes"\n')
     result = project.build()
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.problems == [
         "ankigen.toml:2:1: error: unknown setting 'colour'; known: allow_html, code_language, "
         "deck, math, namespace, output, plot_format, release_tags, source",
@@ -90,3 +93,34 @@ def test_the_summary_says_which_packages_were_written(project: Project) -> None:
     ]
     again = project.build()
     assert again.stdout.splitlines()[-1] == "0 packages written, 1 unchanged, 0 warnings"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "pyproject.toml",
+            '[project]\nname = "x"\n[tool.ankigen\nsource = "n"\n',
+            "pyproject.toml:3:14: error: invalid TOML: "
+            "Expected ']' at the end of a table declaration",
+        ),
+        (
+            "ankigen.toml",
+            'source = "n"\noutput = "never closed\n',
+            "ankigen.toml:2:23: error: invalid TOML: Illegal character '\\n'",
+        ),
+        (
+            "ankigen.toml",
+            'source = "n"\nsource = "m"',
+            "ankigen.toml:2:13: error: invalid TOML: Cannot overwrite a value",
+        ),
+    ],
+)
+def test_malformed_toml_is_a_located_error_with_exit_status_2(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    for command in ("build", "check", "preview"):
+        done = run_cli(command, cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.splitlines() == [expected]
