@@ -143,7 +143,7 @@ def test_notes_and_output_folders_may_not_lead_outside_the_project(
     (project.root / "build").symlink_to(elsewhere / "out")
     for command in ("build", "check"):
         result = project.run(command)
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         assert result.problems == [
             "build:1:1: error: leads outside the project through a link; use a folder inside it",
             "source_notes:1:1: error: leads outside the project through a link; "
@@ -159,7 +159,7 @@ def test_a_link_in_place_of_a_cache_or_preview_folder_is_refused(
     (project.root / "build").mkdir()
     (project.root / "build" / ".cache").symlink_to(tmp_path)
     result = project.build()
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.problems == [
         "build/.cache:1:1: error: is a link, not a folder of ankigen's: delete it"
     ]
