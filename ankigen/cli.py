@@ -7,6 +7,7 @@ command runs, so `ankigen --help` answers at once.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -86,7 +87,8 @@ def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: b
             progress=_progress,
         )
     except OSError as exc:
-        raise click.ClickException(f"cannot write {exc.filename or 'the package'}: {exc}") from exc
+        written = [config.output, output.parent if output and output.suffix == ".apkg" else output]
+        raise click.ClickException(_os_problem(exc, [f for f in written if f])) from exc
     _report(diagnostics)
     if not result.written:
         failing = "warnings (--strict)" if not diagnostics.errors else "errors"
@@ -252,6 +254,18 @@ def preview(
     )
     _report(diagnostics)
     sys.exit(status)
+
+
+def _os_problem(exc: OSError, written: list[Path]) -> str:
+    """What the system refused, and on which file: a write in the folders ankigen writes to, else
+    a read."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return f"cannot build: {reason}"
+    path = Path(os.fsdecode(exc.filename)).absolute()
+    writing = any(path.is_relative_to(folder.absolute()) for folder in written)
+    shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    return f"cannot {'write' if writing else 'read'} {shown}: {reason}"
 
 
 def _report(diagnostics: Diagnostics) -> None:

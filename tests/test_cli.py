@@ -124,3 +124,31 @@ def test_malformed_toml_is_a_located_error_with_exit_status_2(
         done = run_cli(command, cwd=tmp_path)
         assert done.returncode == 2, done.stderr
         assert done.stderr.splitlines() == [expected]
+
+
+def test_an_image_that_vanishes_before_rendering_is_named_as_a_read(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ankigen.render
+
+    project.write("source_notes/d.md", "# D\n\n## A\n\n![a dot](dot.png)\n")
+    image = project.root / "source_notes" / "dot.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n")
+    render_cards = ankigen.render.render_cards
+
+    def vanishing(*args: object, **kwargs: object) -> object:
+        image.unlink()
+        return render_cards(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ankigen.render, "render_cards", vanishing)
+    result = project.build()
+    assert result.exit_code == 1
+    assert result.stderr == "Error: cannot read source_notes/dot.png: No such file or directory\n"
+
+
+def test_an_output_that_cannot_be_written_is_named_as_a_write(project: Project) -> None:
+    project.write("source_notes/d.md", "# D\n\n## A\n\na\n")
+    project.write("taken", "a file where the output folder would go\n")
+    result = project.build("-o", "taken/d.apkg")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: cannot write taken: File exists\n"
