@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -47,15 +47,43 @@ def _output_option(help: str) -> Callable[[Callable[..., None]], Any]:
     return click.option("-o", "--output", type=click.Path(path_type=Path), help=help)
 
 
-def _load_config(diagnostics: Diagnostics) -> Config:
-    """The project's settings; with a problem in them, every problem and exit status 2."""
-    from .config import load_config
+def _load_config(diagnostics: Diagnostics) -> tuple[Config, Path]:
+    """The settings of the project the working folder is in, with its folders relative to the
+    working folder, and the project's folder. A problem in them ends the run with status 2."""
+    from .config import find_project, load_config, seen_from_here
 
-    config = load_config(Path.cwd(), diagnostics)
+    root = find_project(Path.cwd())
+    config = load_config(root, diagnostics)
     if diagnostics.failed():
         _report(diagnostics)
         sys.exit(2)
-    return config
+    return seen_from_here(config, root), root
+
+
+def _sources(given: tuple[Path, ...], config: Config, root: Path) -> list[Path]:
+    """The note files and folders to read: those given, else the configured notes folder, which
+    must exist (a new project's first run): say what was looked for and how to start."""
+    if given:
+        return list(given)
+    if not config.source.exists():
+        from .config import shown
+
+        where = "" if root == Path.cwd() else f" of the project in {shown(root)}/"
+        _fail(
+            f"no notes to build: there is no notes folder {config.source.as_posix()}/ "
+            f"(the `source` setting{where}).\n"
+            "To start, pass note files or folders (`ankigen build notes/`, "
+            "`ankigen build deck.md`),\n"
+            'or set `source = "notes"` under [tool.ankigen] in pyproject.toml, or in ankigen.toml.'
+        )
+    return [config.source]
+
+
+def _fail(message: str, status: int = 2) -> NoReturn:
+    """End the run with `message` and `status`: for a setup problem, not a note's."""
+    problem = click.ClickException(message)
+    problem.exit_code = status
+    raise problem
 
 
 @main.command()
@@ -76,15 +104,16 @@ def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: b
     from .errors import Diagnostics
 
     diagnostics = Diagnostics()
-    config = _load_config(diagnostics)
+    config, root = _load_config(diagnostics)
     try:
         result = run_build(
             config,
-            list(sources) or [config.source],
+            _sources(sources, config, root),
             output or config.output,
             diagnostics,
             strict=strict,
             progress=_progress,
+            project=root,
         )
     except OSError as exc:
         written = [config.output, output.parent if output and output.suffix == ".apkg" else output]
@@ -126,11 +155,11 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
     from .errors import Diagnostics, Location, format_diagnostics
 
     diagnostics = Diagnostics()
-    config = _load_config(diagnostics)
-    notes = check_cards(config, list(sources) or [config.source], diagnostics, _progress)
+    config, root = _load_config(diagnostics)
+    notes = check_cards(config, _sources(sources, config, root), diagnostics, _progress)
     if against is not None:
         try:  # the notes' own problems are reported above, by check_cards
-            effect = _diff_against(against, config, Diagnostics()).effect
+            effect = _diff_against(against, config, root, Diagnostics()).effect
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
         for caveat in effect.caveats if effect else ():
@@ -185,8 +214,8 @@ def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
             from .errors import Diagnostics
 
             diagnostics = Diagnostics()
-            config = _load_config(diagnostics)
-            result = _diff_against(against, config, diagnostics)
+            config, root = _load_config(diagnostics)
+            result = _diff_against(against, config, root, diagnostics)
             _report(diagnostics)
             if diagnostics.errors:
                 sys.exit(1)
@@ -195,7 +224,7 @@ def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
     click.echo(format_diff(result, fmt))
 
 
-def _diff_against(ref: str, config: Config, diagnostics: Diagnostics) -> DeckDiff:
+def _diff_against(ref: str, config: Config, root: Path, diagnostics: Diagnostics) -> DeckDiff:
     """The configured notes compared with those of git revision `ref`, by GUID.
 
     The revision is built from a copy of its tree, which carries none of its history, so its
@@ -205,8 +234,8 @@ def _diff_against(ref: str, config: Config, diagnostics: Diagnostics) -> DeckDif
     from .diff import contents_from_notes, diff_contents, origins_from_notes
     from .revisions import notes_at_revision
 
-    old = notes_at_revision(ref, Path.cwd())
-    new = read_notes(config, [config.source], diagnostics)
+    old = notes_at_revision(ref, root)
+    new = read_notes(config, _sources((), config, root), diagnostics)
     return diff_contents(
         contents_from_notes(old),
         contents_from_notes(new),
@@ -241,10 +270,10 @@ def preview(
     from .preview import run_preview
 
     diagnostics = Diagnostics()
-    config = _load_config(diagnostics)
+    config, root = _load_config(diagnostics)
     status = run_preview(
         config,
-        list(sources) or [config.source],
+        _sources(sources, config, root),
         output or config.output / "preview",
         diagnostics,
         changed_since=changed_since,
