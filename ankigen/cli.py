@@ -95,8 +95,9 @@ def _fail(message: str, status: int = 2) -> NoReturn:
 @_STRICT
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems, no summary.")
 def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: bool) -> None:
-    """Build SOURCES (note folders or files; default: the configured source) into .apkg files.
+    """Build the notes into Anki .apkg packages.
 
+    SOURCES are note folders or files; by default, the project's notes folder (`source`).
     Problems are printed as `path:line:col: error: message`; if there are any, nothing is
     written and the exit status is 1.
     """
@@ -147,7 +148,10 @@ def _format_option(choices: list[str], help: str) -> Callable[[Callable[..., Non
     "would get a second copy of the deck. Builds both revisions' notes, as `diff` does.",
 )
 def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None) -> None:
-    """Check SOURCES as `build` would, without drawing or packaging anything.
+    """Check the notes as build would; write nothing.
+
+    SOURCES are note folders or files; by default, the project's notes folder. Nothing is
+    drawn or packaged, so it is quicker than `build`.
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage errors.
     """
@@ -190,8 +194,9 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
     ["text", "markdown", "json"], "markdown is what CI posts as a pull request's summary."
 )
 def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
-    """List the notes added, changed and removed between OLD.apkg and NEW.apkg, or since REF.
+    """Show what a new deck changes for students.
 
+    Lists the notes added, changed and removed between OLD.apkg and NEW.apkg, or since REF.
     The first line says how many notes Anki will add, update and leave alone when a student
     who has the old deck imports the new one: by the packages' note times, or for REF by what
     changed. Warnings follow for what Anki will not do: move a card to another deck, change a
@@ -233,7 +238,16 @@ def _diff_against(ref: str, config: Config, root: Path, diagnostics: Diagnostics
     from .build import read_notes
     from .diff import contents_from_notes, diff_contents, origins_from_notes
     from .revisions import notes_at_revision
+    from .sources import run_git
 
+    if run_git(root, "rev-parse", "--show-toplevel") is None:
+        from .config import shown
+
+        where = "this folder is" if root == Path.cwd() else f"the project {shown(root)}/ is"
+        raise ValueError(
+            f"--against {ref} compares with the notes' git history, but {where} not in a git "
+            "repository: run it in a clone of the notes' repository"
+        )
     old = notes_at_revision(ref, root)
     new = read_notes(config, _sources((), config, root), diagnostics)
     return diff_contents(
@@ -265,7 +279,10 @@ def preview(
     serve: bool,
     port: int,
 ) -> None:
-    """Write every card as Anki shows it to a self-contained HTML page (build/preview/)."""
+    """Write every card to an HTML page, as Anki shows it.
+
+    One self-contained page, by default in preview/ of the output folder (build/preview/).
+    """
     from .errors import Diagnostics
     from .preview import run_preview
 

@@ -152,3 +152,26 @@ def test_an_output_that_cannot_be_written_is_named_as_a_write(project: Project) 
     result = project.build("-o", "taken/d.apkg")
     assert result.exit_code == 1
     assert result.stderr == "Error: cannot write taken: File exists\n"
+
+
+def test_help_lists_each_command_with_its_whole_first_line(tmp_path: Path) -> None:
+    from ankigen.cli import main
+
+    done = run_cli("--help", cwd=tmp_path, env={"COLUMNS": "80"})
+    listed = done.stdout.split("Commands:\n")[1].splitlines()
+    firsts = {name: (command.help or "").splitlines()[0] for name, command in main.commands.items()}
+    assert listed == [f"  {name:<8} {firsts[name]}" for name in sorted(firsts)]
+    assert all(len(first) <= 60 and not first.endswith("...") for first in firsts.values())
+
+
+def test_against_outside_git_says_so_once_with_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "source_notes").mkdir()
+    (tmp_path / "source_notes" / "d.md").write_text("# D\n\n## A\n\nb\n")
+    for command in ("diff", "check"):
+        done = run_cli(command, "--against", "HEAD", cwd=tmp_path)
+        assert done.returncode == 1
+        assert done.stderr.splitlines()[-1] == (
+            "Error: --against HEAD compares with the notes' git history, but this folder is not "
+            "in a git repository: run it in a clone of the notes' repository"
+        )
+        assert done.stderr.count("git repository") == 1
