@@ -89,7 +89,7 @@ def test_pictures_that_cannot_be_cached_fail_the_build_and_leave_no_entry(
 def test_settings_cannot_point_outside_the_project(project: Project) -> None:
     project.write("ankigen.toml", 'source = "/etc"\noutput = "../elsewhere"\n')
     result = project.build()
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.problems == [
         "ankigen.toml:1:1: error: setting 'source' must be a folder inside the project",
         "ankigen.toml:2:1: error: setting 'output' must be a folder inside the project",
