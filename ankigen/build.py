@@ -210,7 +210,13 @@ def build(
             continue
         from .package import write_apkg
 
-        write_apkg(package.path, package.notes, package.media, package.timestamp)
+        try:
+            write_apkg(package.path, package.notes, package.media, package.timestamp)
+        except OSError as exc:
+            if exc.filename is not None:
+                raise
+            # the package is where it failed: say so, for a message that names it
+            raise OSError(exc.errno, exc.strerror or str(exc), str(package.path)) from exc
         written.record(package.path, package.digest)
     return BuildResult(packages, written=True, unchanged=tuple(unchanged))
 
