@@ -28,6 +28,7 @@ from .config import Config
 from .diagrams import PlotSpec
 from .errors import Diagnostics, Location
 from .model import Card, Formula, SourceFile
+from .texcheck.fields import check_text_formulas
 
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
 VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*")  # `/` to keep a derived `section/card`
@@ -224,6 +225,7 @@ def _card(
     plots = tuple(_plots(body, context))
     images = tuple(_images(heading.inline, body, context))
     _check_code_languages(body, code_language, context)
+    check_text_formulas([heading.inline, *body], context.allow_html, location, context.diagnostics)
     identity = explicit_id or "/".join(_slug(part) for part in [*sections, _plain(text)])
     heading_inline = heading.inline
     if explicit_id is not None and not context.checks_only:  # its tokens hold the `{#id}`

@@ -75,7 +75,7 @@ VETTED = words(
 def refuse(formula: Formula, i: int, name: str) -> None:
     """Report a command that is not allowed in notes at all."""
     formula.vetted.add(i)
-    formula.error(i, f"`{as_written(name)}` is not allowed in notes: it {REFUSED[name]}")
+    formula.refuse(i, f"`{as_written(name)}` is not allowed in notes: it {REFUSED[name]}")
 
 
 def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> int | None:
@@ -88,7 +88,7 @@ def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> int | None:
     if name == "href":
         got = formula.argument(j, end, i, name, 0, 2)
         if got is not None and not _SAFE_LINK.match(s[got[0] : got[1]]):
-            formula.error(got[0], "`\\href` may only link to an http(s) or mailto address")
+            formula.refuse(got[0], "`\\href` may only link to an http(s) or mailto address")
         return None
     if name in ("bbox", "enclose", "cancel", "bcancel", "xcancel", "cancelto", "unicode"):
         start = j
@@ -98,7 +98,7 @@ def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> int | None:
                 return None
             words = re.split(r"[\s,]+", s[got[0] : got[1]].strip())
             if not set(words) <= _NOTATIONS:
-                formula.error(got[0], "`\\enclose` takes notations such as `circle` or `box`")
+                formula.refuse(got[0], "`\\enclose` takes notations such as `circle` or `box`")
             start = got[2]
         options = formula.brackets(start, end, i, name)
         if options is None or options[2] == start:  # none, or no `[...]`
@@ -106,7 +106,7 @@ def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> int | None:
         if name == "bbox":
             _bbox(formula, options[0], s[options[0] : options[1]])
         elif s[options[0] : options[1]].strip():
-            formula.error(
+            formula.refuse(
                 options[0],
                 f"`{as_written(name)}[...]` is not allowed in notes: its options set "
                 "attributes and styles; write it without them",
@@ -126,10 +126,10 @@ def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> int | None:
             return None
         pattern = _COLOUR.get(model)
         if pattern is None:
-            formula.error(i, f"colour model `{model}` is not one of rgb, RGB, gray, HTML, named")
+            formula.refuse(i, f"colour model `{model}` is not one of rgb, RGB, gray, HTML, named")
             break
         if not pattern.fullmatch(s, arg[0], arg[1]):
-            formula.error(arg[0], f"`{as_written(name)}` takes {_COLOUR_HINT}")
+            formula.refuse(arg[0], f"`{as_written(name)}` takes {_COLOUR_HINT}")
         k = arg[2]
     return None
 
@@ -138,7 +138,7 @@ def _bbox(formula: Formula, at: int, options: str) -> None:
     for part in options.split(","):
         part = part.strip()
         if part and not (_BBOX_PADDING.fullmatch(part) or _BBOX_COLOUR.fullmatch(part)):
-            formula.error(
+            formula.refuse(
                 at,
                 "`\\bbox[...]` may hold only a background colour and a padding, as in "
                 "`\\bbox[yellow,5px]`",
@@ -158,10 +158,10 @@ def sweep(formula: Formula) -> None:
             if name in REFUSED:
                 refuse(formula, i, name)
             else:
-                formula.error(
+                formula.refuse(
                     i,
-                    f"`{as_written(name)}` is not allowed here: MathJax may read it as TeX "
-                    "where its arguments cannot be checked (in `\\ce{...}`, an option, a "
-                    "label or a text box)",
+                    f"`{as_written(name)}` is allowed only where its own arguments follow it, "
+                    "to be checked: not in a definition, `\\ce{...}`, an option, a label or "
+                    "a text box",
                 )
         i = k
