@@ -1,0 +1,142 @@
+"""Formulas that attack the card: refused by `check` and `build`, and shown to do harm unrefused.
+
+tests/texcheck/hostile.txt lists them with what MathJax 3.2.2 makes of each when nothing refuses
+it. In headless Chromium, with Anki's build (`tex-chtml-full`) and the preview's (`tex-svg`), one
+page per build typesets every formula the checker passes (the seed deck's and valid.txt's), then
+every hostile one: each hostile formula does the harm listed, so the list means something, and
+no formula that passes does any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ankigen.config import Config
+from ankigen.errors import Diagnostics
+from ankigen.parse import parse_file
+from ankigen.sources import discover
+from ankigen.texcheck import check_tex, unsafe_tex
+from ankigen.texcheck.cloze_sides import cloze_sides
+from ankigen.texcheck.fields import text_formulas
+
+from .conftest import SEED_NOTES, Project
+from .preview.chromium import Browser
+from .preview.formula_dom import ANKI_BUILD, PREVIEW_BUILD, typeset
+
+DATA = Path(__file__).parent / "texcheck"
+BUILDS = {"chtml": ANKI_BUILD, "svg": PREVIEW_BUILD}
+
+
+def _lines(name: str) -> list[str]:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and not line.startswith("%%")]
+
+
+HOSTILE = [tuple(line.split("\t")) for line in _lines("hostile.txt")]
+
+
+def _seed_formulas() -> list[str]:
+    """Every formula of the seed deck, `$...$` or made by the text, as the checker reads it."""
+    diagnostics = Diagnostics()
+    cards = [
+        card
+        for source in discover([SEED_NOTES], diagnostics)
+        for card in parse_file(source, Config(), diagnostics)
+    ]
+    formulas = [formula.tex for card in cards for formula in card.formulas]
+    texts = [tex for card in cards for tex in text_formulas(card.body, allow_html=False)]
+    return formulas + texts
+
+
+def _passing() -> list[str]:
+    """What MathJax receives from the formulas that pass the check: each side of each card."""
+    formulas = [*_seed_formulas(), *_lines("valid.txt")]
+    assert all(not unsafe_tex(tex) for tex in formulas)
+    sides = dict.fromkeys(text for tex in formulas for _, text, _ in cloze_sides(tex))
+    return list(sides)
+
+
+def _expected(effects: str, build: str) -> list[str]:
+    """The effects hostile.txt lists for `build`: `class` in both, `svg:class` in one."""
+    found = []
+    for token in effects.split():
+        where, _, effect = token.rpartition(":")
+        if effect != "-" and where in ("", build):
+            found.append(effect)
+    return sorted(found)
+
+
+def test_the_corpus_covers_every_harm() -> None:
+    assert len(HOSTILE) >= 35 and all(len(case) == 4 for case in HOSTILE)
+    harms = {e for case in HOSTILE for b in BUILDS for e in _expected(case[3], b)}
+    assert harms == {"javascript", "url", "fixed", "class", "id"}
+
+
+@pytest.mark.parametrize(("tex", "offset", "word", "effects"), HOSTILE)
+def test_hostile_formula_is_refused(tex: str, offset: str, word: str, effects: str) -> None:
+    refused = unsafe_tex(tex)
+    at = [p for p in refused if p.offset == int(offset)]
+    assert at, f"nothing refused at {offset} ({tex[int(offset) :][:12]!r}): {refused}"
+    assert any(word.lower() in p.message.lower() for p in at), at
+    assert all(p.severity == "error" for p in refused)
+    assert set(refused) <= set(check_tex(tex))
+
+
+def test_check_and_build_refuse_each_hostile_formula_at_its_line(project: Project) -> None:
+    lines, where = ["# Hostile", ""], {}
+    for n, (tex, *_) in enumerate(HOSTILE, 1):
+        lines += [f"## Card {n}", "", "$$"]
+        where[len(lines) + 1] = tex
+        lines += [tex, "$$", ""]
+    project.write("source_notes/d.md", "\n".join(lines))
+    runs = {"check": project.run("check"), "build": project.build()}
+    for command, run in runs.items():
+        assert run.exit_code == 1, command
+        errors = [p for p in run.problems if ": error: formula: " in p]
+        located = {int(p.split(":")[1]) for p in errors if p.startswith("source_notes/d.md:")}
+        assert located == set(where), (command, sorted(set(where) - located))
+    assert runs["check"].problems == runs["build"].problems
+    assert not project.apkg("hostile").exists()
+
+
+@pytest.fixture(scope="module")
+def typeset_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """Each build's effects for the passing formulas, then for the hostile ones, unrefused."""
+    folder = tmp_path_factory.mktemp("formula-pages")
+    passing = _passing()
+    browser = Browser(folder / "profile")
+    try:
+        pages = {
+            name: typeset(browser, folder, build, [*passing, *(c[0] for c in HOSTILE)])
+            for name, build in BUILDS.items()
+        }
+    finally:
+        browser.close()
+    yield {"passing": len(passing), **pages}
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_unrefused_hostile_formulas_do_the_harm_listed(
+    typeset_pages: dict[str, object], build: str
+) -> None:
+    effects = typeset_pages[build][typeset_pages["passing"] :]  # type: ignore[index]
+    wrong = [
+        (case[0], got, _expected(case[3], build))
+        for case, got in zip(HOSTILE, effects, strict=True)
+        if got != _expected(case[3], build)
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_formulas_that_pass_the_check_do_no_harm(
+    typeset_pages: dict[str, object], build: str
+) -> None:
+    count: int = typeset_pages["passing"]  # type: ignore[assignment]
+    assert count > 150
+    passing = _passing()
+    effects = typeset_pages[build][:count]  # type: ignore[index]
+    assert [(tex, got) for tex, got in zip(passing, effects, strict=True) if got] == []
