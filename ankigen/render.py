@@ -24,8 +24,7 @@ from .mathsvg import formula_job
 from .model import Card, MediaFile, Note
 from .parse import lexer_for, markdown_parser
 from .texcheck import unsafe_tex
-from .texcheck.fields import SPAN as MATHJAX_SPAN
-from .texcheck.fields import text_formulas
+from .texcheck.fields import field_strings, spans, text_formulas
 
 
 @dataclass(frozen=True)
@@ -153,11 +152,9 @@ def _field_problems(
     elif not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[0]):
         problems.append("the card's front is empty once rendered, so Anki would make no card")
     checked = {formula.tex for formula in card.formulas} | set(made)  # parse checked these
-    for match in MATHJAX_SPAN.finditer("".join(fields)):
-        tex = html.unescape(match.group(1) or match.group(2) or "")
-        if tex.strip() in checked:
-            continue
-        problems += [f"formula: {problem.message}" for problem in unsafe_tex(tex)]
+    for tex in dict.fromkeys(t for field in fields for r in field_strings(field) for t in spans(r)):
+        if tex not in checked:
+            problems += [f"formula: {problem.message}" for problem in unsafe_tex(tex)]
     return problems
 
 

@@ -9,6 +9,7 @@ no formula that passes does any.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from ankigen.parse import parse_file
 from ankigen.sources import discover
 from ankigen.texcheck import check_tex, unsafe_tex
 from ankigen.texcheck.cloze_sides import cloze_sides
-from ankigen.texcheck.fields import text_formulas
+from ankigen.texcheck.fields import field_strings, spans, text_formulas
 
 from .conftest import SEED_NOTES, Project
 from .preview.chromium import Browser
@@ -103,19 +104,25 @@ def test_check_and_build_refuse_each_hostile_formula_at_its_line(project: Projec
 
 
 @pytest.fixture(scope="module")
-def typeset_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    """Each build's effects for the passing formulas, then for the hostile ones, unrefused."""
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    chromium = Browser(tmp_path_factory.mktemp("chromium") / "profile")
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="module")
+def typeset_pages(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Each build's effects for the passing formulas, then for the hostile ones, unrefused.
+
+    The preview's build comes last: the page stays open for the tests that typeset more.
+    """
     folder = tmp_path_factory.mktemp("formula-pages")
     passing = _passing()
-    browser = Browser(folder / "profile")
-    try:
-        pages = {
-            name: typeset(browser, folder, build, [*passing, *(c[0] for c in HOSTILE)])
-            for name, build in BUILDS.items()
-        }
-    finally:
-        browser.close()
-    yield {"passing": len(passing), **pages}
+    pages = {
+        name: typeset(browser, folder, build, [*passing, *(c[0] for c in HOSTILE)])
+        for name, build in BUILDS.items()
+    }
+    return {"passing": len(passing), **pages}
 
 
 @pytest.mark.parametrize("build", BUILDS)
@@ -140,3 +147,62 @@ def test_formulas_that_pass_the_check_do_no_harm(
     passing = _passing()
     effects = typeset_pages[build][:count]  # type: ignore[index]
     assert [(tex, got) for tex, got in zip(passing, effects, strict=True) if got] == []
+
+
+def test_formulas_made_by_the_text_are_refused_by_check_and_build_alike(project: Project) -> None:
+    project.write(
+        "source_notes/d.md",
+        "# D\n\n## Escaped\n\nsee \\\\(\\let\\h\\href \\h{javascript:alert(1)}{x}\\\\) here\n\n"
+        '## In code\n\n```\n\\(\\mmlToken{mi}[href="javascript:alert(2)"]{x}\\)\n```\n\n'
+        "## Fine\n\nsee \\\\(\\href{https://example.org}{x}\\\\) and $\\bbox[yellow,2px]{y}$\n",
+    )
+    check, build = project.run("check"), project.build()
+    assert check.exit_code == build.exit_code == 1
+    assert check.problems == build.problems
+    assert [p.split(": error: ")[0] for p in check.problems] == [
+        "source_notes/d.md:3:4",  # the `\let` and the `\href` it renames
+        "source_notes/d.md:3:4",
+        "source_notes/d.md:7:4",
+    ]
+
+
+def test_every_unsafe_problem_is_kept_past_the_cap_on_problems() -> None:
+    tex = "\\nosuch " * 40 + "\\class{pv-bar}{x}"
+    problems = check_tex(tex)
+    assert len([p for p in problems if not p.unsafe]) == 20
+    assert [p.offset for p in unsafe_tex(tex)] == [tex.index("\\class")]
+
+
+RUNS = [
+    "\\(\\class{a}{<em>x</em>}\\)",
+    '\\(\\class{a}{x}<a href="https://example.org">y</a>\\)',
+    "\\(\\class{a}{x}<br>y\\)",
+    "\\(\\class{a}{x}<br/>y\\)",
+    "\\(\\class{a}{x}<!-- c -->y\\)",
+    "\\(\\class{a}{x}<wbr>y\\)",
+    '\\(\\class{a}{x}<span class="cloze">y</span>\\)',
+    "<code>\\(\\class{a}{x}\\)</code>",
+    "<b>\\(\\class{a}{x}\\)</b> and \\[y &amp; z\\]",
+    "\\(a &lt; b\\)<img src=x.png>\\(c\\)",
+]
+
+
+def test_the_field_check_sees_every_formula_mathjax_finds(
+    typeset_pages: dict[str, object], browser: Browser
+) -> None:
+    """MathJax reads formulas in runs of text joined only across <br> and comments."""
+    script = """(async (cases) => {
+      const found = [];
+      for (const html of cases) {
+        const box = document.createElement("div");
+        box.innerHTML = html;
+        document.body.append(box);
+        await MathJax.typesetPromise([box]);
+        found.push(box.querySelectorAll("mjx-container").length);
+      }
+      return found;
+    })(%s)"""
+    typeset_by_mathjax = browser.evaluate(script % json.dumps(RUNS))
+    seen = [sum(1 for run in field_strings(html) for _ in spans(run)) for html in RUNS]
+    assert [min(m, s) for m, s in zip(typeset_by_mathjax, seen, strict=True)] == typeset_by_mathjax
+    assert typeset_by_mathjax == [0, 0, 1, 1, 1, 1, 0, 0, 2, 2]  # <code> is skipped by MathJax

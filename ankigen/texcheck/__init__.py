@@ -9,7 +9,8 @@ that configuration, and the test formulas were typeset by it.
 The package reads a formula in stages: `cloze_sides` gives the text MathJax sees on each side
 of each card, `formula` parses it (with `reader` for the low-level tokens, `frames` for the
 parser's stack and `commands` for the commands with rules of their own), against the tables of
-`names`.
+`names`. `safety` holds the allow-list of what a formula may do to the card's HTML (its problems
+are marked `unsafe`), and `fields` finds the formulas a card's text makes beyond its `$...$`.
 """
 
 from __future__ import annotations

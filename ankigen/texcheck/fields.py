@@ -7,6 +7,7 @@ Markdown turns `\\\\(...\\\\)` into `\\(...\\)`, which Anki's MathJax typesets l
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
 
 SPAN = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)  # MathJax's delimiters in Anki
 _MATH = {"math_inline": "\\(%s\\)", "math_inline_double": "\\[%s\\]"}
+_JOINED = {"text": None, "softbreak": "\n", "hardbreak": "\n", "cloze_open": "{{c1::"}
+_JOINED["cloze_close"] = "}}"
+# MathJax looks for formulas in each run of text, joined across <br> and comments only.
+_TAG = re.compile(r"<!--.*?-->|<(br|wbr)\b[^>]*>|<[^>]*>", re.DOTALL | re.IGNORECASE)
 
 
 def text_formulas(tokens: Sequence[Token], allow_html: bool) -> list[str]:
@@ -25,34 +30,52 @@ def text_formulas(tokens: Sequence[Token], allow_html: bool) -> list[str]:
     found: list[str] = []
     for token in tokens:
         if token.type in ("fence", "code_block") and not token.info.startswith("plot"):
-            found += [tex for tex in _spans(token.content) if tex.strip()]
+            found += [tex for tex in spans(token.content) if tex]
         elif token.type == "inline" and ("\\(" in token.content or "\\[" in token.content):
             formulas: set[str] = set()
-            found += [t for t in _spans(_text(token, allow_html, formulas)) if t not in formulas]
+            for text in _strings(token, allow_html, formulas):
+                found += [tex for tex in spans(text) if tex not in formulas]
     return found
 
 
-def _text(inline: Token, allow_html: bool, formulas: set[str]) -> str:
-    """An inline token's text as it will stand in the field, formulas in MathJax's delimiters."""
+def _strings(inline: Token, allow_html: bool, formulas: set[str]) -> list[str]:
+    """An inline token's runs of text as they will stand in the field, each MathJax's to read."""
     children = inline.children
     if not children:  # `check` tokenizes inline content only where it needs it
         from ..parse import markdown_parser
 
         md = markdown_parser(allow_html)
         children = md.parseInline(inline.content, {})[0].children or []
-    parts = []
+    runs, parts = [], []
     for child in children:
-        if child.type in ("text", "code_inline", "html_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append("\n")
+        if child.type in _JOINED:
+            parts.append(_JOINED[child.type] or child.content)
         elif child.type in _MATH:
             formulas.add(child.content.strip())
             parts.append(_MATH[child.type] % child.content)
-    return "".join(parts)
+        else:  # a tag in the field: a link, emphasis, code (read on its own, to be safe)...
+            runs.append("".join(parts))
+            parts = [child.content] if child.type == "code_inline" else []
+    return [*runs, "".join(parts)]
 
 
-def _spans(text: str) -> Iterable[str]:
+def field_strings(field: str) -> list[str]:
+    """A finished field's runs of text, as MathJax reads them for formulas."""
+    runs, parts, at = [], [], 0
+    for tag in _TAG.finditer(field):
+        parts.append(field[at : tag.start()])
+        if tag.group(1) is not None:
+            parts.append("\n" if tag.group(1).lower() == "br" else "")
+        elif not tag.group().startswith("<!--"):
+            runs.append("".join(parts))
+            parts = []
+        at = tag.end()
+    runs.append("".join([*parts, field[at:]]))
+    return [html.unescape(run) for run in runs]
+
+
+def spans(text: str) -> Iterable[str]:
+    """The TeX of each formula in one run of text, stripped."""
     for match in SPAN.finditer(text):
         yield (match.group(1) or match.group(2) or "").strip()
 

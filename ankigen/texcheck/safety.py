@@ -37,10 +37,9 @@ _COLOUR = {
     "rgb": re.compile(f"{_NUMBER},{_NUMBER},{_NUMBER}"),
     "RGB": re.compile(f"{_BYTE},{_BYTE},{_BYTE}"),
     "gray": re.compile(_NUMBER),
-    "HTML": re.compile(r"\s*[0-9A-Fa-f]{6}\s*"),
 }
 _COLOUR["named"] = _COLOUR[""]
-_COLOUR_HINT = "a colour name such as `red`, `#c00`, or `[rgb]{1,0,0}`, `[HTML]{CC0000}`"
+_COLOUR_HINT = "a colour such as `red`, `#c00`, `[rgb]{1,0,0}`, `[RGB]{204,0,0}`, `[gray]{0.5}`"
 # The parts of `\bbox[...]` MathJax reads as a padding and as a background colour.
 _BBOX_PADDING = re.compile(r"(?:\.\d+|\d+(?:\.\d*)?)(?:pt|em|ex|mu|px|in|cm|mm)")
 _BBOX_COLOUR = re.compile(r"[A-Za-z0-9]+|#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}")
@@ -126,7 +125,7 @@ def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> int | None:
             return None
         pattern = _COLOUR.get(model)
         if pattern is None:
-            formula.refuse(i, f"colour model `{model}` is not one of rgb, RGB, gray, HTML, named")
+            formula.refuse(i, f"colour model `{model}` is not one of rgb, RGB, gray, named")
             break
         if not pattern.fullmatch(s, arg[0], arg[1]):
             formula.refuse(arg[0], f"`{as_written(name)}` takes {_COLOUR_HINT}")
