@@ -166,6 +166,18 @@ def test_formulas_made_by_the_text_are_refused_by_check_and_build_alike(project:
     ]
 
 
+def test_formulas_in_allowed_html_are_refused_by_check_and_build_alike(project: Project) -> None:
+    project.write("ankigen.toml", "allow_html = true\n")
+    project.write(
+        "source_notes/d.md",
+        "# D\n\n## Raw\n\n<div>\\(\\class{pv-bar}{x}\\)</div>\n\n## Fine\n\nx\n",
+    )
+    check, build = project.run("check"), project.build()
+    assert check.exit_code == build.exit_code == 1
+    assert check.problems == build.problems
+    assert [p.split(": error: ")[0] for p in check.problems] == ["source_notes/d.md:3:4"]
+
+
 def test_every_unsafe_problem_is_kept_past_the_cap_on_problems() -> None:
     tex = "\\nosuch " * 40 + "\\class{pv-bar}{x}"
     problems = check_tex(tex)

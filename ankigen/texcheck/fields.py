@@ -31,6 +31,8 @@ def text_formulas(tokens: Sequence[Token], allow_html: bool) -> list[str]:
     for token in tokens:
         if token.type in ("fence", "code_block") and not token.info.startswith("plot"):
             found += [tex for tex in spans(token.content) if tex]
+        elif token.type == "html_block":  # with allow_html
+            found += [tex for run in field_strings(token.content) for tex in spans(run) if tex]
         elif token.type == "inline" and ("\\(" in token.content or "\\[" in token.content):
             formulas: set[str] = set()
             for text in _strings(token, allow_html, formulas):
