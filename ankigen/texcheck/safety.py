@@ -77,10 +77,10 @@ def refuse(formula: Formula, i: int, name: str) -> None:
     formula.refuse(i, f"`{as_written(name)}` is not allowed in notes: it {REFUSED[name]}")
 
 
-def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> int | None:
-    """Check the arguments of a command that reaches attributes; index after the ones checked.
+def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> None:
+    """Check the arguments of a command that reaches attributes, at `i`, its name ending at `j`.
 
-    Returns None when the command reads its arguments the ordinary way (its spec) after this.
+    Only what reaches HTML is read here; the command's spec reads its arguments afterwards.
     """
     formula.vetted.add(i)
     s, end = formula.s, lv.end
@@ -88,20 +88,20 @@ def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> int | None:
         got = formula.argument(j, end, i, name, 0, 2)
         if got is not None and not _SAFE_LINK.match(s[got[0] : got[1]]):
             formula.refuse(got[0], "`\\href` may only link to an http(s) or mailto address")
-        return None
+        return
     if name in ("bbox", "enclose", "cancel", "bcancel", "xcancel", "cancelto", "unicode"):
         start = j
         if name == "enclose":
             got = formula.argument(j, end, i, name, 0, 2)
             if got is None:
-                return None
-            words = re.split(r"[\s,]+", s[got[0] : got[1]].strip())
-            if not set(words) <= _NOTATIONS:
+                return
+            notations = re.split(r"[\s,]+", s[got[0] : got[1]].strip())
+            if not set(notations) <= _NOTATIONS:
                 formula.refuse(got[0], "`\\enclose` takes notations such as `circle` or `box`")
             start = got[2]
         options = formula.brackets(start, end, i, name)
         if options is None or options[2] == start:  # none, or no `[...]`
-            return None
+            return
         if name == "bbox":
             _bbox(formula, options[0], s[options[0] : options[1]])
         elif s[options[0] : options[1]].strip():
@@ -110,19 +110,19 @@ def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> int | None:
                 f"`{as_written(name)}[...]` is not allowed in notes: its options set "
                 "attributes and styles; write it without them",
             )
-        return None
+        return
     # the colour commands: [model]{colour} or, for \fcolorbox, {frame}{background}
     model = ""
     k = j
     if name != "colorbox" and name != "fcolorbox":
         got = formula.brackets(j, end, i, name)
         if got is None:
-            return None
+            return
         model, k = s[got[0] : got[1]].strip(), got[2]
     for nth in range(2 if name == "fcolorbox" else 1):
         arg = formula.argument(k, end, i, name, nth, 3 if name == "fcolorbox" else 2)
         if arg is None:
-            return None
+            return
         pattern = _COLOUR.get(model)
         if pattern is None:
             formula.refuse(i, f"colour model `{model}` is not one of rgb, RGB, gray, named")
@@ -130,7 +130,6 @@ def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> int | None:
         if not pattern.fullmatch(s, arg[0], arg[1]):
             formula.refuse(arg[0], f"`{as_written(name)}` takes {_COLOUR_HINT}")
         k = arg[2]
-    return None
 
 
 def _bbox(formula: Formula, at: int, options: str) -> None:
