@@ -109,8 +109,8 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
         fields = (text, front, source)
     else:
         fields = (front, back, source)
-    made = text_formulas([*heading_tokens, *body_tokens], md.options["html"])  # parse checked
-    for problem in _field_problems(fields[:2], is_cloze, card, made):
+    made = text_formulas([*heading_tokens, *body_tokens], md.options["html"], card.source)
+    for problem in _field_problems(fields, is_cloze, card, made):
         diagnostics.error(card.location, problem)
     return Note(
         card=card,
@@ -139,6 +139,7 @@ def _field_problems(
     only becomes a deletion or a formula after rendering (`\\{\\{c1::`, `\\\\(`) is caught too.
     """
     problems = []
+    fields, source = fields[:2], fields[2]
     if is_cloze:
         raw = [
             m.group(1) for t in (card.heading, card.body_text) for m in CLOZE_ATTEMPT.finditer(t)
@@ -152,7 +153,8 @@ def _field_problems(
     elif not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[0]):
         problems.append("the card's front is empty once rendered, so Anki would make no card")
     checked = {formula.tex for formula in card.formulas} | set(made)  # parse checked these
-    for tex in dict.fromkeys(t for field in fields for r in field_strings(field) for t in spans(r)):
+    runs = [run for field in (*fields, source) for run in field_strings(field)]
+    for tex in dict.fromkeys(tex for run in runs for tex in spans(run)):
         if tex not in checked:
             problems += [f"formula: {problem.message}" for problem in unsafe_tex(tex)]
     return problems

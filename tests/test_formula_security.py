@@ -48,7 +48,7 @@ def _seed_formulas() -> list[str]:
         for card in parse_file(source, Config(), diagnostics)
     ]
     formulas = [formula.tex for card in cards for formula in card.formulas]
-    texts = [tex for card in cards for tex in text_formulas(card.body, allow_html=False)]
+    texts = [t for card in cards for t in text_formulas(card.body, False, card.source)]
     return formulas + texts
 
 
@@ -176,6 +176,23 @@ def test_formulas_in_allowed_html_are_refused_by_check_and_build_alike(project: 
     assert check.exit_code == build.exit_code == 1
     assert check.problems == build.problems
     assert [p.split(": error: ")[0] for p in check.problems] == ["source_notes/d.md:3:4"]
+
+
+def test_a_formula_in_a_note_file_name_is_refused_by_check_and_build_alike(
+    project: Project,
+) -> None:
+    """The Source field shows the file's path on the card, where MathJax reads it too."""
+    project.write("source_notes/a\\(\\class{pv-bar}{x}\\).md", "# D\n\n## Card\n\nbody\n")
+    project.write("source_notes/b\\(x\\).md", "# E\n\n## Card\n\nbody\n")
+    check, build = project.run("check"), project.build()
+    assert check.exit_code == build.exit_code == 1
+    assert check.problems == build.problems
+    assert [p.split(": error: ") for p in check.problems] == [
+        [
+            "source_notes/a\\(\\class{pv-bar}{x}\\).md:3:4",
+            "formula: `\\class` is not allowed in notes: it would style the card itself",
+        ]
+    ]
 
 
 def test_every_unsafe_problem_is_kept_past_the_cap_on_problems() -> None:

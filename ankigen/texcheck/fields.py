@@ -1,8 +1,9 @@
 """The formulas MathJax will find in a card's own text, beyond its `$...$` ones.
 
-Markdown turns `\\\\(...\\\\)` into `\\(...\\)`, which Anki's MathJax typesets like any formula;
-`parse` checks only the `$...$` ones, so these are read here off the tokens, for `check` and
-`build` alike (`render` checks the finished fields once more, skipping what is found here).
+Markdown turns `\\\\(...\\\\)` into `\\(...\\)`, which Anki's MathJax typesets like any formula,
+and so it does with a `\\(...\\)` in a note file's name, shown in the Source field. `parse`
+checks only the `$...$` ones, so these are read here off the tokens, for `check` and `build`
+alike (`render` checks the finished fields once more, skipping what is found here).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
     from ..errors import Diagnostics, Location
+    from ..model import SourceFile
 
 SPAN = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)  # MathJax's delimiters in Anki
 _MATH = {"math_inline": "\\(%s\\)", "math_inline_double": "\\[%s\\]"}
@@ -25,9 +27,12 @@ _JOINED["cloze_close"] = "}}"
 _TAG = re.compile(r"<!--.*?-->|<(br|wbr)\b[^>]*>|<[^>]*>", re.DOTALL | re.IGNORECASE)
 
 
-def text_formulas(tokens: Sequence[Token], allow_html: bool) -> list[str]:
-    """The TeX of each `\\(...\\)` and `\\[...\\]` that the card's text, not a `$`, makes."""
-    found: list[str] = []
+def text_formulas(tokens: Sequence[Token], allow_html: bool, source: SourceFile) -> list[str]:
+    """The TeX of each `\\(...\\)` and `\\[...\\]` that the card's text, not a `$`, makes.
+
+    The card's Source field, the note file's path in its notes folder, is text on the card too.
+    """
+    found = [tex for tex in spans(source.path.relative_to(source.root).as_posix()) if tex]
     for token in tokens:
         if token.type in ("fence", "code_block") and not token.info.startswith("plot"):
             found += [tex for tex in spans(token.content) if tex]
@@ -83,11 +88,15 @@ def spans(text: str) -> Iterable[str]:
 
 
 def check_text_formulas(
-    tokens: Sequence[Token], allow_html: bool, where: Location, diagnostics: Diagnostics
+    tokens: Sequence[Token],
+    source: SourceFile,
+    allow_html: bool,
+    where: Location,
+    diagnostics: Diagnostics,
 ) -> None:
     """Report, at the card, what the formulas its text makes would do to the card."""
     from . import unsafe_tex
 
-    for tex in dict.fromkeys(text_formulas(tokens, allow_html)):
+    for tex in dict.fromkeys(text_formulas(tokens, allow_html, source)):
         for problem in unsafe_tex(tex):
             diagnostics.error(where, f"formula: {problem.message}")
