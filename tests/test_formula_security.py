@@ -235,3 +235,27 @@ def test_the_field_check_sees_every_formula_mathjax_finds(
     seen = [sum(1 for run in field_strings(html) for _ in spans(run)) for html in RUNS]
     assert [min(m, s) for m, s in zip(typeset_by_mathjax, seen, strict=True)] == typeset_by_mathjax
     assert typeset_by_mathjax == [0, 0, 1, 1, 1, 1, 0, 0, 2, 2]  # <code> is skipped by MathJax
+
+
+def test_the_preview_typesets_only_the_cards(browser: Browser, tmp_path: Path) -> None:
+    """A deck name is shown in the preview's navigation, where it must stay text."""
+    from ankigen.preview import build_preview
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "d.md").write_text(
+        "# D \\(\\class{pv-deck}{x}\\)\n\n## Card\n\nbody $x^2$\n", encoding="utf-8"
+    )
+    diagnostics = Diagnostics()
+    preview = build_preview(
+        Config(output=tmp_path / "build"), [notes], tmp_path / "preview", diagnostics
+    )
+    assert preview is not None, [str(d) for d in diagnostics]
+    browser.open(preview.index.as_uri())
+    state = browser.wait_until("document.documentElement.dataset.mathjax", timeout=30)
+    assert state == "done"
+    typeset = browser.evaluate(
+        """[...document.querySelectorAll("mjx-container")].map(
+             (m) => m.closest(".ankigen") ? "card" : "page")"""
+    )
+    assert typeset == ["card"]  # the body's formula, not the deck name in the navigation
