@@ -130,9 +130,10 @@ def test_unrefused_hostile_formulas_do_the_harm_listed(
     typeset_pages: dict[str, object], build: str
 ) -> None:
     effects = typeset_pages[build][typeset_pages["passing"] :]  # type: ignore[index]
+    harm = [[e for e in found if e != "error"] for found in effects]
     wrong = [
         (case[0], got, _expected(case[3], build))
-        for case, got in zip(HOSTILE, effects, strict=True)
+        for case, got in zip(HOSTILE, harm, strict=True)
         if got != _expected(case[3], build)
     ]
     assert wrong == []
@@ -146,6 +147,7 @@ def test_formulas_that_pass_the_check_do_no_harm(
     assert count > 150
     passing = _passing()
     effects = typeset_pages[build][:count]  # type: ignore[index]
+    # no harm, and no MathJax error either: the checker passes what MathJax typesets
     assert [(tex, got) for tex, got in zip(passing, effects, strict=True) if got] == []
 
 

@@ -23,6 +23,7 @@ PREVIEW_BUILD = "tex-svg.js"  # what `ankigen preview` loads
 #   url         a style that fetches something (a background image, a url() in a style)
 #   fixed       an element placed over the card (position: fixed)
 #   class / id  a class or an id that MathJax does not write itself
+#   error       (no harm) MathJax showed an error instead of the formula, or part of it
 _INSPECT = r"""
 (() => {
   const mathjaxClass =
@@ -48,6 +49,7 @@ _INSPECT = r"""
                           "cursor", "maskImage", "filter"])
         if (/url\s*\(/i.test(style[prop] || "")) found.add("url");
     }
+    if (box.querySelector("[data-mjx-error]")) found.add("error");
     return [...found].sort();
   });
 })()
