@@ -195,7 +195,7 @@ def up_to(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
 
 
 def define(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
-    """\\newcommand and friends: remember the new name, skip its body."""
+    """\\newcommand and friends, refused (`guarded`): read past them, so the rest is checked."""
     s, end = formula.s, lv.end
     if name == "require":
         k = formula.take(lv, j, i, name, "t")
@@ -306,5 +306,4 @@ SPECIAL = {
     "toggle": up_to,
 }
 SPECIAL.update((name, over) for name in OVER)
-SPECIAL.update((name, define) for name in DEFINITIONS)
 SPECIAL.update((name, guarded) for name in [*REFUSED, *VETTED])
