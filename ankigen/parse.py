@@ -222,12 +222,12 @@ def _card(
     body_highest, body_formulas = _check_raw(
         body_text, body_start, 0, context, _shows_dollars(body)
     )
-    plots = tuple(_plots(body, context))
-    images = tuple(_images(heading.inline, body, context))
-    _check_code_languages(body, code_language, context)
     check_text_formulas(
         [heading.inline, *body], context.source, context.allow_html, location, context.diagnostics
     )
+    plots = tuple(_plots(body, context))
+    images = tuple(_images(heading.inline, body, context))
+    _check_code_languages(body, code_language, context)
     identity = explicit_id or "/".join(_slug(part) for part in [*sections, _plain(text)])
     heading_inline = heading.inline
     if explicit_id is not None and not context.checks_only:  # its tokens hold the `{#id}`
