@@ -29,6 +29,7 @@ from .config import Config
 from .diagrams import PlotSpec
 from .errors import NO_HEADINGS, Diagnostics, Location
 from .model import Card, Formula, SourceFile
+from .texcheck.fields import check_text_formulas
 
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
 VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*")  # `/` to keep a derived `section/card`
@@ -221,6 +222,9 @@ def _card(
     )
     body_highest, body_formulas = _check_raw(
         body_text, body_start, 0, context, _shows_dollars(body)
+    )
+    check_text_formulas(
+        [heading.inline, *body], context.source, context.allow_html, location, context.diagnostics
     )
     plots = tuple(_plots(body, context))
     images = tuple(_images(heading.inline, body, context))

@@ -41,7 +41,8 @@ def test_markup_that_becomes_mathjax_or_a_cloze_only_once_rendered_is_checked() 
     assert messages(diagnostics) == [
         "deck.md:1:4: error: cloze number '0' must be a positive integer",
         "deck.md:5:4: error: formula: `\\href` may only link to an http(s) or mailto address",
-        "deck.md:9:4: error: formula: `\\style` is not allowed in notes",
+        "deck.md:9:4: error: formula: `\\style` is not allowed in notes: "
+        "it would style the card itself",
     ]
 
 

@@ -16,7 +16,8 @@ MATHJAX_FOLDER = "mathjax"  # in the preview folder, holding tex-svg.js and its 
 TEX_PACKAGES = ("noerrors", "mathtools", "mhchem")  # what Anki loads besides MathJax's defaults
 
 # Anki's MathJax settings: `\(...\)` inline, `\[...\]` display, no `$`, no environments outside
-# math, no \ref; the page says on <html data-mathjax> when every card is typeset.
+# math, no \ref; only the cards (`div.ankigen`) are searched for formulas, never the page's own
+# text (a deck name is no formula); the page says on <html data-mathjax> when every card is typeset.
 _MATHJAX_CONFIG = """\
 window.MathJax = {
   tex: {
@@ -28,7 +29,7 @@ window.MathJax = {
     packages: {"[+]": %(packages)s, "[-]": ["textmacros"]}
   },
   loader: {load: %(load)s},
-  options: {enableMenu: false},
+  options: {enableMenu: false, ignoreHtmlClass: "pv-[a-z-]+", processHtmlClass: "ankigen"},
   startup: {
     pageReady() {
       const root = document.documentElement;
