@@ -140,6 +140,7 @@ def test_the_night_switch_changes_the_cards_colours(browser: Browser, seed: Prev
     assert night[0] == "card card1 nightMode night_mode"  # as Anki desktop marks the card
     for index, what in enumerate(("card background", "text", "cloze", "page"), start=1):
         assert night[index] != day[index], what
+    assert night[1] == "rgb(44, 44, 44)"  # Anki desktop's dark --canvas, as its reviewer shows it
     night_shot = browser.screenshot(ARTIFACTS / "seed-night.png")
     cloze_shots.append(_shoot_card(browser, "regularization", "night"))
     cloze_shots.append(_shoot_card(browser, "cross-entropy", "night"))
