@@ -74,6 +74,14 @@ def test_every_formula_is_typeset(browser: Browser, seed: Preview) -> None:
     expected = _formulas(seed)
     assert expected == 9  # the seed deck's formulas, all on the backs
     assert browser.evaluate("document.querySelectorAll('.card mjx-container').length") == expected
+    # as Anki's reviewer typesets (tex-chtml-full.js): CommonHTML, with MathJax's own fonts
+    jax = "[...document.querySelectorAll('.card mjx-container')].map(m => m.getAttribute('jax'))"
+    assert browser.evaluate(jax) == ["CHTML"] * expected
+    assert browser.wait_until(
+        "document.fonts.ready.then(() => [...document.fonts].filter("
+        "f => f.family.startsWith('MJXTEX') && f.status === 'loaded').length)",
+        timeout=10,
+    )
     assert browser.evaluate("document.querySelectorAll('mjx-merror, [data-mjx-error]').length") == 0
     raw = browser.evaluate(
         r"""(() => {
@@ -191,7 +199,7 @@ def test_pictures_chemistry_and_decks_of_the_lab_deck(browser: Browser, tmp_path
     # \ce comes from MathJax's mhchem package, loaded from the folder
     assert browser.evaluate(
         "[...document.querySelectorAll('mjx-container')].some(m => "
-        "m.querySelector('[data-mml-node=mmultiscripts], [data-mml-node=msub]') && "
+        "m.querySelector('mjx-mmultiscripts, mjx-msub') && "
         "m.closest('.pv-tile').dataset.search.includes('h2o'))"
     )
     names = browser.evaluate("[...document.querySelectorAll('.pv-nav a')].map(a => a.textContent)")
