@@ -12,7 +12,8 @@ from ..notetypes import card_css
 from .cards import PreviewCard
 from .templates import strip_html
 
-MATHJAX_FOLDER = "mathjax"  # in the preview folder, holding tex-svg.js and its TeX extensions
+MATHJAX_FOLDER = "mathjax"  # in the preview folder: the bundle, its TeX extensions and fonts
+MATHJAX_BUNDLE = "tex-chtml-full.js"  # what Anki's reviewer loads: CommonHTML output, all of TeX
 TEX_PACKAGES = ("noerrors", "mathtools", "mhchem")  # what Anki loads besides MathJax's defaults
 
 # Anki's MathJax settings: `\(...\)` inline, `\[...\]` display, no `$`, no environments outside
@@ -111,7 +112,7 @@ def render_page(cards: Sequence[PreviewCard], info: PageInfo) -> str:
 <script>
 {mathjax}
 </script>
-<script defer src="{MATHJAX_FOLDER}/tex-svg.js"></script>
+<script defer src="{MATHJAX_FOLDER}/{MATHJAX_BUNDLE}"></script>
 <script defer src="preview.js"></script>
 </head>
 <body>
