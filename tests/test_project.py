@@ -96,12 +96,15 @@ def test_notes_times_come_from_the_projects_history_from_any_folder(
     project.write(".gitignore", "build/\n")
     git(project.root, "init", "-q")
     git(project.root, "add", "-A")
-    git(project.root, "commit", "-qm", "notes", when=1_750_000_000)
+    from .conftest import RENDERING_CHANGED
+
+    start = RENDERING_CHANGED + 1  # the build runs apart: its notes are at least this new
+    git(project.root, "commit", "-qm", "notes", when=start)
     project.write("pyproject.toml", '[tool.ankigen]\nsource = "notes"\ndeck = "Two"\n')
-    git(project.root, "commit", "-qam", "a deck that shapes every note", when=1_750_086_400)
+    git(project.root, "commit", "-qam", "a deck that shapes every note", when=start + 86_400)
     done = run_cli("build", "-q", cwd=project.root / folder)
     assert done.returncode == 0, done.stderr
-    assert _note_times(project.root / "build" / "two.apkg") == {1_750_086_400}
+    assert _note_times(project.root / "build" / "two.apkg") == {start + 86_400}
 
 
 def test_a_new_folder_is_told_what_was_looked_for_and_how_to_start(tmp_path: Path) -> None:
