@@ -23,6 +23,8 @@ from .ids import note_guid
 from .mathsvg import formula_job
 from .model import Card, MediaFile, Note
 from .parse import lexer_for, markdown_parser
+from .texcheck import unsafe_tex
+from .texcheck.fields import field_strings, spans, text_formulas
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
         fields = (text, front, source)
     else:
         fields = (front, back, source)
-    for problem in _field_problems(fields[:2], is_cloze, card):
+    made = text_formulas([*heading_tokens, *body_tokens], md.options["html"], card.source)
+    for problem in _field_problems(fields, is_cloze, card, made):
         diagnostics.error(card.location, problem)
     return Note(
         card=card,
@@ -125,18 +128,18 @@ def _source_field(path: Path, root: Path) -> str:
 
 
 _OWN_MEDIA = re.compile(r"ankigen-[0-9a-f]{24}\.[a-z]+")
-_MATHJAX_SPAN = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)
-_STYLING_COMMAND = re.compile(r"\\(style|class|cssId)(?![A-Za-z])")
-_UNSAFE_HREF = re.compile(r"\\href\s*\{(?!\s*(https?://|mailto:))", re.IGNORECASE)
 
 
-def _field_problems(fields: Sequence[str], is_cloze: bool, card: Card) -> list[str]:
+def _field_problems(
+    fields: Sequence[str], is_cloze: bool, card: Card, made: Sequence[str]
+) -> list[str]:
     """What Anki would accept silently but show wrongly, read off the finished fields.
 
     The checks in parse read the markdown; these read what Anki will read, so markup that
     only becomes a deletion or a formula after rendering (`\\{\\{c1::`, `\\\\(`) is caught too.
     """
     problems = []
+    fields, source = fields[:2], fields[2]
     if is_cloze:
         raw = [
             m.group(1) for t in (card.heading, card.body_text) for m in CLOZE_ATTEMPT.finditer(t)
@@ -149,15 +152,11 @@ def _field_problems(fields: Sequence[str], is_cloze: bool, card: Card) -> list[s
             problems.append("the cloze note has no deletion, so Anki would make no card")
     elif not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[0]):
         problems.append("the card's front is empty once rendered, so Anki would make no card")
-    checked = {formula.tex for formula in card.formulas}  # parse checked these already
-    for match in _MATHJAX_SPAN.finditer("".join(fields)):
-        tex = html.unescape(match.group(1) or match.group(2) or "")
-        if tex.strip() in checked:
-            continue
-        if found := _STYLING_COMMAND.search(tex):
-            problems.append(f"formula: `\\{found.group(1)}` is not allowed in notes")
-        if _UNSAFE_HREF.search(tex):
-            problems.append("formula: `\\href` may only link to an http(s) or mailto address")
+    checked = {formula.tex for formula in card.formulas} | set(made)  # parse checked these
+    runs = [run for field in (*fields, source) for run in field_strings(field)]
+    for tex in dict.fromkeys(tex for run in runs for tex in spans(run)):
+        if tex not in checked:
+            problems += [f"formula: {problem.message}" for problem in unsafe_tex(tex)]
     return problems
 
 

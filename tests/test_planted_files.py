@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from ankigen.preview.page import MATHJAX_BUNDLE
+
 from .conftest import Project, git
 from .test_render import PNG
 
@@ -29,7 +31,7 @@ def test_an_output_folder_below_a_link_is_refused_on_the_first_run(
     project.write("ankigen.toml", 'output = "out/sub"\n')
     (project.root / "out").symlink_to(elsewhere)
     result = project.build()
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a setup problem
     assert result.problems == [
         "out/sub:1:1: error: leads outside the project through a link; use a folder inside it"
     ]
@@ -62,7 +64,7 @@ def test_a_linked_mathjax_folder_is_not_written_through(project: Project, tmp_pa
     assert project.run("preview").exit_code == 0
     assert list(elsewhere.iterdir()) == []
     mathjax = project.root / "build" / "preview" / "mathjax"
-    assert not mathjax.is_symlink() and (mathjax / "tex-svg.js").is_file()
+    assert not mathjax.is_symlink() and (mathjax / MATHJAX_BUNDLE).is_file()
 
 
 def test_planted_preview_scripts_and_media_are_replaced(project: Project) -> None:
@@ -70,7 +72,7 @@ def test_planted_preview_scripts_and_media_are_replaced(project: Project) -> Non
     (project.root / "source_notes" / "p.png").write_bytes(PNG)
     assert project.run("preview").exit_code == 0
     folder = project.root / "build" / "preview"
-    script = folder / "mathjax" / "tex-svg.js"
+    script = folder / "mathjax" / MATHJAX_BUNDLE
     genuine = script.read_bytes()
     extension = folder / "mathjax" / "input" / "tex" / "extensions" / "ams.js"
     extension_bytes = extension.read_bytes()
@@ -92,12 +94,12 @@ def test_a_file_in_the_place_of_the_mathjax_folder_is_replaced(project: Project)
     project.write("source_notes/d.md", "# D\n\n## A\n\n$x$\n")
     project.write("build/preview/mathjax", "a file in the way")
     assert project.run("preview").exit_code == 0
-    assert (project.root / "build" / "preview" / "mathjax" / "tex-svg.js").is_file()
+    assert (project.root / "build" / "preview" / "mathjax" / MATHJAX_BUNDLE).is_file()
 
 
 def test_a_build_folder_that_git_tracks_is_warned_about(project: Project) -> None:
     project.write("source_notes/d.md", "# D\n\n## A\n\na\n")
-    project.write("build/preview/mathjax/tex-svg.js", "alert(1)")
+    project.write(f"build/preview/mathjax/{MATHJAX_BUNDLE}", "alert(1)")
     git(project.root, "init", "-q")
     git(project.root, "add", "-f", ".")
     result = project.run("preview")
@@ -105,7 +107,7 @@ def test_a_build_folder_that_git_tracks_is_warned_about(project: Project) -> Non
     assert result.problems == [
         "build:1:1: warning: git tracks 1 file(s) here; ankigen ignores and replaces them"
     ]
-    assert "alert(1)" not in (project.root / "build/preview/mathjax/tex-svg.js").read_text()
+    assert "alert(1)" not in (project.root / "build/preview/mathjax" / MATHJAX_BUNDLE).read_text()
     assert project.run("check", "--strict").exit_code == 1
 
 
@@ -223,3 +225,4 @@ def test_a_preview_folder_below_a_link_makes_no_folder_outside(
     assert result.exit_code == 1
     assert "leads outside the project through a link" in result.stderr
     assert list(elsewhere.iterdir()) == []
+

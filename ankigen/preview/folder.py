@@ -23,12 +23,13 @@ import click
 
 from ..model import MediaFile
 from ..storage import check_inside_project, read_regular, remove_leftovers, write_atomically
-from .page import MATHJAX_FOLDER
+from .page import MATHJAX_BUNDLE, MATHJAX_FOLDER
 
 ASSETS = ("preview.css", "preview.js")
 MANIFEST = ".ankigen-preview.json"  # media written by the last build, to clean up after it
-MATHJAX_FILES = ("tex-svg.js",)
+MATHJAX_FILES = (MATHJAX_BUNDLE,)
 MATHJAX_EXTENSIONS = "input/tex/extensions"  # TeX packages MathJax loads on demand
+MATHJAX_FONTS = "output/chtml/fonts/woff-v2"  # the CommonHTML output's fonts
 _MEDIUM = re.compile(r"ankigen-[0-9a-f]+\.[a-z0-9]+")
 
 
@@ -71,12 +72,12 @@ def mathjax_source() -> Traversable:
 def _copy_mathjax(target: Path) -> None:
     source = mathjax_source()
     files = [(source.joinpath(name), target / name) for name in MATHJAX_FILES]
-    extensions = source.joinpath(*MATHJAX_EXTENSIONS.split("/"))
-    files += [
-        (entry, target / MATHJAX_EXTENSIONS / entry.name)
-        for entry in extensions.iterdir()
-        if entry.name.endswith(".js")
-    ]
+    for folder, suffix in ((MATHJAX_EXTENSIONS, ".js"), (MATHJAX_FONTS, ".woff")):
+        files += [
+            (entry, target / folder / entry.name)
+            for entry in source.joinpath(*folder.split("/")).iterdir()
+            if entry.name.endswith(suffix)
+        ]
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         target.unlink()  # a planted link or file in the place of MathJax's folder
     _remove_strangers(target, {copy for _, copy in files})  # first: links on the way go too
