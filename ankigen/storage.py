@@ -15,7 +15,7 @@ import re
 import stat
 import time
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -68,12 +68,13 @@ def digest_regular(path: Path) -> str:
 
 
 def check_inside_project(path: Path) -> None:
-    """Refuse to write `path` when it lies in the project (the working folder) by name but
-    outside it in fact, through a link on the way; a pull request can commit such links.
+    """Refuse to write `path` when it lies in the project (the one the working folder belongs
+    to) by name but outside it in fact, through a link on the way; a pull request can commit
+    such links.
 
     Checked before every write, so the first run is as safe as the next.
     """
-    project = Path.cwd()
+    project = _project(os.getcwd())
     absolute = Path(os.path.abspath(path))
     if not absolute.is_relative_to(project):
         return  # a place the user chose, outside what a pull request can shape
@@ -83,6 +84,14 @@ def check_inside_project(path: Path) -> None:
         raise UnsafePath(errno.ELOOP, f"cannot resolve its folder: {exc}", str(path)) from exc
     if not real.is_relative_to(project.resolve()):
         raise UnsafePath(errno.EXDEV, "leads outside the project through a link", str(path))
+
+
+@lru_cache(maxsize=16)
+def _project(folder: str) -> Path:
+    """The project a command run in `folder` works on."""
+    from .config import find_project
+
+    return find_project(Path(folder))
 
 
 def remove_leftovers(folder: Path) -> None:

@@ -226,3 +226,16 @@ def test_a_preview_folder_below_a_link_makes_no_folder_outside(
     assert "leads outside the project through a link" in result.stderr
     assert list(elsewhere.iterdir()) == []
 
+
+def test_a_build_from_a_sub_folder_writes_nothing_through_a_link(
+    project: Project, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    project.write("ankigen.toml", "")
+    project.write("source_notes/d.md", "# D\n\n## A\n\na\n")
+    (project.root / "out").symlink_to(elsewhere)
+    result = Project(project.root / "source_notes").build("-o", "../out/d.apkg")
+    assert result.exit_code == 1
+    assert "leads outside the project through a link" in result.stderr
+    assert list(elsewhere.iterdir()) == []
