@@ -62,7 +62,11 @@ def discover(
     times = modified if epoch is None else dict.fromkeys(modified, epoch)
     files = []
     for path, (folder, shown) in readable.items():
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:  # renamed or removed since it was listed, say
+            diagnostics.error(Location(shown), f"cannot read the file: {exc.strerror or exc}")
+            continue
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
