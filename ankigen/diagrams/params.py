@@ -64,11 +64,11 @@ class Block:
         except RecursionError:
             self.problems.append(Problem(0, 0, "YAML: nested too deeply"))
         else:
-            self._check_text(root)
+            self._check_text(root, text)
             return None if self.problems else root
         return None
 
-    def _check_text(self, root: yaml.Node | None) -> None:
+    def _check_text(self, root: yaml.Node | None, text: str) -> None:
         """Every text of the block may reach a field (a title, an alt text): none may hold what
         Anki cannot store, written as a YAML escape (`"\\x1f"`, `"\\ud800"`) or not."""
         nodes = [root] if root is not None else []
@@ -77,8 +77,8 @@ class Block:
             if isinstance(node, yaml.ScalarNode):
                 if (problem := unstorable(node.value)) is not None:
                     self.fail_in(node, problem[0], problem[1])
-                elif tags := sound_tags(node.value):
-                    self.fail_in(node, tags[0], SOUND_MESSAGE)
+                elif (tags := sound_tags(node.value)) and not sound_tags(_written(node, text)):
+                    self.fail_in(node, tags[0], SOUND_MESSAGE)  # else parse reports it
             elif isinstance(node, yaml.SequenceNode):
                 nodes.extend(reversed(node.value))
             elif isinstance(node, yaml.MappingNode):
@@ -215,3 +215,8 @@ class Block:
 def _cut(text: str) -> str:
     """A value for a message, cut short when it is long."""
     return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+
+
+def _written(node: yaml.Node, text: str) -> str:
+    """A node's text as written in the block, escapes and all."""
+    return text[node.start_mark.index : node.end_mark.index]
