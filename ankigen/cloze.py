@@ -9,6 +9,7 @@ card silently in Anki.
 from __future__ import annotations
 
 import bisect
+import html
 import re
 from dataclasses import dataclass
 
@@ -34,6 +35,36 @@ VALID_NUMBER = re.compile(r"[1-9][0-9]*")
 # N up to 65535: {{c65536:: imports as a card that shows an error, {{c65537:: is refused.
 MAX_CLOZE = 65535
 _MAX_DIGITS = len(str(MAX_CLOZE))
+
+
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def attempts_once_rendered(*texts: str) -> list[str]:
+    """The `{{cN::` numbers that appear only once markdown is rendered: written with backslash
+    escapes (`\\{\\{c1::`) or entities (`&#123;`), outside code and formulas."""
+    if not any("\\" in text or "&" in text for text in texts):
+        return []
+    written = {m.group(1) for text in texts for m in CLOZE_ATTEMPT.finditer(text)}
+    found = []
+    for text in texts:
+        plain = list(text)
+        for start, end, _ in protected_spans(text):
+            plain[start:end] = " " * (end - start)
+        unescaped = html.unescape(_MARKDOWN_ESCAPE.sub(r"\1", "".join(plain)))
+        found += [m.group(1) for m in CLOZE_ATTEMPT.finditer(unescaped)]
+    return [number for number in dict.fromkeys(found) if number not in written]
+
+
+def number_problem(numbers: list[str]) -> str | None:
+    """What is wrong with the first of `numbers` Anki would not read as a cloze number."""
+    bad = sorted(n for n in set(numbers) if not VALID_NUMBER.fullmatch(n))
+    if bad:
+        return f"cloze number {bad[0]!r} must be a positive integer"
+    big = sorted(n for n in set(numbers) if cloze_number(n) is None)
+    if big:
+        return f"cloze number {big[0][:20]!r} is above {MAX_CLOZE}, the largest Anki stores"
+    return None
 
 
 def cloze_number(text: str) -> int | None:

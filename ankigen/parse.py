@@ -19,7 +19,9 @@ from slugify import slugify
 
 from .cloze import (
     MAX_CLOZE,
+    attempts_once_rendered,
     cloze_shorthand_plugin,
+    number_problem,
     protected_spans,
     scan_clozes,
     span_at,
@@ -240,6 +242,9 @@ def _card(
         body_text, body_start, 0, context, _shows_dollars(body)
     )
     _check_shorthand_numbers(max(heading_highest, body_highest), [heading.inline, *body], context)
+    problem = number_problem(attempts_once_rendered(text, body_text))
+    if problem is not None:  # `\\{\\{c0::`: a cloze only once rendered
+        context.diagnostics.error(location, problem)
     plots = tuple(_plots(body, context))
     images = tuple(_images(heading.inline, body, context))
     _check_code_languages(body, code_language, context)

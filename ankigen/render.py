@@ -14,7 +14,13 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .cloze import CLOZE_ATTEMPT, MAX_CLOZE, VALID_NUMBER, cloze_number, cloze_numbers
+from .cloze import (
+    CLOZE_ATTEMPT,
+    attempts_once_rendered,
+    cloze_number,
+    cloze_numbers,
+    number_problem,
+)
 from .config import Config
 from .diagrams import PlotSpec
 from .drawing import Drawing, Job, Result, draw_all, plot_job
@@ -166,17 +172,11 @@ def _field_problems(
         raw = [
             m.group(1) for t in (card.heading, card.body_text) for m in CLOZE_ATTEMPT.finditer(t)
         ]
+        raw += attempts_once_rendered(card.heading, card.body_text)  # parse checked these
         attempts = [m.group(1) for f in fields for m in CLOZE_ATTEMPT.finditer(f)]
-        bad = sorted({n for n in attempts if not VALID_NUMBER.fullmatch(n)} - set(raw))
-        big = sorted(
-            {n for n in attempts if cloze_number(n) is None} - set(raw) - numbered - {*bad}
-        )
-        if bad:
-            problems.append(f"cloze number {bad[0]!r} must be a positive integer")
-        elif big:
-            problems.append(
-                f"cloze number {big[0][:20]!r} is above {MAX_CLOZE}, the largest Anki stores"
-            )
+        problem = number_problem([n for n in attempts if n not in raw and n not in numbered])
+        if problem is not None:
+            problems.append(problem)
         elif not cloze_numbers(*fields) and all(cloze_number(n) for n in raw):
             problems.append("the cloze note has no deletion, so Anki would make no card")
     elif not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[0]):

@@ -167,6 +167,21 @@ def test_cloze_numbers_above_what_anki_stores_are_refused(
     assert problems[0].startswith(f"source_notes/d.md:{expected}")
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("\\{\\{c70000::x}}", "cloze number '70000' is above 65535, the largest Anki stores"),
+        ("&#123;&#123;c0::x}}", "cloze number '0' must be a positive integer"),
+    ],
+)
+def test_a_cloze_only_once_rendered_is_checked_by_check_too(
+    project: Project, body: str, expected: str
+) -> None:
+    assert refused(project, {"d.md": f"# D\n\n## A\n\n{body} and `\\{{\\{{c0::code}}`\n"}) == [
+        f"source_notes/d.md:3:4: error: {expected}"
+    ]
+
+
 def test_the_largest_cloze_number_imports_into_anki(project: Project, collection: object) -> None:
     """Measured with the backend: {{c65535:: is card ord 65534 and shows its deletion;
     {{c65536:: imports as a card showing an error, and an ord of 65536 is refused."""
