@@ -43,7 +43,7 @@ _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 def attempts_once_rendered(*texts: str) -> list[str]:
     """The `{{cN::` numbers that appear only once markdown is rendered: written with backslash
     escapes (`\\{\\{c1::`) or entities (`&#123;`), outside code and formulas."""
-    if not any("\\" in text or "&" in text for text in texts):
+    if not any("\\{" in text or "\\:" in text or "&" in text for text in texts):
         return []
     written = {m.group(1) for text in texts for m in CLOZE_ATTEMPT.finditer(text)}
     found = []
