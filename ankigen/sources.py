@@ -54,6 +54,10 @@ def discover(
         folder, resolve = found[name]
         path = Path(name)
         shown = display(path)
+        if not shown.isprintable() and _not_utf8(shown):
+            safe = shown.encode("utf-8", "backslashreplace").decode()
+            diagnostics.error(Location(safe), "the file's name is not UTF-8: rename it")
+            continue
         status = _acceptable(path, folder, resolve, shown, diagnostics)
         if status is not None:
             readable[path] = (folder, shown)
@@ -77,6 +81,15 @@ def discover(
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         files.append(SourceFile(path, folder, shown, text, times[path]))
     return files
+
+
+def _not_utf8(name: str) -> bool:
+    """Whether a name read from the disk holds bytes that are not UTF-8 (as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _acceptable(

@@ -87,6 +87,18 @@ def test_a_file_name_with_a_control_character_is_refused(project: Project) -> No
     assert problems == [f"source_notes/a\x1fb.md:1:1: error: the file's name: {CONTROL}"]
 
 
+def test_a_file_name_that_is_not_utf8_is_refused(project: Project) -> None:
+    import os
+
+    notes = project.root / "source_notes"
+    notes.mkdir(parents=True)
+    (notes / os.fsdecode(b"a\xff.md")).write_text("# D\n\n## A\n\nx\n", encoding="utf-8")
+    assert refused(project, {"b.md": "# D\n\n## B\n\ny\n"}) == [
+        "source_notes/a\\udcff.md:1:1: error: the file's name is not UTF-8: rename it"
+    ]
+    assert project.run("check", "--format", "github").exit_code == 1
+
+
 # --- numbers too large, nesting too deep, and a note that goes away ---
 
 
