@@ -32,7 +32,14 @@ from .config import Config
 from .diagrams import PlotSpec
 from .errors import Diagnostics, Location
 from .model import Card, Formula, SourceFile
-from .storable import SOUND_MESSAGE, own_media_images, sound_tags, unstorable, unstorable_lines
+from .storable import (
+    SOUND_MESSAGE,
+    own_media_images,
+    sound_tags,
+    unstorable,
+    unstorable_lines,
+    unstorable_references,
+)
 
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
 VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*")  # `/` to keep a derived `section/card`
@@ -294,6 +301,10 @@ def _check_characters(context: _FileContext) -> None:
     """Characters that Anki cannot store in a field, anywhere in the file or its name."""
     for line, col, message in unstorable_lines(context.lines):
         context.diagnostics.error(context.at(line, col), message)
+    if context.allow_html:
+        for line, text in enumerate(context.lines):
+            for col, message in unstorable_references(text):
+                context.diagnostics.error(context.at(line, col), message)
     name = context.source.path.relative_to(context.source.root).as_posix()
     if (problem := unstorable(name)) is not None:
         context.diagnostics.error(context.at(0), f"the file's name: {problem[1]}")

@@ -29,7 +29,14 @@ from .ids import note_guid
 from .mathsvg import formula_job
 from .model import Card, MediaFile, Note
 from .parse import lexer_for, markdown_parser
-from .storable import OWN_MEDIA, media_references, own_media_images, sound_tags, unstorable
+from .storable import (
+    OWN_MEDIA,
+    media_references,
+    own_media_images,
+    sound_tags,
+    unstorable,
+    unstorable_references,
+)
 
 
 @dataclass(frozen=True)
@@ -143,7 +150,9 @@ _UNSAFE_HREF = re.compile(r"\\href\s*\{(?!\s*(https?://|mailto:))", re.IGNORECAS
 def _reported_in_parse(card: Card, allow_html: bool) -> bool:
     """Whether parse found, at its place, what `_storable_problems` would find again."""
     raw = f"{card.heading}\n{card.body_text}\n{card.source.path.relative_to(card.source.root)}"
-    return bool(unstorable(raw) or sound_tags(raw) or (allow_html and own_media_images(raw)))
+    if unstorable(raw) or sound_tags(raw):
+        return True
+    return allow_html and bool(own_media_images(raw) or unstorable_references(raw))
 
 
 def _storable_problems(fields: Sequence[str], media: dict[str, MediaFile]) -> list[str]:

@@ -43,6 +43,36 @@ def unstorable_lines(lines: list[str]) -> list[tuple[int, int, str]]:
     return found
 
 
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX][0-9a-fA-F]{1,8}|[0-9]{1,10});?")
+
+
+def unstorable_references(line: str) -> list[tuple[int, str]]:
+    """Columns and messages of the HTML character references (`&#31;`) to a character Anki
+    cannot store: raw HTML keeps them, and the HTML cleaner writes the character itself."""
+    if "&#" not in line:
+        return []
+    found = []
+    for match in _CHARACTER_REFERENCE.finditer(line):
+        problem = unstorable(_referenced(match.group()))
+        if problem is not None:
+            found.append((match.start(), f"`{match.group()}` stands for a {problem[1]}"))
+    return found
+
+
+def _referenced(reference: str) -> str:
+    """The character an HTML parser makes of `&#N;` (Python's html.unescape drops controls)."""
+    digits = reference[2:].rstrip(";")
+    code = int(digits[1:], 16) if digits[0] in "xX" else int(digits)
+    if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return "\ufffd"
+    if 0x80 <= code <= 0x9F:  # read as windows-1252, but for the five bytes it leaves undefined
+        try:
+            return bytes([code]).decode("cp1252")
+        except UnicodeDecodeError:
+            return chr(code)
+    return chr(code)
+
+
 def own_media_images(html: str) -> list[tuple[int, str]]:
     """Offsets and names of the `<img>` tags whose `src` is one of ankigen's media names."""
     found = []

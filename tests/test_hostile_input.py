@@ -242,6 +242,22 @@ def test_allowed_html_may_not_name_a_media_file(project: Project) -> None:
     ]
 
 
+def test_allowed_html_may_not_refer_to_a_control_character(project: Project) -> None:
+    """The HTML cleaner writes `&#31;` in an attribute as the character itself; with raw HTML
+    kept, such a reference is refused anywhere (in code too, for a simple rule)."""
+    problems = refused(
+        project,
+        {"d.md": '# D\n\n## A\n\n<span title="a&#31;b">x</span> `&#31;` &#x85; &#x81;\n'},
+        config="allow_html = true\n",
+    )
+    assert problems == [
+        f"source_notes/d.md:5:15: error: `&#31;` stands for a {CONTROL}",
+        f"source_notes/d.md:5:33: error: `&#31;` stands for a {CONTROL}",
+        "source_notes/d.md:5:47: error: `&#x81;` stands for a control character U+0081: a note "
+        "holds tabs and newlines, no other control characters (U+001F splits Anki's fields)",
+    ]
+
+
 def test_the_last_check_on_the_fields_refuses_what_would_be_missing() -> None:
     from ankigen.render import _storable_problems
 
