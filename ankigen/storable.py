@@ -8,12 +8,13 @@ the whole package; a lone surrogate cannot be written as UTF-8 at all. `[sound:â
 
 from __future__ import annotations
 
+import html
 import re
 
 # Unicode's control characters (C0, DEL, C1) but tab and newline, and lone surrogates.
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # Anki's own pattern for a sound tag; the markdown forms that become a `[` are included.
-_SOUND = re.compile(r"(?:\[|\\\[|&#0*91;|&#x0*5b;|&lbrack;|&lsqb;)sound:", re.IGNORECASE)
+_SOUND = re.compile(r"(?:\[|\\\[|&#0*91;?|&#x0*5b;?|&lbrack;|&lsqb;)sound:", re.IGNORECASE)
 _SOUND_IN_FIELD = re.compile(r"\[sound:(.+?)\]", re.DOTALL)
 OWN_MEDIA = re.compile(r"ankigen-[0-9a-f]{24}\.[a-z]+")  # named by content: see render.media_file
 _IMG_SRC = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.I)
@@ -73,11 +74,11 @@ def _referenced(reference: str) -> str:
     return chr(code)
 
 
-def own_media_images(html: str) -> list[tuple[int, str]]:
+def own_media_images(text: str) -> list[tuple[int, str]]:
     """Offsets and names of the `<img>` tags whose `src` is one of ankigen's media names."""
     found = []
-    for match in _IMG_SRC.finditer(html):
-        name = next(group for group in match.groups() if group is not None)
+    for match in _IMG_SRC.finditer(text):
+        name = html.unescape(next(group for group in match.groups() if group is not None))
         if OWN_MEDIA.fullmatch(name.strip()):
             found.append((match.start(), name.strip()))
     return found

@@ -215,6 +215,8 @@ def test_the_largest_cloze_number_imports_into_anki(project: Project, collection
     [
         ("[sound:x.mp3]", f"5:1: error: {SOUND}"),
         ("&#91;sound:x.mp3]", f"5:1: error: {SOUND}"),
+        ("&#x5B;sound:x.mp3]", f"5:1: error: {SOUND}"),
+        ("&#91sound:x.mp3]", f"5:1: error: {SOUND}"),
         ("\\[sound:x.mp3]", f"5:1: error: {SOUND}"),
         ("`[sound:x.mp3]` in code", f"5:2: error: {SOUND}"),
         (
@@ -233,12 +235,16 @@ def test_allowed_html_may_not_name_a_media_file(project: Project) -> None:
     name = "ankigen-0123456789abcdef01234567.png"
     problems = refused(
         project,
-        {"d.md": f"# D\n\n## A\n\nsee <IMG alt=x SRC='{name}'> and `<img src=\"{name}\">`\n"},
+        {
+            "d.md": f"# D\n\n## A\n\nsee <IMG alt=x SRC='{name}'> and `<img src=\"{name}\">`\n\n"
+            f'<img\nsrc="&#97;{name[1:]}">\n'
+        },
         config="allow_html = true\n",
     )
+    message = f"`<img>` names the media file '{name}' itself, which the package may not hold: "
     assert problems == [
-        f"source_notes/d.md:5:5: error: `<img>` names the media file '{name}' itself, which the "
-        "package may not hold: show a picture with ![alt](file)"
+        f"source_notes/d.md:5:5: error: {message}show a picture with ![alt](file)",
+        f"source_notes/d.md:7:1: error: {message}show a picture with ![alt](file)",
     ]
 
 
