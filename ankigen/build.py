@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from .cache import (
     note_from_row,
 )
 from .config import Config
-from .errors import Diagnostics, Location
+from .errors import NO_HEADINGS, Diagnostics, Location
 from .files import Progress, no_progress
 from .ids import Identity, check_identities
 from .model import MediaFile, Note, PackageNote, SourceFile
@@ -62,7 +62,7 @@ def check_cards(
     progress: Progress = no_progress,
 ) -> int:
     """Parse and check every card of `sources`, within and across files, drawing nothing;
-    returns how many cards there are.
+    returns how many notes there are (a note is a heading; its cards are counted by `build`).
 
     Files whose notes are in the cache are not parsed again; their problems come from it.
     """
@@ -165,9 +165,26 @@ def _check_across_files(
     identities: Sequence[Identity], sources: Sequence[Path], diagnostics: Diagnostics
 ) -> None:
     if not identities and not diagnostics.errors:
-        for given in sources:
-            diagnostics.error(Location(str(given)), "no cards found: a card is a `##` heading")
+        _no_cards(sources, diagnostics)
     check_identities(identities, diagnostics)
+
+
+def _no_cards(sources: Sequence[Path], diagnostics: Diagnostics) -> None:
+    """One error per problem when nothing has cards: each note file's own warning that it has
+    no `##` headings becomes the error; without note files, the folders given say so."""
+    empty = [d for d in diagnostics.items if d.message == NO_HEADINGS]
+    if empty:
+        diagnostics.items = [
+            replace(d, severity="error") if d.message == NO_HEADINGS else d
+            for d in diagnostics.items
+        ]
+        return
+    for given in sources:
+        if given.is_dir():
+            message = "no note files here: write a .md file with a `## Question` heading per card"
+        else:
+            message = "no cards found: a card is a `##` heading"
+        diagnostics.error(Location(given.as_posix()), message)
 
 
 def build(
@@ -177,10 +194,12 @@ def build(
     diagnostics: Diagnostics,
     strict: bool = False,
     progress: Progress = no_progress,
+    project: Path = Path(),
 ) -> BuildResult:
-    """Build `sources` into .apkg files under `output` (or into `output` if it ends in .apkg)."""
+    """Build `sources` into .apkg files under `output` (or into `output` if it ends in .apkg);
+    `project` is the folder of the settings, whose git history gives the notes' times."""
     files = read_files(config, sources, diagnostics, progress)
-    times = card_times(config, files)
+    times = card_times(config, files, project)
     packages = plan_packages(files, output, times)
     if diagnostics.failed(strict):
         return BuildResult(packages, written=False)
@@ -192,18 +211,24 @@ def build(
             continue
         from .package import write_apkg
 
-        write_apkg(package.path, package.notes, package.media, package.timestamp)
+        try:
+            write_apkg(package.path, package.notes, package.media, package.timestamp)
+        except OSError as exc:
+            if exc.filename is not None:
+                raise
+            # the package is where it failed: say so, for a message that names it
+            raise OSError(exc.errno, exc.strerror or str(exc), str(package.path)) from exc
         written.record(package.path, package.digest)
     return BuildResult(packages, written=True, unchanged=tuple(unchanged))
 
 
-def card_times(config: Config, files: Sequence[FileNotes]) -> NoteTimes:
-    """The time each note carries: by card from the notes' history, by file for the rest."""
+def card_times(config: Config, files: Sequence[FileNotes], project: Path = Path()) -> NoteTimes:
+    """The time each note carries: by card from the history of the project in `project` (whose
+    settings `config` holds), by file for the rest."""
     from .notetimes import note_times
     from .sources import note_times as file_times
     from .sources import source_date_epoch
 
-    project = Path.cwd()
     by_folder: dict[Path, list[SourceFile]] = {}  # the notes folders given, usually one
     for file in files:
         by_folder.setdefault(file.source.root, []).append(file.source)
@@ -215,7 +240,7 @@ def card_times(config: Config, files: Sequence[FileNotes]) -> NoteTimes:
             folder,
             config.release_tags,
             source_date_epoch(),
-            project / config.output / ".cache",
+            config.output / ".cache",
         )
         times = NoteTimes({**times.cards, **found.cards}, {**times.files, **found.files})
     rest = {f.source.path: f.source.modified for f in files if f.source.path not in times.files}

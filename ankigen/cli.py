@@ -7,10 +7,11 @@ command runs, so `ankigen --help` answers at once.
 from __future__ import annotations
 
 import gc
+import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -46,14 +47,43 @@ def _output_option(help: str) -> Callable[[Callable[..., None]], Any]:
     return click.option("-o", "--output", type=click.Path(path_type=Path), help=help)
 
 
-def _load_config(diagnostics: Diagnostics) -> Config:
-    from .config import load_config
+def _load_config(diagnostics: Diagnostics) -> tuple[Config, Path]:
+    """The settings of the project the working folder is in, with its folders relative to the
+    working folder, and the project's folder. A problem in them ends the run with status 2."""
+    from .config import find_project, load_config, seen_from_here
 
-    config = load_config(Path.cwd(), diagnostics)
+    root = find_project(Path.cwd())
+    config = load_config(root, diagnostics)
     if diagnostics.failed():
         _report(diagnostics)
-        sys.exit(1)
-    return config
+        sys.exit(2)
+    return seen_from_here(config, root), root
+
+
+def _sources(given: tuple[Path, ...], config: Config, root: Path) -> list[Path]:
+    """The note files and folders to read: those given, else the configured notes folder, which
+    must exist (a new project's first run): say what was looked for and how to start."""
+    if given:
+        return list(given)
+    if not config.source.exists():
+        from .config import shown
+
+        where = "" if root == Path.cwd() else f" of the project in {shown(root)}/"
+        _fail(
+            f"no notes to build: there is no notes folder {config.source.as_posix()}/ "
+            f"(the `source` setting{where}).\n"
+            "To start, pass note files or folders (`ankigen build notes/`, "
+            "`ankigen build deck.md`),\n"
+            'or set `source = "notes"` under [tool.ankigen] in pyproject.toml, or in ankigen.toml.'
+        )
+    return [config.source]
+
+
+def _fail(message: str, status: int = 2) -> NoReturn:
+    """End the run with `message` and `status`: for a setup problem, not a note's."""
+    problem = click.ClickException(message)
+    problem.exit_code = status
+    raise problem
 
 
 @main.command()
@@ -65,8 +95,9 @@ def _load_config(diagnostics: Diagnostics) -> Config:
 @_STRICT
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems, no summary.")
 def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: bool) -> None:
-    """Build SOURCES (note folders or files; default: the configured source) into .apkg files.
+    """Build the notes into Anki .apkg packages.
 
+    SOURCES are note folders or files; by default, the project's notes folder (`source`).
     Problems are printed as `path:line:col: error: message`; if there are any, nothing is
     written and the exit status is 1.
     """
@@ -74,18 +105,20 @@ def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: b
     from .errors import Diagnostics
 
     diagnostics = Diagnostics()
-    config = _load_config(diagnostics)
+    config, root = _load_config(diagnostics)
     try:
         result = run_build(
             config,
-            list(sources) or [config.source],
+            _sources(sources, config, root),
             output or config.output,
             diagnostics,
             strict=strict,
             progress=_progress,
+            project=root,
         )
     except OSError as exc:
-        raise click.ClickException(f"cannot write {exc.filename or 'the package'}: {exc}") from exc
+        written = [config.output, output.parent if output and output.suffix == ".apkg" else output]
+        raise click.ClickException(_os_problem(exc, [f for f in written if f])) from exc
     _report(diagnostics)
     if not result.written:
         failing = "warnings (--strict)" if not diagnostics.errors else "errors"
@@ -115,7 +148,10 @@ def _format_option(choices: list[str], help: str) -> Callable[[Callable[..., Non
     "would get a second copy of the deck. Builds both revisions' notes, as `diff` does.",
 )
 def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None) -> None:
-    """Check SOURCES as `build` would, without drawing or packaging anything.
+    """Check the notes as build would; write nothing.
+
+    SOURCES are note folders or files; by default, the project's notes folder. Nothing is
+    drawn or packaged, so it is quicker than `build`.
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage errors.
     """
@@ -123,11 +159,11 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
     from .errors import Diagnostics, Location, format_diagnostics
 
     diagnostics = Diagnostics()
-    config = _load_config(diagnostics)
-    cards = check_cards(config, list(sources) or [config.source], diagnostics)
+    config, root = _load_config(diagnostics)
+    notes = check_cards(config, _sources(sources, config, root), diagnostics, _progress)
     if against is not None:
         try:  # the notes' own problems are reported above, by check_cards
-            effect = _diff_against(against, config, Diagnostics()).effect
+            effect = _diff_against(against, config, root, Diagnostics()).effect
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
         for caveat in effect.caveats if effect else ():
@@ -140,8 +176,9 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
     elif output:
         click.echo(output, err=fmt == "text")
     if fmt == "text":
-        errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
-        click.echo(f"{cards} cards checked: {errors} error(s), {warnings} warning(s)", err=True)
+        errors = _count(len(diagnostics.errors), "error")
+        warnings = _count(len(diagnostics.warnings), "warning")
+        click.echo(f"{_count(notes, 'note')} checked: {errors}, {warnings}", err=True)
     if diagnostics.failed(strict):
         sys.exit(1)
 
@@ -157,8 +194,9 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
     ["text", "markdown", "json"], "markdown is what CI posts as a pull request's summary."
 )
 def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
-    """List the notes added, changed and removed between OLD.apkg and NEW.apkg, or since REF.
+    """Show what a new deck changes for students.
 
+    Lists the notes added, changed and removed between OLD.apkg and NEW.apkg, or since REF.
     The first line says how many notes Anki will add, update and leave alone when a student
     who has the old deck imports the new one: by the packages' note times, or for REF by what
     changed. Warnings follow for what Anki will not do: move a card to another deck, change a
@@ -181,8 +219,8 @@ def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
             from .errors import Diagnostics
 
             diagnostics = Diagnostics()
-            config = _load_config(diagnostics)
-            result = _diff_against(against, config, diagnostics)
+            config, root = _load_config(diagnostics)
+            result = _diff_against(against, config, root, diagnostics)
             _report(diagnostics)
             if diagnostics.errors:
                 sys.exit(1)
@@ -191,7 +229,7 @@ def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
     click.echo(format_diff(result, fmt))
 
 
-def _diff_against(ref: str, config: Config, diagnostics: Diagnostics) -> DeckDiff:
+def _diff_against(ref: str, config: Config, root: Path, diagnostics: Diagnostics) -> DeckDiff:
     """The configured notes compared with those of git revision `ref`, by GUID.
 
     The revision is built from a copy of its tree, which carries none of its history, so its
@@ -200,9 +238,18 @@ def _diff_against(ref: str, config: Config, diagnostics: Diagnostics) -> DeckDif
     from .build import read_notes
     from .diff import contents_from_notes, diff_contents, origins_from_notes
     from .revisions import notes_at_revision
+    from .sources import run_git
 
-    old = notes_at_revision(ref, Path.cwd())
-    new = read_notes(config, [config.source], diagnostics)
+    if run_git(root, "rev-parse", "--show-toplevel") is None:
+        from .config import shown
+
+        where = "this folder is" if root == Path.cwd() else f"the project {shown(root)}/ is"
+        raise ValueError(
+            f"--against {ref} compares with the notes' git history, but {where} not in a git "
+            "repository: run it in a clone of the notes' repository"
+        )
+    old = notes_at_revision(ref, root)
+    new = read_notes(config, _sources((), config, root), diagnostics)
     return diff_contents(
         contents_from_notes(old),
         contents_from_notes(new),
@@ -232,15 +279,18 @@ def preview(
     serve: bool,
     port: int,
 ) -> None:
-    """Write every card as Anki shows it to a self-contained HTML page (build/preview/)."""
+    """Write every card to an HTML page, as Anki shows it.
+
+    One self-contained page, by default in preview/ of the output folder (build/preview/).
+    """
     from .errors import Diagnostics
     from .preview import run_preview
 
     diagnostics = Diagnostics()
-    config = _load_config(diagnostics)
+    config, root = _load_config(diagnostics)
     status = run_preview(
         config,
-        list(sources) or [config.source],
+        _sources(sources, config, root),
         output or config.output / "preview",
         diagnostics,
         changed_since=changed_since,
@@ -252,15 +302,34 @@ def preview(
     sys.exit(status)
 
 
+def _os_problem(exc: OSError, written: list[Path]) -> str:
+    """What the system refused, and on which file: a write in the folders ankigen writes to, else
+    a read."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return f"cannot build: {reason}"
+    path = Path(os.fsdecode(exc.filename)).absolute()
+    writing = any(path.is_relative_to(folder.absolute()) for folder in written)
+    shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    return f"cannot {'write' if writing else 'read'} {shown}: {reason}"
+
+
 def _report(diagnostics: Diagnostics) -> None:
     for diagnostic in diagnostics:
         click.echo(str(diagnostic), err=True)
 
 
 def _progress(items: Iterable[T], length: int) -> Iterable[T]:
+    """`items`, with a progress bar on a terminal when there are enough of them to wait for."""
     if length < PROGRESS_THRESHOLD or not sys.stderr.isatty():
         return items
-    return click.progressbar(items, length=length, label="Notes", file=sys.stderr)  # type: ignore[return-value]
+    return _bar(items, length)
+
+
+def _bar(items: Iterable[T], length: int) -> Iterator[T]:
+    # click's bar draws and clears itself only inside its `with` block.
+    with click.progressbar(items, length=length, label="Notes", file=sys.stderr) as bar:
+        yield from bar
 
 
 def _summary(result: BuildResult, diagnostics: Diagnostics) -> str:
@@ -272,15 +341,20 @@ def _summary(result: BuildResult, diagnostics: Diagnostics) -> str:
         cards = sum(len(note.ordinals) for note in notes)
         size = package.path.stat().st_size
         lines.append(
-            f"{package.path}: {decks} deck{'s' * (decks != 1)}, {len(notes)} notes "
-            f"({basic} basic, {len(notes) - basic} cloze), {cards} cards, "
-            f"{len(package.media)} media, {_size(size)}"
+            f"{package.path}: {_count(decks, 'deck')}, {_count(len(notes), 'note')} "
+            f"({basic} basic, {len(notes) - basic} cloze), {_count(cards, 'card')}, "
+            f"{_count(len(package.media), 'media file')}, {_size(size)}"
         )
-    warnings = len(diagnostics.warnings)
     kept = len(result.unchanged)
-    done = f"{len(result.packages) - kept} package(s) written"
-    lines.append(done + (f", {kept} unchanged" if kept else "") + f", {warnings} warning(s)")
+    done = f"{_count(len(result.packages) - kept, 'package')} written"
+    warnings = _count(len(diagnostics.warnings), "warning")
+    lines.append(done + (f", {kept} unchanged" if kept else "") + f", {warnings}")
     return "\n".join(lines)
+
+
+def _count(number: int, word: str) -> str:
+    """`1 note`, `2 notes`: a number with its noun."""
+    return f"{number} {word}{'s' * (number != 1)}"
 
 
 def _size(size: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -42,6 +43,34 @@ _TYPES: dict[str, tuple[type, ...]] = {
 _CHOICES = {"plot_format": ("svg", "png"), "math": ("mathjax", "svg")}
 
 
+def find_project(start: Path) -> Path:
+    """The project folder for a command run in `start`, found as git and ruff find theirs: the
+    nearest folder upward holding ankigen.toml or a pyproject.toml with [tool.ankigen], else the
+    top of the git repository, else `start` itself."""
+    start = start.absolute()
+    for folder in (start, *start.parents):
+        if (folder / "ankigen.toml").is_file() or _has_our_table(folder / "pyproject.toml"):
+            return folder
+    from .sources import run_git
+
+    top = run_git(start, "rev-parse", "--show-toplevel")
+    return Path(top.strip()) if top else start
+
+
+def _has_our_table(path: Path) -> bool:
+    """Whether `path` is a pyproject.toml with [tool.ankigen]; when it is not valid TOML, whether
+    it seems to have one (so that its error is reported, not passed by)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    try:
+        tool = tomllib.loads(text).get("tool")
+        return isinstance(tool, dict) and "ankigen" in tool
+    except tomllib.TOMLDecodeError:
+        return re.search(r"^\s*\[\s*tool\s*\.\s*ankigen\b", text, re.MULTILINE) is not None
+
+
 def load_config(root: Path, diagnostics: Diagnostics) -> Config:
     """Read the first config file found in `root`; report every bad key, keep the defaults.
 
@@ -52,10 +81,25 @@ def load_config(root: Path, diagnostics: Diagnostics) -> Config:
     for name in CONFIG_FILES:
         path = root / name
         if path.is_file():
-            config = _read(path, name, diagnostics)
+            config = _read(path, shown(path), diagnostics, pyproject=name == "pyproject.toml")
             break
     _check_folders(root, config, diagnostics)
     return config
+
+
+def seen_from_here(config: Config, root: Path) -> Config:
+    """`config` of the project in `root`, its folders made relative to the working folder."""
+    return replace(config, source=here(root / config.source), output=here(root / config.output))
+
+
+def here(path: Path) -> Path:
+    """`path` relative to the working folder, through `..` when outside it (as git shows it)."""
+    return Path(os.path.relpath(path.absolute()))
+
+
+def shown(path: Path) -> str:
+    """How a path of the project is shown in messages: relative to the working folder."""
+    return here(path).as_posix()
 
 
 # Folders ankigen writes below the output folder; they must be real folders, not links.
@@ -68,23 +112,27 @@ def _check_folders(root: Path, config: Config, diagnostics: Diagnostics) -> None
         where = root / folder
         if where.exists() and not where.resolve().is_relative_to(project):
             message = "leads outside the project through a link; use a folder inside it"
-            diagnostics.error(Location(folder.as_posix()), message)
+            diagnostics.error(Location(shown(where)), message)
     for name in _OWN_FOLDERS:
         where = root / config.output / name
         if where.is_symlink():
-            shown = (config.output / name).as_posix()
-            diagnostics.error(Location(shown), "is a link, not a folder of ankigen's: delete it")
+            message = "is a link, not a folder of ankigen's: delete it"
+            diagnostics.error(Location(shown(where)), message)
 
 
-def _read(path: Path, display: str, diagnostics: Diagnostics) -> Config:
-    text = path.read_text(encoding="utf-8")
+def _read(path: Path, display: str, diagnostics: Diagnostics, pyproject: bool) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        diagnostics.error(Location(display), "file is not UTF-8 text")
+        return Config()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line, col = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
-        diagnostics.error(Location(display, line, col), f"invalid TOML: {exc.msg}")
+        line, col, message = _toml_problem(exc, text)
+        diagnostics.error(Location(display, line, col), f"invalid TOML: {message}")
         return Config()
-    table: Any = data.get("tool", {}).get("ankigen", {}) if display == "pyproject.toml" else data
+    table: Any = data.get("tool", {}).get("ankigen", {}) if pyproject else data
     if not isinstance(table, dict):
         diagnostics.error(Location(display), "[tool.ankigen] must be a table")
         return Config()
@@ -106,6 +154,21 @@ def _read(path: Path, display: str, diagnostics: Diagnostics) -> Config:
         else:
             values[key] = Path(value) if key in ("source", "output") else value
     return replace(Config(), **values)
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, int, str]:
+    """Line, column and message of a TOML syntax error.
+
+    Python 3.14 gives them as attributes; before it, only inside the message, as "(at line 2,
+    column 6)" or "(at end of document)".
+    """
+    if hasattr(exc, "msg") and hasattr(exc, "lineno"):
+        return exc.lineno, exc.colno, exc.msg
+    message = str(exc)
+    if match := re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message, re.DOTALL):
+        return int(match[2]), int(match[3]), match[1]
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1, message.removesuffix(" (at end of document)")
 
 
 def _line_of_key(text: str, key: str) -> int:

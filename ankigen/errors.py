@@ -8,6 +8,9 @@ from typing import Literal
 
 Severity = Literal["error", "warning"]
 
+# parse's warning for a note file without cards; a build with no cards at all makes it an error
+NO_HEADINGS = "no `##` headings, so no cards in this file"
+
 
 @dataclass(frozen=True, order=True)
 class Location:

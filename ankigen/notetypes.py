@@ -48,6 +48,11 @@ def _field_ids(kind: str, *names: str) -> tuple[int, ...]:
 
 
 _SOURCE = '{{#Source}}<div class="ankigen-source">{{Source}}</div>{{/Source}}'
+# The card's deck, small above the heading: where the card sits in the student's collection
+# ("Deep Learning Flashcards::Probability"), so "Product Rule" is not mistaken for calculus. A
+# template's `{{Deck}}` rather than a field: the fields stay frozen, and the line follows a card
+# the student moves.
+_DECK = '<div class="ankigen-deck">{{Deck}}</div>'
 
 BASIC = NoteType(
     name="ankigen Basic",
@@ -56,13 +61,13 @@ BASIC = NoteType(
     field_ids=_field_ids("basic", "Front", "Back", "Source"),
     template="Card 1",
     template_id=stable_id("note type", "basic", "template", "Card 1"),
-    front='<div class="ankigen"><div class="ankigen-heading">{{Front}}</div></div>',
+    front='<div class="ankigen">' + _DECK + '<div class="ankigen-heading">{{Front}}</div></div>',
     back=(
-        '<div class="ankigen"><div class="ankigen-heading">{{Front}}</div>'
+        '<div class="ankigen">' + _DECK + '<div class="ankigen-heading">{{Front}}</div>'
         '<hr id="answer"><div class="ankigen-body">{{Back}}</div>' + _SOURCE + "</div>"
     ),
     is_cloze=False,
-    changed=1_795_910_400,  # 2026-11-29: field and template ids
+    changed=1_795_970_128,  # 2026-11-29: deck line, wrapping code, night canvas, no --mark
 )
 
 # The heading lives inside Text: Anki's `{{cloze:...}}` shows nothing for a field without the
@@ -75,10 +80,10 @@ CLOZE = NoteType(
     field_ids=_field_ids("cloze", "Text", "Heading", "Source"),
     template="Cloze",
     template_id=stable_id("note type", "cloze", "template", "Cloze"),
-    front='<div class="ankigen">{{cloze:Text}}</div>',
-    back='<div class="ankigen">{{cloze:Text}}' + _SOURCE + "</div>",
+    front='<div class="ankigen">' + _DECK + "{{cloze:Text}}</div>",
+    back='<div class="ankigen">' + _DECK + "{{cloze:Text}}" + _SOURCE + "</div>",
     is_cloze=True,
-    changed=1_795_910_400,  # 2026-11-29: field and template ids
+    changed=1_795_970_128,  # 2026-11-29: deck line, wrapping code, night canvas, no --mark
     sort_field=1,
 )
 
@@ -88,32 +93,39 @@ NOTE_TYPES: dict[str, NoteType] = {"basic": BASIC, "cloze": CLOZE}  # by a note'
 _CARD_CSS = """\
 .card {
   --fg: #1f2328; --bg: #fdfdfb; --muted: #6e7781; --accent: #0969da; --line: #d0d7de;
-  --code-bg: #f3f4f6; --cloze: #0550ae; --mark: #fff8c5;
+  --code-bg: #f3f4f6; --cloze: #0550ae;
   font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial,
     "Noto Sans", sans-serif;
   font-size: 20px; line-height: 1.5; color: var(--fg); background-color: var(--bg);
   text-align: left; margin: 0; padding: 0;
 }
+/* Night: the background is Anki's own dark canvas (its `--canvas`), the colour of the window
+   around the card. */
 .card.nightMode, .nightMode .card, .card.night_mode, .night_mode .card {
-  --fg: #e6edf3; --bg: #1b1e23; --muted: #8d96a0; --accent: #58a6ff; --line: #3d444d;
-  --code-bg: #0d1117; --cloze: #79c0ff; --mark: #3b2f00;
+  --fg: #e6edf3; --bg: #2c2c2c; --muted: #9aa1a9; --accent: #58a6ff; --line: #4a4f57;
+  --code-bg: #1b1e23; --cloze: #79c0ff;
 }
 .ankigen { max-width: 42em; margin: 0 auto; padding: 0.8em 1em 1.2em; }
+.ankigen-deck { font-size: 0.7em; color: var(--muted); text-align: center; margin-top: 0.2em;
+  overflow-wrap: anywhere; }
 .ankigen-heading { font-size: 1.2em; font-weight: 600; text-align: center; margin: 0.4em 0; }
 .ankigen hr#answer { border: 0; border-top: 1px solid var(--line); margin: 0.8em 0; }
 .ankigen-body > :first-child { margin-top: 0; }
-.ankigen a { color: var(--accent); }
+.ankigen a { color: var(--accent); overflow-wrap: anywhere; }
 .ankigen ul, .ankigen ol { padding-left: 1.4em; }
 .ankigen li { margin: 0.15em 0; }
 .ankigen code { font-family: ui-monospace, "SF Mono", Menlo, Consolas, "Liberation Mono",
   monospace; font-size: 0.85em; background: var(--code-bg); border-radius: 4px;
   padding: 0.1em 0.3em; }
+/* Code wraps at the card's edge, so no line is ever hidden (a phone shows no scroll bar). */
 .ankigen pre { font-size: 0.8em; line-height: 1.4; overflow-x: auto; padding: 0.7em 0.9em;
-  border-radius: 6px; background: var(--code-bg); border: 1px solid var(--line); }
+  border-radius: 6px; background: var(--code-bg); border: 1px solid var(--line);
+  white-space: pre-wrap; overflow-wrap: anywhere; tab-size: 4; -moz-tab-size: 4; }
 .ankigen pre code { background: none; padding: 0; font-size: 1em; }
 .ankigen .highlight { background: none; }
-.ankigen .highlight pre { white-space: pre; }
 .ankigen img { max-width: 100%; height: auto; }
+/* Drawn pictures fill the card's width up to 28em: labels drawn at 8 points are 11 px on a phone */
+.ankigen figure.ankigen-plot img { width: 100%; max-width: 28em; }
 .ankigen img.ankigen-math { display: inline; width: auto; }
 .nightMode img.ankigen-math, .night_mode img.ankigen-math { filter: invert(1) hue-rotate(180deg); }
 .ankigen table { border-collapse: collapse; margin: 0.6em 0; }
@@ -123,6 +135,9 @@ _CARD_CSS = """\
 .ankigen .math-display { overflow-x: auto; text-align: center; margin: 0.6em 0; }
 .ankigen figure { margin: 0.8em 0; text-align: center; }
 .ankigen figcaption { font-size: 0.8em; color: var(--muted); }
+/* Night: no token keeps the day style's background (Comment.Special's pink). */
+.nightMode .ankigen .highlight span, .night_mode .ankigen .highlight span {
+  background-color: transparent; }
 .cloze { font-weight: 600; color: var(--cloze); }
 .ankigen-source { margin-top: 1.6em; font-size: 0.65em; color: var(--muted); text-align: right; }
 @media (max-width: 600px) {

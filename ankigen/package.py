@@ -22,6 +22,7 @@ from .notetypes import NOTE_TYPES, NoteType, card_css
 from .storage import write_atomically
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
+DEFAULT_DECK = 1  # the id of Anki's "Default" deck and of its default options group
 
 
 class _Model(genanki.Model):  # type: ignore[misc]
@@ -51,8 +52,38 @@ class _Model(genanki.Model):  # type: ignore[misc]
 
     def to_json(self, timestamp: float, deck_id: int) -> dict[str, Any]:
         # Anki replaces a student's note type only with a newer one: this time moves when the
-        # note type changes, never with the notes.
-        return {**super().to_json(timestamp, deck_id), "mod": self.changed}
+        # note type changes, never with the notes. Its deck for new notes is Anki's Default
+        # deck, which every collection has: the note type serves every ankigen deck, and the
+        # importer would keep a package's deck id that names no deck of the student's.
+        return {**super().to_json(timestamp, deck_id), "mod": self.changed, "did": DEFAULT_DECK}
+
+
+class _Deck(genanki.Deck):  # type: ignore[misc]
+    """A genanki deck without genanki's sample values (`newToday [163, 2]`, a 2015 time)."""
+
+    def __init__(self, deck_id: int, name: str, timestamp: int) -> None:
+        super().__init__(deck_id, name)
+        self.timestamp = timestamp
+
+    def to_json(self) -> dict[str, Any]:
+        today = [0, 0]  # (day, count): nothing studied yet
+        return {
+            "collapsed": False,
+            "browserCollapsed": False,
+            "conf": DEFAULT_DECK,  # Anki's default options group
+            "desc": "",
+            "dyn": 0,
+            "extendNew": 0,
+            "extendRev": 0,
+            "id": self.deck_id,
+            "lrnToday": today,
+            "mod": self.timestamp,
+            "name": self.name,
+            "newToday": today,
+            "revToday": today,
+            "timeToday": today,
+            "usn": -1,
+        }
 
 
 def note_type_json(note_type: NoteType) -> dict[str, Any]:
@@ -70,21 +101,25 @@ def collection_bytes(notes: Sequence[PackageNote], timestamp: int) -> bytes:
     one card per ordinal: for a cloze, one per cloze number, nested deletions included
     (genanki's own scan skips `{{c3::...}}` inside `{{c2::...}}`, a card Anki would add only
     later).
+
+    A new card's `due` is its position in the new-card queue, and Anki's importer keeps it: the
+    cards are numbered from 1 in the notes' order, a note's cards in ordinal order.
     """
     models = {kind: _Model(note_type) for kind, note_type in NOTE_TYPES.items()}
-    by_deck: dict[str, list[PackageNote]] = {}
-    for note in notes:
-        by_deck.setdefault(note.deck, []).append(note)
+    by_deck: dict[str, list[tuple[int, PackageNote]]] = {}
+    positions = itertools.accumulate((len(note.ordinals) for note in notes), initial=1)
+    for position, note in zip(positions, notes, strict=False):
+        by_deck.setdefault(note.deck, []).append((position, note))
     decks = []
     for name in sorted(by_deck):
-        deck = genanki.Deck(deck_id(name), name)
-        for kind in sorted({note.kind for note in by_deck[name]}):
+        deck = _Deck(deck_id(name), name, timestamp)
+        for kind in sorted({note.kind for _, note in by_deck[name]}):
             deck.add_model(models[kind])
         decks.append(deck)
     ids = itertools.count(timestamp * 1000)
     note_rows, card_rows = [], []
     for deck in decks:
-        for note in by_deck[deck.name]:
+        for first, note in by_deck[deck.name]:
             note_id, modified = next(ids), note.modified
             note_type = NOTE_TYPES[note.kind]
             note_rows.append(
@@ -112,7 +147,7 @@ def collection_bytes(notes: Sequence[PackageNote], timestamp: int) -> bytes:
                     -1,
                     0,
                     0,
-                    0,
+                    due,
                     0,
                     0,
                     0,
@@ -123,7 +158,7 @@ def collection_bytes(notes: Sequence[PackageNote], timestamp: int) -> bytes:
                     0,
                     "",
                 )
-                for ord_ in note.ordinals
+                for due, ord_ in enumerate(note.ordinals, start=first)
             ]
     connection = sqlite3.connect(":memory:")
     try:

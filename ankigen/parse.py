@@ -30,7 +30,7 @@ from .cloze import (
 from .cloze_answers import check_answers
 from .config import Config
 from .diagrams import PlotSpec
-from .errors import Diagnostics, Location
+from .errors import NO_HEADINGS, Diagnostics, Location
 from .model import Card, Formula, SourceFile
 from .storable import (
     SOUND_MESSAGE,
@@ -40,6 +40,7 @@ from .storable import (
     unstorable_lines,
     unstorable_references,
 )
+from .texcheck.fields import check_text_formulas
 
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
 VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*")  # `/` to keep a derived `section/card`
@@ -169,7 +170,7 @@ def parse_file(
 
     first_card_token = headings[0].index if headings else len(tokens)
     preamble = _drop_kramdown_markup(tokens[:first_card_token], skip_headings=True)
-    if preamble:
+    if preamble and headings:  # with none, the warning below says it all
         line = next((t.map[0] for t in preamble if t.map), 0)
         diagnostics.warning(context.at(line), "text before the first `##` heading is on no card")
 
@@ -204,7 +205,7 @@ def parse_file(
             )
         ancestors.append((heading.level, section))
     if not headings:
-        diagnostics.warning(context.at(0), "no `##` headings, so no cards in this file")
+        diagnostics.warning(context.at(0), NO_HEADINGS)
     return cards
 
 
@@ -252,6 +253,9 @@ def _card(
     problem = number_problem(attempts_once_rendered(text, body_text))
     if problem is not None:  # `\\{\\{c0::`: a cloze only once rendered
         context.diagnostics.error(location, problem)
+    check_text_formulas(
+        [heading.inline, *body], context.source, context.allow_html, location, context.diagnostics
+    )
     plots = tuple(_plots(body, context))
     images = tuple(_images(heading.inline, body, context))
     _check_code_languages(body, code_language, context)

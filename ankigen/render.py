@@ -37,6 +37,8 @@ from .storable import (
     unstorable,
     unstorable_references,
 )
+from .texcheck import unsafe_tex
+from .texcheck.fields import field_strings, spans, text_formulas
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
     else:
         fields = (front, back, source)
     numbered = frozenset(map(str, range(card.cloze_highest + 1, env["next_cloze"])))  # `==x==`
-    for problem in _field_problems(fields[:2], is_cloze, card, numbered):
+    made = text_formulas([*heading_tokens, *body_tokens], md.options["html"], card.source)
+    for problem in _field_problems(fields, is_cloze, card, made, numbered):
         diagnostics.error(card.location, problem)
     if not _reported_in_parse(card, md.options["html"]):
         for problem in _storable_problems(fields, env["media"]):
@@ -140,11 +143,6 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
 def _source_field(path: Path, root: Path) -> str:
     """The Source field: the note file's path inside its notes folder."""
     return html.escape(path.relative_to(root).as_posix())
-
-
-_MATHJAX_SPAN = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)
-_STYLING_COMMAND = re.compile(r"\\(style|class|cssId)(?![A-Za-z])")
-_UNSAFE_HREF = re.compile(r"\\href\s*\{(?!\s*(https?://|mailto:))", re.IGNORECASE)
 
 
 def _reported_in_parse(card: Card, allow_html: bool) -> bool:
@@ -169,7 +167,11 @@ def _storable_problems(fields: Sequence[str], media: dict[str, MediaFile]) -> li
 
 
 def _field_problems(
-    fields: Sequence[str], is_cloze: bool, card: Card, numbered: frozenset[str] = frozenset()
+    fields: Sequence[str],
+    is_cloze: bool,
+    card: Card,
+    made: Sequence[str],
+    numbered: frozenset[str] = frozenset(),
 ) -> list[str]:
     """What Anki would accept silently but show wrongly, read off the finished fields.
 
@@ -177,6 +179,7 @@ def _field_problems(
     only becomes a deletion or a formula after rendering (`\\{\\{c1::`, `\\\\(`) is caught too.
     """
     problems = []
+    fields, source = fields[:2], fields[2]
     if is_cloze:
         raw = [
             m.group(1) for t in (card.heading, card.body_text) for m in CLOZE_ATTEMPT.finditer(t)
@@ -190,15 +193,11 @@ def _field_problems(
             problems.append("the cloze note has no deletion, so Anki would make no card")
     elif not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[0]):
         problems.append("the card's front is empty once rendered, so Anki would make no card")
-    checked = {formula.tex for formula in card.formulas}  # parse checked these already
-    for match in _MATHJAX_SPAN.finditer("".join(fields)):
-        tex = html.unescape(match.group(1) or match.group(2) or "")
-        if tex.strip() in checked:
-            continue
-        if found := _STYLING_COMMAND.search(tex):
-            problems.append(f"formula: `\\{found.group(1)}` is not allowed in notes")
-        if _UNSAFE_HREF.search(tex):
-            problems.append("formula: `\\href` may only link to an http(s) or mailto address")
+    checked = {formula.tex for formula in card.formulas} | set(made)  # parse checked these
+    runs = [run for field in (*fields, source) for run in field_strings(field)]
+    for tex in dict.fromkeys(tex for run in runs for tex in spans(run)):
+        if tex not in checked:
+            problems += [f"formula: {problem.message}" for problem in unsafe_tex(tex)]
     return problems
 
 

@@ -49,7 +49,9 @@ def repository_root(folder: Path) -> Path:
         raise ValueError(f"{folder} is not a folder")
     top = _git(folder, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
-        raise ValueError(f"{folder} is not in a git repository: {_reason(top)}")
+        reason = _reason(top)  # git's own words, unless they say the same again
+        said = reason.startswith("not a git repository")
+        raise ValueError(f"{folder} is not in a git repository" + ("" if said else f": {reason}"))
     return Path(top.stdout.decode().strip())
 
 

@@ -37,7 +37,7 @@ def discover(
     # Paths as strings until sorted: pathlib's comparisons would cost more than the reading.
     found: dict[str, tuple[Path, bool]] = {}  # file -> its notes folder, whether to resolve it
     for given in paths:
-        path = given.absolute()
+        path = Path(os.path.abspath(given))  # `../notes` from a sub-folder, without the `..`
         if path.is_dir():
             folder = path.resolve()
             for file, plain in _walk(path, unreadable):
@@ -148,13 +148,19 @@ def _walk(root: Path, unreadable: Callable[[str, OSError], None]) -> Iterable[tu
 
 
 def _displayer() -> Callable[[Path], str]:
-    """How paths are shown in messages: relative to the working folder when inside it."""
-    prefix = os.path.join(os.getcwd(), "")
+    """How paths are shown in messages: relative to the working folder, through `..` when the
+    path is beside it (from a sub-folder of the project, say), absolute when it shares no more
+    than the top folder with it."""
+    cwd = os.getcwd()
+    prefix = os.path.join(cwd, "")
+    top = os.path.join(os.sep, cwd.split(os.sep)[1], "") if cwd != os.sep else None
 
     def display(path: Path) -> str:
         text = str(path)
         if text.startswith(prefix):
             return text[len(prefix) :].replace(os.sep, "/")
+        if top and text.startswith(top) and os.path.commonpath([text, cwd]) != top.rstrip(os.sep):
+            return os.path.relpath(text, cwd).replace(os.sep, "/")
         return text
 
     return display

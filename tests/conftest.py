@@ -13,7 +13,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ankigen import notetimes
 from ankigen.cli import main
+
+# ankigen's own floor for note times, as a fresh process has it (tests run with none: below)
+RENDERING_CHANGED = notetimes.RENDERING_CHANGED
+
+
+@pytest.fixture(autouse=True)
+def _no_rendering_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests build in-process with no floor: their commits are dated before the real one, which
+    would otherwise be every note's time. Subprocesses and module-scoped builds still have it."""
+    monkeypatch.setattr(notetimes, "RENDERING_CHANGED", 0)
+
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_NOTES = REPO / "source_notes"

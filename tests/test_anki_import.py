@@ -154,3 +154,71 @@ def test_nested_deletions_each_get_their_card(collection, project: Project) -> N
     assert sorted(c.ord for c in cards) == [0, 1]
     inner = next(c for c in cards if c.ord == 1)
     assert "[...]" in inner.render_output().question_text
+
+
+def _headings(col, cids) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    cards = [col.get_card(cid) for cid in cids]
+    return [(c.note().fields[NOTE_SORT_FIELD[c.note().note_type()["name"]]], c.ord) for c in cards]
+
+
+NOTE_SORT_FIELD = {"ankigen Basic": 0, "ankigen Cloze": 1}  # Front, Heading
+
+
+def test_new_cards_are_due_in_the_notes_order(collection, seed_apkg: Path) -> None:  # type: ignore[no-untyped-def]
+    import_apkg(collection, seed_apkg)
+    rows = collection.db.all("SELECT id, due, type, queue FROM cards ORDER BY due, ord")
+    assert {(type_, queue) for _, _, type_, queue in rows} == {(0, 0)}  # new cards
+    assert [due for _, due, _, _ in rows] == list(range(1, 49))  # the importer keeps `due`
+    order = _headings(collection, [cid for cid, *_ in rows])
+    assert order[:8] == [
+        ("Sum Rule", 0),  # first in the file, though its subdeck sorts last
+        ("Product Rule", 0),
+        ("Panoptic Segmentation", 0),
+        ("Transformers", 0),
+        ("Attention", 0),
+        *[("Deep Learning Regularization Methods", n) for n in range(3)],
+    ]
+    notes = [heading for heading, _ in order]
+    assert notes == sorted(notes, key=notes.index)  # a note's cards are next to each other
+
+
+def test_ascending_position_studies_the_notes_in_order(collection, seed_apkg: Path) -> None:  # type: ignore[no-untyped-def]
+    import_apkg(collection, seed_apkg)
+    top = collection.decks.id_for_name("Deep Learning Flashcards")
+    config = collection.decks.config_dict_for_deck_id(top)
+    config["newGatherPriority"] = 1  # "Ascending position"
+    config["newSortOrder"] = 1  # "Order gathered"
+    config["new"]["perDay"] = 48
+    collection.decks.update_config(config)
+    collection.decks.select(top)
+    queued = collection.sched.get_queued_cards(fetch_limit=48).cards
+    by_due = collection.db.list("SELECT id FROM cards ORDER BY due")
+    assert [q.card.id for q in queued] == by_due
+
+
+def test_the_package_leaves_anki_defaults_to_the_student(
+    collection, seed_apkg: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import sqlite3
+    import zipfile
+
+    with zipfile.ZipFile(seed_apkg) as archive:
+        (tmp_path / "c.anki2").write_bytes(archive.read("collection.anki2"))
+    connection = sqlite3.connect(tmp_path / "c.anki2")
+    decks_json, models_json = connection.execute("SELECT decks, models FROM col").fetchone()
+    connection.close()
+    for deck in json.loads(decks_json).values():
+        if deck["id"] == 1:
+            continue
+        assert [deck[key] for key in ("newToday", "revToday", "lrnToday", "timeToday")] == [
+            [0, 0]
+        ] * 4, deck["name"]
+        assert deck["mod"] > 1_600_000_000 and deck["desc"] == "" and deck["conf"] == 1
+    assert {model["did"] for model in json.loads(models_json).values()} == {1}
+    import_apkg(collection, seed_apkg)
+    decks = {d.id for d in collection.decks.all_names_and_ids()}
+    for name in ("ankigen Basic", "ankigen Cloze"):
+        # new notes of this type go to the student's Default deck, one that exists
+        assert collection.models.by_name(name)["did"] == 1 in decks
+    assert "--mark" not in collection.models.by_name("ankigen Basic")["css"]

@@ -37,7 +37,9 @@ def test_a_folder_without_cards_is_an_error(project: Project) -> None:
     project.write("source_notes/readme.md", "# Just a title\n\nand some words\n")
     result = project.build()
     assert result.exit_code == 1
-    assert "source_notes:1:1: error: no cards found: a card is a `##` heading" in result.problems
+    assert result.problems == [
+        "source_notes/readme.md:1:1: error: no `##` headings, so no cards in this file"
+    ]
 
 
 def test_a_missing_source_is_an_error(project: Project) -> None:

@@ -22,7 +22,7 @@ def test_text_format_lists_problems_and_a_count(project: Project) -> None:
         "source_notes/d.md:9:1: warning: unknown code language 'klingon': "
         "shown without highlighting",
     ]
-    assert "2 cards checked: 1 error(s), 1 warning(s)" in result.stderr
+    assert "2 notes checked: 1 error, 1 warning" in result.stderr
     assert not (project.root / "build").exists()
 
 

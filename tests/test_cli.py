@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from .conftest import REPO, Project, run_cli
 
@@ -50,7 +53,7 @@ def test_pyproject_table_overrides_folders_deck_and_namespace(project: Project) 
     result = project.build()
     assert result.exit_code == 0, result.stderr
     assert (project.root / "dist" / "renamed.apkg").is_file()
-    assert "dist/renamed.apkg: 1 deck, 1 notes (1 basic, 0 cloze), 1 cards" in result.stdout
+    assert "dist/renamed.apkg: 1 deck, 1 note (1 basic, 0 cloze), 1 card" in result.stdout
 
 
 def test_ankigen_toml_is_read_too(project: Project) -> None:
@@ -63,7 +66,7 @@ def test_ankigen_toml_is_read_too(project: Project) -> None:
 def test_bad_settings_are_all_reported_with_their_lines(project: Project) -> None:
     project.write("ankigen.toml", 'source = "n"\ncolour = "red"\nallow_html = "yes"\n')
     result = project.build()
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.problems == [
         "ankigen.toml:2:1: error: unknown setting 'colour'; known: allow_html, code_language, "
         "deck, math, namespace, output, plot_format, release_tags, source",
@@ -84,9 +87,91 @@ def test_the_summary_says_which_packages_were_written(project: Project) -> None:
     project.write("source_notes/d.md", "# D\n\n## A\n\n{{c1::a}} and {{c2::b}}\n\n## B\n\nb\n")
     first = project.build()
     assert first.stdout.splitlines() == [
-        "build/d.apkg: 1 deck, 2 notes (1 basic, 1 cloze), 3 cards, 0 media, "
-        + first.stdout.split("0 media, ")[1].splitlines()[0],
-        "1 package(s) written, 0 warning(s)",
+        "build/d.apkg: 1 deck, 2 notes (1 basic, 1 cloze), 3 cards, 0 media files, "
+        + first.stdout.split("0 media files, ")[1].splitlines()[0],
+        "1 package written, 0 warnings",
     ]
     again = project.build()
-    assert again.stdout.splitlines()[-1] == "0 package(s) written, 1 unchanged, 0 warning(s)"
+    assert again.stdout.splitlines()[-1] == "0 packages written, 1 unchanged, 0 warnings"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "pyproject.toml",
+            '[project]\nname = "x"\n[tool.ankigen\nsource = "n"\n',
+            "pyproject.toml:3:14: error: invalid TOML: "
+            "Expected ']' at the end of a table declaration",
+        ),
+        (
+            "ankigen.toml",
+            'source = "n"\noutput = "never closed\n',
+            "ankigen.toml:2:23: error: invalid TOML: Illegal character '\\n'",
+        ),
+        (
+            "ankigen.toml",
+            'source = "n"\nsource = "m"',
+            "ankigen.toml:2:13: error: invalid TOML: Cannot overwrite a value",
+        ),
+    ],
+)
+def test_malformed_toml_is_a_located_error_with_exit_status_2(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    for command in ("build", "check", "preview"):
+        done = run_cli(command, cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.splitlines() == [expected]
+
+
+def test_an_image_that_vanishes_before_rendering_is_named_as_a_read(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ankigen.render
+
+    project.write("source_notes/d.md", "# D\n\n## A\n\n![a dot](dot.png)\n")
+    image = project.root / "source_notes" / "dot.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n")
+    render_cards = ankigen.render.render_cards
+
+    def vanishing(*args: object, **kwargs: object) -> object:
+        image.unlink()
+        return render_cards(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ankigen.render, "render_cards", vanishing)
+    result = project.build()
+    assert result.exit_code == 1
+    assert result.stderr == "Error: cannot read source_notes/dot.png: No such file or directory\n"
+
+
+def test_an_output_that_cannot_be_written_is_named_as_a_write(project: Project) -> None:
+    project.write("source_notes/d.md", "# D\n\n## A\n\na\n")
+    project.write("taken", "a file where the output folder would go\n")
+    result = project.build("-o", "taken/d.apkg")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: cannot write taken: File exists\n"
+
+
+def test_help_lists_each_command_with_its_whole_first_line(tmp_path: Path) -> None:
+    from ankigen.cli import main
+
+    done = run_cli("--help", cwd=tmp_path, env={"COLUMNS": "80"})
+    listed = done.stdout.split("Commands:\n")[1].splitlines()
+    firsts = {name: (command.help or "").splitlines()[0] for name, command in main.commands.items()}
+    assert listed == [f"  {name:<8} {firsts[name]}" for name in sorted(firsts)]
+    assert all(len(first) <= 60 and not first.endswith("...") for first in firsts.values())
+
+
+def test_against_outside_git_says_so_once_with_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "source_notes").mkdir()
+    (tmp_path / "source_notes" / "d.md").write_text("# D\n\n## A\n\nb\n")
+    for command in ("diff", "check"):
+        done = run_cli(command, "--against", "HEAD", cwd=tmp_path)
+        assert done.returncode == 1
+        assert done.stderr.splitlines()[-1] == (
+            "Error: --against HEAD compares with the notes' git history, but this folder is not "
+            "in a git repository: run it in a clone of the notes' repository"
+        )
+        assert done.stderr.count("git repository") == 1

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import pickle
+import re
 import struct
 import subprocess
 import sys
@@ -382,12 +383,17 @@ def test_all_problems_are_reported_in_one_go_in_line_order():
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_each_kind_renders_valid_svg(name):
+    from ankigen.diagrams.canvas import SMALL
+
     picture = draw(spec_of(name))
     assert isinstance(picture, Picture)
     assert picture.ext == ".svg"
     root = ET.fromstring(picture.data)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    assert (root.get("width"), root.get("height")) == ("324pt", "216pt")
+    assert (root.get("width"), root.get("height")) == ("259.2pt", "172.8pt")
+    # text of glyphs drawn at `scale(s -s)` is 100 s points: none smaller than 11 px on a phone
+    sizes = re.findall(r"scale\(([0-9.]+) -\1\)", picture.data.decode())
+    assert sizes and min(100 * float(s) for s in sizes) >= SMALL
     assert len(picture.data) < 80_000
     assert b"<dc:date>" not in picture.data
     assert b"Matplotlib v" not in picture.data
@@ -412,10 +418,10 @@ def test_each_kind_renders_valid_png(name):
     assert picture.data.startswith(b"\x89PNG\r\n\x1a\n")
     chunks = png_chunks(picture.data)
     assert chunks[0][0] == b"IHDR"
-    assert struct.unpack(">II", chunks[0][1][:8]) == (675, 450)
+    assert struct.unpack(">II", chunks[0][1][:8]) == (720, 480)
     assert {kind for kind, _ in chunks} <= {b"IHDR", b"pHYs", b"IDAT", b"IEND"}  # no time, no text
     pixels = matplotlib.image.imread(io.BytesIO(picture.data), format="png")
-    assert pixels.shape == (450, 675, 4)
+    assert pixels.shape == (480, 720, 4)
     # Readable on a dark card: an opaque near-white card inside rounded, transparent corners.
     assert pixels[0, 0, 3] == 0
     margin = pixels[6, 337]

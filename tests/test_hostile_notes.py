@@ -41,7 +41,8 @@ def test_markup_that_becomes_mathjax_or_a_cloze_only_once_rendered_is_checked() 
     assert messages(diagnostics) == [
         "deck.md:1:4: error: cloze number '0' must be a positive integer",
         "deck.md:5:4: error: formula: `\\href` may only link to an http(s) or mailto address",
-        "deck.md:9:4: error: formula: `\\style` is not allowed in notes",
+        "deck.md:9:4: error: formula: `\\style` is not allowed in notes: "
+        "it would style the card itself",
     ]
 
 
@@ -89,7 +90,7 @@ def test_pictures_that_cannot_be_cached_fail_the_build_and_leave_no_entry(
 def test_settings_cannot_point_outside_the_project(project: Project) -> None:
     project.write("ankigen.toml", 'source = "/etc"\noutput = "../elsewhere"\n')
     result = project.build()
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.problems == [
         "ankigen.toml:1:1: error: setting 'source' must be a folder inside the project",
         "ankigen.toml:2:1: error: setting 'output' must be a folder inside the project",
@@ -143,7 +144,7 @@ def test_notes_and_output_folders_may_not_lead_outside_the_project(
     (project.root / "build").symlink_to(elsewhere / "out")
     for command in ("build", "check"):
         result = project.run(command)
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         assert result.problems == [
             "build:1:1: error: leads outside the project through a link; use a folder inside it",
             "source_notes:1:1: error: leads outside the project through a link; "
@@ -159,7 +160,7 @@ def test_a_link_in_place_of_a_cache_or_preview_folder_is_refused(
     (project.root / "build").mkdir()
     (project.root / "build" / ".cache").symlink_to(tmp_path)
     result = project.build()
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.problems == [
         "build/.cache:1:1: error: is a link, not a folder of ankigen's: delete it"
     ]

@@ -15,7 +15,7 @@ import pytest
 from ankigen import notetimes
 from ankigen.notetimes import split_cards
 
-from .conftest import REPO, Project, git, import_apkg
+from .conftest import RENDERING_CHANGED, REPO, Project, git, import_apkg
 
 T0 = 1_750_000_000  # the first commit; every later step is a day on
 DAY = 86_400
@@ -302,7 +302,7 @@ def test_rendering_changed_moves_with_the_rendering(tmp_path: Path) -> None:
         db.deserialize(archive.read("collection.anki2"))
     fields = sorted(row[0] for row in db.execute("SELECT flds FROM notes"))
     now = {
-        "rendering_changed": notetimes.RENDERING_CHANGED,
+        "rendering_changed": RENDERING_CHANGED,  # the one the subprocess built with
         "fields_sha256": hashlib.sha256("\x1e".join(fields).encode()).hexdigest(),
     }
     if os.environ.get("ANKIGEN_UPDATE_GOLDENS") == "1":

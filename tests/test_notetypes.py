@@ -24,9 +24,11 @@ from .conftest import Project, import_apkg
 VERSIONS: dict[str, list[tuple[int, str]]] = {
     "ankigen Basic": [
         (1_795_910_400, "010680d236144bf1aebda8c5fcf84577a980c1325f1245afbbc4701d95b1fe34"),
+        (1_795_970_128, "4e7437d0a99f9044029bbb4e75dc3720fe08ea1812f93b3d2caecc0eebec786b"),
     ],
     "ankigen Cloze": [
         (1_795_910_400, "af0a8e278ad695d0202aa11cf0162ba2c8675f2dae2a139b0faadf32ac4f7d54"),
+        (1_795_970_128, "0deac651a6a0806849b62dee57b1540224201e830104efa3f1ad6f95d03bd366"),
     ],
 }
 

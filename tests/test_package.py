@@ -109,7 +109,7 @@ def test_a_failing_write_leaves_the_old_package_and_no_temporary_files(
     monkeypatch.setattr(package, "_add", explode)
     result = project.build()
     assert result.exit_code == 1
-    assert "Error: cannot write the package: disk full" in result.stderr
+    assert result.stderr == "Error: cannot write build/d.apkg: disk full\n"
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in target.parent.iterdir()) == [".cache", "d.apkg"]
 

@@ -40,8 +40,9 @@ def test_preview_writes_every_card_into_a_self_contained_folder(lab: Project, mo
     assert result.exit_code == 0, result.stderr
     assert "build/preview/index.html: 21 cards, from 8 notes" in result.stdout
     folder = lab.root / "build" / "preview"
-    for name in ("preview.css", "preview.js", "mathjax/tex-svg.js", "build.txt"):
+    for name in ("preview.css", "preview.js", "mathjax/tex-chtml-full.js", "build.txt"):
         assert (folder / name).is_file(), name
+    assert (folder / "mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff").is_file()
     for package in ("noerrors", "mathtools", "mhchem", "autoload"):
         assert (folder / "mathjax" / "input" / "tex" / "extensions" / f"{package}.js").is_file()
 
@@ -147,7 +148,7 @@ def test_media_no_longer_used_leave_the_folder(lab: Project) -> None:
     lens.write_text(lens.read_text().replace("![a lens](lens.png)", "No picture."))
     assert lab.run("preview").exit_code == 0
     assert not picture.exists()
-    assert (folder / "mathjax" / "tex-svg.js").is_file()
+    assert (folder / "mathjax" / "tex-chtml-full.js").is_file()
 
 
 # --- --changed-since ---

@@ -163,6 +163,7 @@ def test_basic_cards_and_empty_fields_render_as_anki(lab_collection, front, back
         ("{{#Back}}has back{{/Back}}{{^Back}}no back{{/Back}} {{Front}}", "{{ Back }}"),
         ("<!-- {{Missing}} -->{{Front}}", "{{FrontSide}}{{text:Back}}{{#Source}}!{{/Source}}"),
         ("{{{{Front}}}} {{::Front}}", "{{FrontSide}} [sound:b.ogg] {{Back}}"),
+        ("{{Deck}}|{{Subdeck}}", "{{#Deck}}{{Deck}}{{/Deck}}{{^Subdeck}}none{{/Subdeck}}"),
     ],
 )
 def test_template_features_render_as_anki(lab_collection, front: str, back: str) -> None:  # type: ignore[no-untyped-def]

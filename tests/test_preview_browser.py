@@ -74,6 +74,14 @@ def test_every_formula_is_typeset(browser: Browser, seed: Preview) -> None:
     expected = _formulas(seed)
     assert expected == 9  # the seed deck's formulas, all on the backs
     assert browser.evaluate("document.querySelectorAll('.card mjx-container').length") == expected
+    # as Anki's reviewer typesets (tex-chtml-full.js): CommonHTML, with MathJax's own fonts
+    jax = "[...document.querySelectorAll('.card mjx-container')].map(m => m.getAttribute('jax'))"
+    assert browser.evaluate(jax) == ["CHTML"] * expected
+    assert browser.wait_until(
+        "document.fonts.ready.then(() => [...document.fonts].filter("
+        "f => f.family.startsWith('MJXTEX') && f.status === 'loaded').length)",
+        timeout=10,
+    )
     assert browser.evaluate("document.querySelectorAll('mjx-merror, [data-mjx-error]').length") == 0
     raw = browser.evaluate(
         r"""(() => {
@@ -140,6 +148,7 @@ def test_the_night_switch_changes_the_cards_colours(browser: Browser, seed: Prev
     assert night[0] == "card card1 nightMode night_mode"  # as Anki desktop marks the card
     for index, what in enumerate(("card background", "text", "cloze", "page"), start=1):
         assert night[index] != day[index], what
+    assert night[1] == "rgb(44, 44, 44)"  # Anki desktop's dark --canvas, as its reviewer shows it
     night_shot = browser.screenshot(ARTIFACTS / "seed-night.png")
     cloze_shots.append(_shoot_card(browser, "regularization", "night"))
     cloze_shots.append(_shoot_card(browser, "cross-entropy", "night"))
@@ -190,7 +199,7 @@ def test_pictures_chemistry_and_decks_of_the_lab_deck(browser: Browser, tmp_path
     # \ce comes from MathJax's mhchem package, loaded from the folder
     assert browser.evaluate(
         "[...document.querySelectorAll('mjx-container')].some(m => "
-        "m.querySelector('[data-mml-node=mmultiscripts], [data-mml-node=msub]') && "
+        "m.querySelector('mjx-mmultiscripts, mjx-msub') && "
         "m.closest('.pv-tile').dataset.search.includes('h2o'))"
     )
     names = browser.evaluate("[...document.querySelectorAll('.pv-nav a')].map(a => a.textContent)")

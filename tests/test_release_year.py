@@ -605,7 +605,8 @@ def release_build(clone: Path, tag: str, temp: Path, upgraded: Path | None) -> l
     upgraded ankigen when given."""
     steps = release_jobs()["build"]
     install = step_running(steps, "python -m pip install")
-    assert install["run"] == "python -m pip install ."  # ankigen is installed here already
+    # ankigen is installed here already
+    assert install["run"] == "python -m pip install -c constraints.txt ."
     runner = Runner(
         clone,
         temp,

@@ -95,10 +95,13 @@ def test_line_break_outside_an_environment_is_a_warning() -> None:
     assert check_tex(r"\begin{gathered} a \\ b \end{gathered}") == []
 
 
-def test_commands_defined_in_the_formula_are_known() -> None:
-    assert check_tex(r"\newcommand{\R}{\mathbb{R}} x \in \R") == []
-    assert check_tex(r"\let\R=\mathbb \R{R}") == []
-    (problem,) = _errors(r"\newcommand{\foo}[2]{#1#2} \foo{a}")
+def test_definitions_are_refused_and_the_rest_still_read() -> None:
+    (problem,) = _errors(r"\newcommand{\R}{\mathbb{R}} x \in \R")
+    assert problem.offset == 0
+    assert "not allowed" in problem.message
+    (problem,) = _errors(r"\let\R=\mathbb \R{R}")
+    assert problem.offset == 0
+    _, problem = _errors(r"\newcommand{\foo}[2]{#1#2} \foo{a}")
     assert "argument" in problem.message
 
 

@@ -443,10 +443,13 @@ def test_ci_steps_run_in_a_pull_request(pull_request: Path, tmp_path: Path) -> N
     steps = ci_steps()
     # Installing and testing this project cannot run inside its own tests; they must be there.
     skipped = [
-        step_running(steps, "python -m pip install '.[test]'"),
+        step_running(steps, "python -m pip install -c constraints.txt '.[test]'"),
         step_running(steps, "pytest"),
     ]
-    assert [step["run"] for step in skipped] == ["python -m pip install '.[test]'", "pytest"]
+    assert [step["run"] for step in skipped] == [
+        "python -m pip install -c constraints.txt '.[test]'",
+        "pytest",
+    ]
     runner = Runner(
         pull_request,
         tmp_path / "runner",
@@ -667,7 +670,7 @@ def release_build(clone: Path, temp: Path) -> str:
     """The release build job's shell steps in `clone`; the SHA256SUMS they write."""
     steps = release_jobs()["build"]
     install = step_running(steps, "python -m pip install")
-    assert install["run"] == "python -m pip install ."
+    assert install["run"] == "python -m pip install -c constraints.txt ."
     runner = Runner(clone, temp, GITHUB_EVENT_NAME="push", GITHUB_REF="refs/tags/v1.0.0")
     for step in run_steps(steps):
         if step is not install:
@@ -733,3 +736,42 @@ def test_contributing_examples_pass_check_and_cover_every_plot_kind(tmp_path: Pa
         (row,) = [line for line in text.splitlines() if line.startswith(f"| `{kind}` |")]
         for name in entry.params:
             assert f"`{name}`" in row, f"CONTRIBUTING.md: plot {kind} does not list {name}"
+
+
+# --- the libraries a release is built with --------------------------------------------------
+
+
+def test_every_library_ankigen_and_its_tests_load_is_pinned() -> None:
+    """constraints.txt pins the whole tree of ankigen's requirements, the test tools included,
+    and every way of installing it that a release or CI relies on installs from it."""
+    from importlib.metadata import distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name)] = version
+    needed, queue = set(), [Requirement("ankigen[test]")]
+    while queue:
+        requirement = queue.pop()
+        name = canonicalize_name(requirement.name)
+        if name in needed:
+            continue
+        needed.add(name)
+        extras = requirement.extras or {""}
+        for text in distribution(name).requires or []:
+            nested = Requirement(text)
+            if nested.marker is None or any(nested.marker.evaluate({"extra": e}) for e in extras):
+                queue.append(nested)
+    assert sorted(needed - {"ankigen"} - set(pins)) == []
+    assert all(version.count(".") >= 1 for version in pins.values())
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "pip install -c constraints.txt '.[test]' && pytest" in readme
+    assert "pip install -c constraints.txt . && ankigen build" in readme
+    for document in (REPO / "docs" / "releases.md", REPO / "CONTRIBUTING.md", RELEASE):
+        text = document.read_text(encoding="utf-8")
+        assert "pip install . " not in text and "pip install .\n" not in text, document
+        assert "pip install -c constraints.txt ." in text, document

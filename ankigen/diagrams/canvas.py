@@ -17,8 +17,11 @@ from ankigen.diagrams.model import Params, Render
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
-WIDTH, HEIGHT = 4.5, 3.0  # inches
-PNG_DPI = 150  # 675 x 450 pixels
+# A card shows a picture at the card's width, at most 28em (see notetypes.py): on a 390 px phone
+# that is about 368 px for WIDTH's 259 points, so 8-point text is 11 px there.
+WIDTH, HEIGHT = 3.6, 2.4  # inches
+SMALL = 8.0  # points: the smallest text of any picture, 11 px on a phone
+PNG_DPI = 200  # 720 x 480 pixels
 INK = "#1f1f1f"
 PAPER = "#fafaf7"  # near-white card: dark text stays readable on Anki's dark background too
 EDGE = "#c8c8c8"
@@ -31,7 +34,7 @@ STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "path",  # glyphs as paths: no font needed on the phone
     "svg.image_inline": True,
     "font.family": "DejaVu Sans",  # shipped with matplotlib, so the same glyphs everywhere
-    "font.size": 8,
+    "font.size": 9,
     "mathtext.fontset": "dejavusans",
     "text.usetex": False,
     "text.color": INK,
@@ -47,7 +50,9 @@ STYLE: dict[RcKeyType, Any] = {
     "ytick.color": "#444444",
     "xtick.labelcolor": INK,
     "ytick.labelcolor": INK,
-    "legend.fontsize": 7,
+    "legend.fontsize": SMALL,
+    "xtick.labelsize": SMALL,
+    "ytick.labelsize": SMALL,
     "path.simplify": True,
 }
 _METADATA = {

@@ -18,14 +18,14 @@ if TYPE_CHECKING:
     import sympy
     from matplotlib.figure import Figure
 
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2  # 2: labels of 8 points at least
 MAX_LENGTH = 200
 MAX_NUMBER_LENGTH = 20
 MAX_EXPONENT = 1000  # a constant exponent beyond this is a typo or an attempt to exhaust memory
 LIMIT = 1e6
 SAMPLES = 601
 FORMULA_SIZE = 10.0  # points
-SMALLEST_SIZE = 6.0
+SMALLEST_SIZE = 8.0
 DEFAULT_RANGE = (-5.0, 5.0)
 # fmt: off
 FUNCTIONS = (
@@ -312,7 +312,7 @@ def render(params: Params, fig: Figure) -> None:
     """Plot f (and f') with the formula typeset above the plot."""
     import numpy as np
 
-    from ankigen.diagrams.canvas import INK, PALETTE, WIDTH
+    from ankigen.diagrams.canvas import INK, PALETTE, SMALL, WIDTH
 
     expr, derivative = analyse(params["expr"], params["derivative"])
     xs = samples(params)
@@ -338,7 +338,7 @@ def render(params: Params, fig: Figure) -> None:
     ax.set_ylim(low, high)
     ax.set_xlabel("x")
     if derivative is not None:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=SMALL)
     text, size = _formula(expr, derivative, room=0.94 * WIDTH * 72)
     if text:
         fig.suptitle(text, fontsize=size)

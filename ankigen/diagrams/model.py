@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 DEFAULT_FORMAT = "svg"
 FORMATS = ("svg", "png")
 # Bumped when the shared look (canvas.py) changes, so every cached picture is drawn again.
-STYLE_VERSION = 1
+STYLE_VERSION = 2  # 2: a 3.6 x 2.4 in canvas, text of 8 points at least
 
 Params = dict[str, Any]
 Check = Callable[["Block", "yaml.Node", "dict[str, yaml.Node]"], Params]

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import yaml
     from matplotlib.figure import Figure
 
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2  # 2: labels of 8 points at least
 MAX_BOXES = 60
 LIMIT = 1e6  # coordinates beyond this are a typo, and would make areas lose precision
 Box = Sequence[float]  # x1, y1, x2, y2 with x1 < x2 and y1 < y2
@@ -166,7 +166,7 @@ def render(params: Params, fig: Figure) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
-    from ankigen.diagrams.canvas import INK, PALETTE
+    from ankigen.diagrams.canvas import INK, PALETTE, SMALL
 
     boxes, scores, classes = params["boxes"], params["scores"], params["classes"]
     _, suppressed = greedy_nms(boxes, scores, classes, params["iou_threshold"])
@@ -194,7 +194,7 @@ def render(params: Params, fig: Figure) -> None:
                 x1,
                 y2,
                 f" {i + 1}: {scores[i]:.2f}, IoU {overlap:.2f} with {by + 1}",
-                fontsize=6,
+                fontsize=SMALL,
                 color=INK,
                 va="bottom",
                 ha="left",
@@ -209,7 +209,7 @@ def render(params: Params, fig: Figure) -> None:
                 x1,
                 y1,
                 f"{i + 1}: {scores[i]:.2f}",
-                fontsize=7,
+                fontsize=SMALL,
                 color="white",
                 va="bottom",
                 ha="left",
@@ -223,7 +223,7 @@ def render(params: Params, fig: Figure) -> None:
     ax.set_ylim(max(ys) + pad_y, min(ys) - pad_y)  # image coordinates: y grows downwards
     ax.set_aspect("equal", adjustable="box")
     ax.xaxis.tick_top()
-    ax.tick_params(labelsize=6)
+    ax.tick_params(labelsize=SMALL)
     legend = [
         Line2D([], [], color=INK, lw=1.8, label="kept"),
         Line2D(
@@ -239,5 +239,10 @@ def render(params: Params, fig: Figure) -> None:
     if classes is not None and len(names) <= len(PALETTE):  # beyond that, colours repeat
         legend += [Line2D([], [], color=colour[c], lw=4, label=f"class {c}") for c in names]
     ax.legend(
-        handles=legend, fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
+        handles=legend,
+        fontsize=SMALL,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.02),  # below the boxes, which need the width of a narrow card
+        ncol=2,
+        frameon=False,
     )

@@ -14,7 +14,7 @@ from ankigen.diagrams.params import Block
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2  # 2: labels of 8 points at least
 MAX_POINTS = 10_000
 MAX_SERIES = 8
 RECALL_LEVELS = tuple(i / 10 for i in range(11))  # exactly the tenths, not an arange's drift
@@ -173,7 +173,7 @@ def describe(params: Params) -> str:
 )
 def render(params: Params, fig: Figure) -> None:
     """Draw each curve, its 11 interpolated precisions, and the AP (and mAP) in the legend."""
-    from ankigen.diagrams.canvas import PALETTE
+    from ankigen.diagrams.canvas import PALETTE, SMALL
 
     ax = fig.add_subplot()
     aps = []
@@ -217,10 +217,10 @@ def render(params: Params, fig: Figure) -> None:
         label="11-point interpolated precision",
     )
     if len(aps) > 1:
-        ax.set_title(f"mAP {math.fsum(aps) / len(aps):.3f}", fontsize=8)
+        ax.set_title(f"mAP {math.fsum(aps) / len(aps):.3f}", fontsize=9)
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.05)
     ax.set_xticks([i / 5 for i in range(6)])
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
-    ax.legend(loc="lower left", fontsize=6.5)
+    ax.legend(loc="lower left", fontsize=SMALL)

@@ -14,7 +14,7 @@ from ankigen.diagrams.params import Block, shown
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2  # 2: labels of 8 points at least
 MAX_CLASSES = 20
 MAX_TEMPERATURES = 5
 
@@ -115,14 +115,14 @@ def describe(params: Params) -> str:
 )
 def render(params: Params, fig: Figure) -> None:
     """Draw the logits as bars on the left and the probabilities per temperature on the right."""
-    from ankigen.diagrams.canvas import INK, PALETTE
+    from ankigen.diagrams.canvas import INK, PALETTE, SMALL
 
     logits, classes, temps = params["logits"], params["classes"], params["temperatures"]
     positions = range(len(logits))
     left, right = fig.subplots(1, 2, width_ratios=(1, 1.4))
     left.bar(positions, logits, color="#7f7f7f", width=0.6)
     left.axhline(0, color=INK, lw=0.6)
-    left.set_title("logits", fontsize=8)
+    left.set_title("logits", fontsize=9)
     width = 0.8 / len(temps)
     label_bars = len(logits) * len(temps) <= 8
     for j, t in enumerate(temps):
@@ -136,11 +136,13 @@ def render(params: Params, fig: Figure) -> None:
             label=f"T = {shown(t)}",
         )
         if label_bars:
-            right.bar_label(bars, labels=[f"{p:.2f}" for p in probs], fontsize=5.5, padding=1)
+            right.bar_label(bars, labels=[f"{p:.2f}" for p in probs], fontsize=SMALL, padding=1)
     right.set_ylim(0, 1.08)
-    right.set_title("softmax probabilities", fontsize=8)
+    right.set_title("softmax probabilities", fontsize=9)
     if len(temps) > 1 or temps[0] != 1:
-        right.legend(fontsize=6, loc="upper right")
+        right.legend(fontsize=SMALL, loc="upper right")
     for ax in (left, right):
-        ax.set_xticks(list(positions), classes, fontsize=6.5, rotation=45 if len(logits) > 6 else 0)
+        ax.set_xticks(
+            list(positions), classes, fontsize=SMALL, rotation=45 if len(logits) > 6 else 0
+        )
         ax.grid(axis="x", visible=False)

@@ -54,7 +54,12 @@ def preview_cards(notes: Sequence[Note]) -> list[PreviewCard]:
         ordinals = card_ordinals(note_type.front, fields, is_cloze=note_type.is_cloze)
         for ordinal in ordinals:
             rendered = render_card(
-                note_type.front, note_type.back, fields, ordinal, is_cloze=note_type.is_cloze
+                note_type.front,
+                note_type.back,
+                fields,
+                ordinal,
+                is_cloze=note_type.is_cloze,
+                deck=note.card.deck,
             )
             cards.append(
                 PreviewCard(note, ordinal, rendered.question, rendered.answer, len(ordinals))

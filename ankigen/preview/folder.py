@@ -16,12 +16,13 @@ import click
 
 from ..model import MediaFile
 from ..storage import write_atomically
-from .page import MATHJAX_FOLDER
+from .page import MATHJAX_BUNDLE, MATHJAX_FOLDER
 
 ASSETS = ("preview.css", "preview.js")
 MANIFEST = ".ankigen-preview.json"  # media written by the last build, to clean up after it
-MATHJAX_FILES = ("tex-svg.js",)
+MATHJAX_FILES = (MATHJAX_BUNDLE,)
 MATHJAX_EXTENSIONS = "input/tex/extensions"  # TeX packages MathJax loads on demand
+MATHJAX_FONTS = "output/chtml/fonts/woff-v2"  # the CommonHTML output's fonts
 
 
 def write_folder(folder: Path, page: str, build_id: str, media: Iterable[MediaFile]) -> Path:
@@ -63,12 +64,12 @@ def mathjax_source() -> Traversable:
 def _copy_mathjax(target: Path) -> None:
     source = mathjax_source()
     files = [(source.joinpath(name), target / name) for name in MATHJAX_FILES]
-    extensions = source.joinpath(*MATHJAX_EXTENSIONS.split("/"))
-    files += [
-        (entry, target / MATHJAX_EXTENSIONS / entry.name)
-        for entry in extensions.iterdir()
-        if entry.name.endswith(".js")
-    ]
+    for folder, suffix in ((MATHJAX_EXTENSIONS, ".js"), (MATHJAX_FONTS, ".woff")):
+        files += [
+            (entry, target / folder / entry.name)
+            for entry in source.joinpath(*folder.split("/")).iterdir()
+            if entry.name.endswith(suffix)
+        ]
     for origin, copy in files:
         if not copy.is_file():  # MathJax's files never change within its version
             copy.parent.mkdir(parents=True, exist_ok=True)

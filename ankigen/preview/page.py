@@ -12,11 +12,13 @@ from ..notetypes import card_css
 from .cards import PreviewCard
 from .templates import strip_html
 
-MATHJAX_FOLDER = "mathjax"  # in the preview folder, holding tex-svg.js and its TeX extensions
+MATHJAX_FOLDER = "mathjax"  # in the preview folder: the bundle, its TeX extensions and fonts
+MATHJAX_BUNDLE = "tex-chtml-full.js"  # what Anki's reviewer loads: CommonHTML output, all of TeX
 TEX_PACKAGES = ("noerrors", "mathtools", "mhchem")  # what Anki loads besides MathJax's defaults
 
 # Anki's MathJax settings: `\(...\)` inline, `\[...\]` display, no `$`, no environments outside
-# math, no \ref; the page says on <html data-mathjax> when every card is typeset.
+# math, no \ref; only the cards (`div.ankigen`) are searched for formulas, never the page's own
+# text (a deck name is no formula); the page says on <html data-mathjax> when every card is typeset.
 _MATHJAX_CONFIG = """\
 window.MathJax = {
   tex: {
@@ -28,7 +30,7 @@ window.MathJax = {
     packages: {"[+]": %(packages)s, "[-]": ["textmacros"]}
   },
   loader: {load: %(load)s},
-  options: {enableMenu: false},
+  options: {enableMenu: false, ignoreHtmlClass: "pv-[a-z-]+", processHtmlClass: "ankigen"},
   startup: {
     pageReady() {
       const root = document.documentElement;
@@ -110,7 +112,7 @@ def render_page(cards: Sequence[PreviewCard], info: PageInfo) -> str:
 <script>
 {mathjax}
 </script>
-<script defer src="{MATHJAX_FOLDER}/tex-svg.js"></script>
+<script defer src="{MATHJAX_FOLDER}/{MATHJAX_BUNDLE}"></script>
 <script defer src="preview.js"></script>
 </head>
 <body>

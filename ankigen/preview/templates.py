@@ -38,15 +38,25 @@ class RenderedCard:
 
 
 def render_card(
-    front: str, back: str, fields: Mapping[str, str], ordinal: int, *, is_cloze: bool
+    front: str,
+    back: str,
+    fields: Mapping[str, str],
+    ordinal: int,
+    *,
+    is_cloze: bool,
+    deck: str = "(Deck)",
 ) -> RenderedCard:
     """A card's question and answer HTML, as `card.render_output()` gives them.
 
     `ordinal` is Anki's card ordinal: 0 for a basic card, the cloze number - 1 for a cloze card.
+    `deck` is the card's deck, `Parent::Child`, for the special fields `{{Deck}}` and `{{Subdeck}}`.
     """
     front_nodes, back_nodes = parse_template(front), parse_template(back)
-    nonempty = {name for name, value in fields.items() if not field_is_empty(value)}
-    context = _Context(fields, nonempty, ordinal, question=True)
+    # Anki's special fields, as its add_special_fields() fills them: as is, unescaped, only where
+    # the note has no field of that name, and counted in its blank-front check
+    values = {"Deck": deck, "Subdeck": deck.rsplit("::", 1)[-1], **fields}
+    nonempty = {name for name, value in values.items() if not field_is_empty(value)}
+    context = _Context(values, nonempty, ordinal, question=True)
     question = _render(front_nodes, context)
     if is_cloze and ordinal + 1 not in cloze_numbers(fields.values()):
         empty = _MISSING_CLOZE.format(number=ordinal + 1)
@@ -54,7 +64,7 @@ def render_card(
     if not is_cloze and _is_empty(front_nodes, nonempty):
         return RenderedCard(_av_refs(question + _EMPTY_FRONT, "q"), _av_refs(_EMPTY_FRONT, "a"))
     question = _av_refs(question, "q")
-    answer = _render(back_nodes, _Context(fields, nonempty, ordinal, False, question))
+    answer = _render(back_nodes, _Context(values, nonempty, ordinal, False, question))
     return RenderedCard(question, _av_refs(answer, "a"))
 
 

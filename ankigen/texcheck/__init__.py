@@ -9,7 +9,8 @@ that configuration, and the test formulas were typeset by it.
 The package reads a formula in stages: `cloze_sides` gives the text MathJax sees on each side
 of each card, `formula` parses it (with `reader` for the low-level tokens, `frames` for the
 parser's stack and `commands` for the commands with rules of their own), against the tables of
-`names`.
+`names`. `safety` holds the allow-list of what a formula may do to the card's HTML (its problems
+are marked `unsafe`), and `fields` finds the formulas a card's text makes beyond its `$...$`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .cloze_sides import cloze_sides
 from .formula import Formula
 from .reader import TexProblem
 
-__all__ = ["TexProblem", "check_tex"]
+__all__ = ["TexProblem", "check_tex", "unsafe_tex"]
 
 _MOST = 20  # problems reported for one formula
 
@@ -44,6 +45,13 @@ def check_tex(tex: str, display: bool = False) -> list[TexProblem]:
                     f"{problem.message} (on the front of card {side}, where the cloze "
                     f"reads `[...]`{note})"
                 )
-                problem = TexProblem(problem.offset, message, problem.severity)
+                problem = TexProblem(problem.offset, message, problem.severity, problem.unsafe)
             found[key] = problem
-    return sorted(found.values(), key=lambda p: (p.offset, p.severity != "error"))[:_MOST]
+    ordered = sorted(found.values(), key=lambda p: (p.offset, p.severity != "error"))
+    kept = {*[p for p in ordered if not p.unsafe][:_MOST], *[p for p in ordered if p.unsafe]}
+    return [p for p in ordered if p in kept]  # however many other problems, every unsafe one
+
+
+def unsafe_tex(tex: str) -> list[TexProblem]:
+    """What the formula would do to the card's HTML that notes may not: `safety`'s problems."""
+    return [problem for problem in check_tex(tex) if problem.unsafe]

@@ -24,6 +24,7 @@ from .names import (
     SPECS,
 )
 from .reader import DIMEN_WHOLE, as_written
+from .safety import REFUSED, VETTED, refuse, vet
 
 if TYPE_CHECKING:
     from .formula import Formula
@@ -194,10 +195,9 @@ def up_to(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
 
 
 def define(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
-    """\\newcommand and friends: remember the new name, skip its body."""
+    """\\newcommand and friends, refused (`guarded`): read past them, so the rest is checked."""
     s, end = formula.s, lv.end
     if name == "require":
-        formula.lenient = True
         k = formula.take(lv, j, i, name, "t")
         return end if k is None else k
     if name in ("newenvironment", "renewenvironment"):
@@ -274,27 +274,18 @@ def define(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return end if k is None else k
 
 
-_SAFE_LINK = re.compile(r"\s*(https?://|mailto:)", re.IGNORECASE)
-
-
-def html_attribute(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
-    """\\href, \\style, \\class, \\cssId put HTML into the card: in notes from strangers,
-    only a link to a web or mail address is allowed (a `javascript:` link would run a script)."""
-    if name == "href":
-        got = formula.argument(j, lv.end, i, name, 0, 2)
-        if got is not None and not _SAFE_LINK.match(formula.s[got[0] : got[1]]):
-            formula.error(got[0], "`\\href` may only link to an http(s) or mailto address")
+def guarded(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+    """A command that reaches attributes (`safety`): refused, or its arguments checked."""
+    if name in REFUSED:
+        refuse(formula, i, name)
+        if name in DEFINITIONS:
+            return define(formula, lv, i, j, name)  # read on, so the rest is still checked
     else:
-        formula.error(i, f"`\\{name}` is not allowed in notes: it would style the card itself")
-    k = formula.take(lv, j, i, name, "tm")
-    return lv.end if k is None else k
+        vet(formula, lv, i, j, name)
+    return formula.ordinary(lv, i, j, name)
 
 
 SPECIAL = {
-    "href": html_attribute,
-    "style": html_attribute,
-    "class": html_attribute,
-    "cssId": html_attribute,
     "begin": begin,
     "end": end_env,
     "left": left,
@@ -315,4 +306,4 @@ SPECIAL = {
     "toggle": up_to,
 }
 SPECIAL.update((name, over) for name in OVER)
-SPECIAL.update((name, define) for name in DEFINITIONS)
+SPECIAL.update((name, guarded) for name in [*REFUSED, *VETTED])

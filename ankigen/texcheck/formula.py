@@ -12,6 +12,7 @@ from .commands import SPECIAL
 from .frames import Atom, Frame, Level
 from .names import HINTS, KNOWN, MOVABLE, NOT_A_SCRIPT, OPS, SPECS, TRANSPARENT
 from .reader import Reader, TexProblem, as_written
+from .safety import sweep
 
 _NUMBER = re.compile(r"[0-9]+(?:\{,\}[0-9]{3})*(?:\.[0-9]*)?|\.[0-9]+")
 _TOO_DEEP = "arguments nested more than 100 deep: not checked further"
@@ -25,7 +26,7 @@ class Formula(Reader):
         self.macros: dict[str, str] = {}
         self.ops: set[str] = set()
         self.envs: set[str] = set()
-        self.lenient = False
+        self.vetted: set[int] = set()  # where the parser checked a command `safety` guards
         self.bodies: list[tuple[int, int]] = []
         self.warned_comment = False
         self.depth = 0
@@ -35,6 +36,7 @@ class Formula(Reader):
         self.parse(0, len(self.s), tabs=False)
         for start, stop in self.bodies:
             self.scan_names(start, stop)
+        sweep(self)
         return self.found
 
     def scan_names(self, i: int, end: int) -> None:
@@ -321,6 +323,10 @@ class Formula(Reader):
         special = SPECIAL.get(name)
         if special is not None:
             return special(self, lv, i, j, name)
+        return self.ordinary(lv, i, j, name)
+
+    def ordinary(self, lv: Level, i: int, j: int, name: str) -> int:
+        """A command read the ordinary way: its arguments by its spec, then an atom."""
         spec = self.macros.get(name)
         if spec is None:
             spec = SPECS.get(name, "")
@@ -333,8 +339,6 @@ class Formula(Reader):
         return lv.end if k is None else k
 
     def unknown(self, i: int, j: int, name: str) -> None:
-        if self.lenient:
-            return
         where = self.where[i:j]
         if len(set(where)) == len(where) > 1 and where[-1] - where[0] != j - i - 1:
             self.error(

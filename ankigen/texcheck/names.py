@@ -7,14 +7,14 @@ without `physics` or `textmacros`).
 from __future__ import annotations
 
 
-def _words(text: str) -> frozenset[str]:
+def words(text: str) -> frozenset[str]:
     """The whitespace-separated words of `text`."""
     return frozenset(text.split())
 
 
 # Commands MathJax 3.2.2 defines with Anki's packages (base, ams, amssymbols, mathtools, mhchem,
 # newcommand, boldsymbol, braket, cancel, color, html, unicode, upgreek, textcomp, ...).
-KNOWN = _words(
+KNOWN = words(
     """
     AXC Aboxed And ArrowBetweenLines Arrowvert Axiom AxiomC BIC Bbb Bbbk Big Bigg Biggl Biggm
     Biggr Bigl Bigm Bigr BinaryInf BinaryInfC Box Bra Braket Bumpeq Cap Colonapprox Coloneq
@@ -195,7 +195,7 @@ _SPEC_GROUPS = {
 SPECS = {name: spec for spec, names in _SPEC_GROUPS.items() for name in names.split()}
 
 # Operators that accept \limits and \nolimits.
-OPS = _words(
+OPS = words(
     """Pr arccos arcsin arctan arg bigcap bigcup bigodot bigoplus bigotimes bigsqcup bigtimes
     biguplus bigvee bigwedge coprod cos cosh cot coth csc deg det dim exp gcd hom idotsint iiiint
     iiint iint inf injlim int intop ker lg lim liminf limsup ln log mathop max min oint
@@ -203,20 +203,20 @@ OPS = _words(
     underbrace underbracket varinjlim varliminf varlimsup varprojlim"""
 )
 # Operators whose scripts MathJax sets above and below (a prime after them is no double exponent).
-MOVABLE = _words(
+MOVABLE = words(
     """Pr bigcap bigcup bigodot bigoplus bigotimes bigsqcup bigtimes biguplus bigvee bigwedge
     coprod det gcd inf injlim lim liminf limsup mathop max min operatorname overbrace overbracket
     prod projlim sum sup underbrace underbracket varinjlim varliminf varlimsup varprojlim"""
 )
 # Commands after which `^` still attaches to the atom before them.
-TRANSPARENT = _words(
+TRANSPARENT = words(
     """rm mit oldstyle cal it bf bbFont scr frak sf tt label tag nonumber notag limits nolimits
     newcommand renewcommand def let DeclareMathOperator newenvironment renewenvironment
     DeclarePairedDelimiter DeclarePairedDelimiters DeclarePairedDelimiterX DeclarePairedDelimitersX
     DeclarePairedDelimiterXPP DeclarePairedDelimitersXPP require"""
 )
 # Commands that cannot stand as a bare superscript or subscript: `x^\\sin` must be `x^{\\sin}`.
-NOT_A_SCRIPT = _words(
+NOT_A_SCRIPT = words(
     """arccos arcsin arctan arg cos cosh cot coth csc deg dim exp hom ker lg ln log sec sin sinh
     tan tanh tiny Tiny scriptsize small normalsize large Large LARGE huge Huge displaystyle
     textstyle scriptstyle scriptscriptstyle not newline nonscript dots bigtimes mathop matrix
@@ -224,7 +224,7 @@ NOT_A_SCRIPT = _words(
     braket Braket varinjlim varliminf varlimsup varprojlim color begin over atop choose brace
     brack above abovewithdelims atopwithdelims overwithdelims \\"""
 )
-DELIMITERS = _words(
+DELIMITERS = words(
     r"""( ) . / < > [ ] | \Arrowvert \Downarrow \Uparrow \Updownarrow \Vert \\ \arrowvert
     \backslash \bracevert \downarrow \gt \lVert \langle \lbrace \lbrack \lceil \lfloor \lgroup
     \llcorner \lmoustache \lparen \lrcorner \lt \lvert \rVert \rangle \rbrace \rbrack \rceil
@@ -243,7 +243,7 @@ OVER = {
     "overwithdelims": "dd",
 }
 
-ENVIRONMENTS = _words(
+ENVIRONMENTS = words(
     """Bmatrix Bmatrix* Bsmallmatrix Bsmallmatrix* CD Vmatrix Vmatrix* Vsmallmatrix Vsmallmatrix*
     align align* alignat alignat* aligned alignedat array bmatrix bmatrix* bsmallmatrix
     bsmallmatrix* cases cases* crampedsubarray dcases dcases* drcases drcases* empheq eqnarray
@@ -272,12 +272,12 @@ ENV_SPECS = {
 }
 ENV_SPECS.update((name, "o") for name in ENVIRONMENTS if name.endswith("matrix*"))
 # Environments that number equations: one per formula, not inside another.
-EQUATION_ENVS = _words(
+EQUATION_ENVS = words(
     """equation equation* eqnarray eqnarray* align align* multline multline* gather gather*
     alignat alignat* xalignat xalignat* xxalignat flalign flalign*"""
 )
-NO_TAB_ENVS = _words("equation equation* multline multline*")
-NO_TAG_ENVS = _words("aligned alignedat gathered split lgathered rgathered")
+NO_TAB_ENVS = words("equation equation* multline multline*")
+NO_TAG_ENVS = words("aligned alignedat gathered split lgathered rgathered")
 
 HINTS = {
     "bm": "\\boldsymbol{...}",
@@ -299,11 +299,11 @@ HINTS = {
     "textsubscript": "_{\\text{...}}",
     "textsuperscript": "^{\\text{...}}",
 }
-for _name in _words("Var Cov tr Tr sgn sign diag rank softmax relu ReLU erf KL"):
+for _name in words("Var Cov tr Tr sgn sign diag rank softmax relu ReLU erf KL"):
     HINTS[_name] = f"\\operatorname{{{_name}}}"
 
 # Commands that define new commands or environments (and \require): `commands.define` reads them.
-DEFINITIONS = _words(
+DEFINITIONS = words(
     """newcommand renewcommand def let DeclareMathOperator newenvironment renewenvironment
     DeclarePairedDelimiter DeclarePairedDelimiters DeclarePairedDelimiterX DeclarePairedDelimitersX
     DeclarePairedDelimiterXPP DeclarePairedDelimitersXPP Newextarrow require"""

@@ -35,6 +35,7 @@ class TexProblem:
     offset: int
     message: str
     severity: str  # "error" or "warning"
+    unsafe: bool = False  # the formula would reach the card's HTML (see `safety`)
 
 
 class Reader:
@@ -54,6 +55,10 @@ class Reader:
 
     def error(self, i: int, message: str) -> None:
         self.found.append(TexProblem(self.at(i), message, "error"))
+
+    def refuse(self, i: int, message: str) -> None:
+        """Report something the formula may not do to the card (`safety`)."""
+        self.found.append(TexProblem(self.at(i), message, "error", unsafe=True))
 
     def warn(self, i: int, message: str) -> None:
         self.found.append(TexProblem(self.at(i), message, "warning"))

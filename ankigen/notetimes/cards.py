@@ -1,0 +1,139 @@
+"""One version of a note file split into cards by its headings, without rendering: what
+each card shows, as a digest, and what makes it itself across versions."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import tomllib
+from typing import Any, NamedTuple
+
+# A line that opens a heading or a code fence (or closes a fence), after its "\n". Linear:
+# no group here can match the same characters two ways; a pattern that starts with a literal is
+# searched for at memchr speed, and history holds many versions of every file.
+_BLOCK_LINE = re.compile(r"\n {0,3}(?:(#{1,6})(?=[ \t\n]|\Z)([^\n]*)|(`{3,}|~{3,})([^\n]*))")
+_CLOSING_HASHES = re.compile(r"(?:^|[ \t])#+$")
+_FRONT_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_LINK_DEFINITION = re.compile(r"\n {0,3}\[([^\]\n]+)\]:[^\n]*")
+# Bounded repeats: a card full of unclosed `![` or `<img` must not make the scan quadratic.
+_PICTURE = re.compile(
+    r"!\[[^\]\n]{0,1000}\]\(\s*<?([^)\s>]+)|<img\b[^>]{0,1000}?\bsrc\s*=\s*[\"']?([^\"'\s>]+)",
+    re.IGNORECASE,
+)
+_FRONT_VALUE = re.compile(r"(deck|namespace)\s*:\s*(.*?)\s*$")
+_SETTINGS = ("deck", "namespace", "allow_html", "code_language", "plot_format", "math")
+
+Key = tuple[str, ...]  # what makes a card itself across versions: namespace and id or path
+WHOLE_FILE: Key = ("\0",)  # the key of a note file's whole text
+
+
+class CardText(NamedTuple):
+    """A card as its note file's text has it, with the digest of everything it shows."""
+
+    line: int  # 1-based, of its heading
+    key: Key
+    pictures: tuple[str, ...]  # paths inside the notes folder, as written
+    digest: str  # of its text and context, before the pictures' contents are known
+
+
+def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
+    """The cards of one version of a note file, by its `##`+ headings outside code fences."""
+    start, front = 0, ""
+    if text.startswith("---\n"):
+        end = _FRONT_END.search(text, 3)
+        if end is not None:
+            start, front = end.end(), text[4 : end.start()].rstrip("\n")
+    headings: list[tuple[int, int, str, int]] = []  # line index, level, text, offset
+    # Each line as "\n" + line: a pattern that starts with a literal is searched for in C at
+    # memchr speed, and history holds many versions of every file.
+    scan = "\n" + text
+    fence, line, position = "", text.count("\n", 0, start), start
+    for match in _BLOCK_LINE.finditer(scan, start):
+        line += scan.count("\n", position + 1, match.start() + 1)
+        position = match.start()
+        marks = match[3]
+        if fence:
+            if marks and marks[0] == fence[0] and len(marks) >= len(fence) and not match[4].strip():
+                fence = ""
+        elif marks:
+            fence = marks
+        else:
+            heading = match[2].strip(" \t")
+            if heading.endswith("#"):
+                heading = _CLOSING_HASHES.sub("", heading).rstrip(" \t")
+            headings.append((line, len(match[1]), heading, position))
+    values = {}
+    for line in front.split("\n"):
+        pair = _FRONT_VALUE.fullmatch(line)
+        if pair:
+            values[pair[1]] = pair[2].strip("'\"")
+    title = next((heading for _, level, heading, _ in headings if level == 1), "")
+    namespace = values.get("namespace") or _setting(settings, "namespace") or values.get("deck")
+    namespace = namespace or _setting(settings, "deck") or title or posixpath.basename(relative)
+    definitions = {match[1].lower(): match[0] for match in _LINK_DEFINITION.finditer(scan)}
+    # Deck and namespace decide where a note goes and its GUID, not what it shows.
+    shown_front = "\n".join(line for line in front.split("\n") if not _FRONT_VALUE.fullmatch(line))
+    shown_settings = "\n".join(
+        line for line in settings.split("\n") if not line.startswith(("deck=", "namespace="))
+    )
+    context = "\x1f".join((relative, shown_settings, shown_front))
+    folder = posixpath.dirname(relative)
+    cards, ancestors = [], []  # ancestors: (level, text) of the enclosing sections
+    for position, (index, level, heading, offset) in enumerate(headings):
+        if level == 1:
+            continue
+        end = headings[position + 1][3] if position + 1 < len(headings) else len(text)
+        while ancestors and ancestors[-1][0] >= level:
+            ancestors.pop()
+        body = text[offset:end].rstrip()
+        explicit = explicit_id(heading)
+        path = tuple(text for _, text in ancestors)
+        key = (namespace, "#", explicit) if explicit is not None else (namespace, *path, heading)
+        pictures = ()
+        if "![" in body or "<img" in body.lower():
+            pictures = tuple(
+                posixpath.normpath(posixpath.join(folder, src.split("#")[0].split("?")[0]))
+                for match in _PICTURE.finditer(body)
+                for src in match.groups()
+                if src and "://" not in src and not src.startswith("data:")
+            )
+        if definitions:  # only those the card refers to
+            lowered = body.lower()
+            used = "\n".join(line for label, line in definitions.items() if f"[{label}]" in lowered)
+        else:
+            used = ""
+        content = "\x1e".join((context, "\x1d".join(path), body, used))
+        digest = hashlib.sha256(content.encode()).hexdigest()
+        cards.append(CardText(index + 1, key, pictures, digest))
+        ancestors.append((level, heading))
+    return cards
+
+
+def explicit_id(heading: str) -> str | None:
+    """The `{#id}` that ends a heading, as parse.HEADER_ID finds it, in time linear in its
+    length (HEADER_ID's search is quadratic on `{#{#{#...`)."""
+    text = heading.rstrip()
+    if not text.endswith("}"):
+        return None
+    start = text.find("{#", text.rfind("}", 0, len(text) - 1) + 1)
+    return None if start < 0 else text[start + 2 : -1]
+
+
+def _setting(settings: str, name: str) -> str:
+    for line in settings.split("\n"):
+        if line.startswith(f"{name}="):
+            return line.partition("=")[2]
+    return ""
+
+
+def settings_text(config_text: str | None, name: str) -> str:
+    """The settings that shape what notes show, from a config file's text, as one string."""
+    try:
+        data: Any = tomllib.loads(config_text or "")
+    except (tomllib.TOMLDecodeError, UnicodeError):
+        return "invalid"
+    table = data.get("tool", {}).get("ankigen", {}) if name == "pyproject.toml" else data
+    if not isinstance(table, dict):
+        return "invalid"
+    return "\n".join(f"{key}={table[key]}" for key in _SETTINGS if key in table)

@@ -1,0 +1,266 @@
+"""The notes' git history as the note times need it: the first-parent line of commits, what
+each changed, the release tags, and every note file's cards at a version, read through one
+`git cat-file` process."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import CONFIG_FILES
+from ..sources import run_git
+from .cards import WHOLE_FILE, CardText, Key, settings_text, split_cards
+
+EMPTY_BLOB = "0" * 40  # git's id for "no file" in a change
+
+
+@dataclass
+class Version:
+    """Every note file of the notes folder at one commit, split, and its pictures' blobs."""
+
+    blobs: dict[str, str]  # path inside the notes folder -> blob id, for every file there
+    settings: str
+
+
+class Repository:
+    def __init__(self, top: Path) -> None:
+        self.top = top
+        self._texts: dict[str, str] = {}
+        self._cards: dict[tuple[str, str, str], list[CardText]] = {}
+        self._reader: subprocess.Popen[bytes] | None = None
+
+    def git(self, *args: str) -> str | None:
+        return run_git(self.top, *args)
+
+    def text(self, blob: str) -> str:
+        """A note file's text at a blob, decoded as the working tree's are."""
+        if blob not in self._texts:
+            self._texts[blob] = _decoded(self._read(blob))
+        return self._texts[blob]
+
+    def prefetch(self, blobs: Iterable[str]) -> None:
+        """Read many note files' blobs with one round trip to git."""
+        wanted = [b for b in dict.fromkeys(blobs) if b not in self._texts]
+        for blob, raw in zip(wanted, self._read_many(wanted), strict=True):
+            self._texts[blob] = _decoded(raw)
+
+    def _read(self, blob: str) -> bytes:
+        return self._read_many([blob])[0]
+
+    def _read_many(self, blobs: list[str]) -> list[bytes]:
+        """Blobs' bytes, from one `git cat-file` process kept for the whole walk."""
+        valid = [b for b in blobs if b != EMPTY_BLOB and re.fullmatch(r"[0-9a-f]{40,64}", b)]
+        if not valid:
+            return [b""] * len(blobs)
+        if self._reader is None:
+            self._reader = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self.top,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=_git_env(),
+            )
+        assert self._reader.stdin is not None and self._reader.stdout is not None
+        self._reader.stdin.write("".join(f"{b}\n" for b in valid).encode())
+        self._reader.stdin.flush()
+        found = {}
+        for blob in valid:
+            header = self._reader.stdout.readline().split()
+            if len(header) == 3 and header[1] == b"blob":
+                found[blob] = self._reader.stdout.read(int(header[2]) + 1)[:-1]
+        return [found.get(b, b"") for b in blobs]
+
+    def close(self) -> None:
+        if self._reader is not None:
+            with contextlib.suppress(OSError):
+                self._reader.stdin.close()  # type: ignore[union-attr]
+            self._reader.wait()
+            self._reader = None
+
+    def known(self, blob: str, text: str) -> None:
+        """A text not in the repository (the working tree's), under a blob id of its own."""
+        self._texts[blob] = text
+
+    def cards(self, blob: str, relative: str, settings: str) -> list[CardText]:
+        key = (blob, relative, settings)
+        if key not in self._cards:
+            self._cards[key] = split_cards(self.text(blob), relative, settings)
+        return self._cards[key]
+
+
+def _decoded(raw: bytes) -> str:
+    """A note file's bytes as discovery decodes them (not UTF-8: no cards)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _git_env() -> dict[str, str]:
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+
+def digests(
+    version: Version, repository: Repository, files: Iterable[str]
+) -> dict[str, dict[Key, str | None]]:
+    """Each note file's cards: key -> the digest of what it shows, pictures included (None for
+    a key used twice in the file, which has no one content)."""
+    result: dict[str, dict[Key, str | None]] = {}
+    for relative in files:
+        blob = version.blobs.get(relative)
+        found: dict[Key, str | None] = {}
+        if blob is not None:
+            for card in repository.cards(blob, relative, version.settings):
+                digest = card.digest
+                if card.pictures:
+                    seen = [f"{p}={version.blobs.get(p, '-')}" for p in card.pictures]
+                    digest = hashlib.sha256(f"{digest}\x1f{seen}".encode()).hexdigest()
+                found[card.key] = None if card.key in found else digest
+            # The file as a whole, for the cards its headings do not show (its file's time).
+            text = repository.text(blob)
+            found[WHOLE_FILE] = hashlib.sha256(f"{version.settings}\x1f{text}".encode()).hexdigest()
+        result[relative] = found
+    return result
+
+
+def is_note(relative: str) -> bool:
+    return relative.endswith((".md", ".markdown")) and not any(
+        part.startswith(".") for part in relative.split("/")
+    )
+
+
+def history_paths(prefix: str, config_paths: list[str]) -> list[str]:
+    """The paths the history of the notes is read from, from the repository's top."""
+    return [prefix.rstrip("/") or ".", *config_paths]
+
+
+def working_config(project: Path) -> tuple[str, str | None]:
+    for name in CONFIG_FILES:
+        path = project / name
+        if path.is_file():
+            try:
+                return name, path.read_text(encoding="utf-8")
+            except (OSError, UnicodeError):
+                return name, None
+    return CONFIG_FILES[0], ""
+
+
+def settings_at(
+    repository: Repository, config_blobs: dict[str, str], config_paths: list[str]
+) -> str:
+    for path, name in zip(config_paths, CONFIG_FILES, strict=True):
+        blob = config_blobs.get(path)
+        if blob:
+            return settings_text(repository.text(blob), name)
+    return settings_text("", CONFIG_FILES[0])
+
+
+def file_blob(path: Path) -> str:
+    """The blob id of a picture in the working tree; "-" where there is none."""
+    try:
+        return blob_id_of_bytes(path.read_bytes()) if path.is_file() else "-"
+    except OSError:
+        return "-"
+
+
+def blob_id(text: str) -> str:
+    return blob_id_of_bytes(text.encode())
+
+
+def blob_id_of_bytes(data: bytes) -> str:
+    """git's id of a blob with these bytes (a working-tree stand-in: only equality matters)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def releases_in(listed: str) -> dict[str, int]:
+    """The commit of each release tag, with the time of its first release (the tag's date)."""
+    releases: dict[str, int] = {}
+    for line in listed.splitlines():
+        parts = line.split()
+        if len(parts) == 3:  # an annotated tag: its own id, its commit's, its date
+            commit, when = parts[1], int(parts[2])
+        elif len(parts) == 2:  # a lightweight tag: its commit and the commit's date
+            commit, when = parts[0], int(parts[1])
+        else:
+            continue
+        releases[commit] = min(when, releases.get(commit, when))
+    return releases
+
+
+def first_parent_chain(text: str) -> list[tuple[str, int]]:
+    chain, commit = [], ""
+    for line in text.splitlines():
+        if line.startswith("commit "):
+            commit = line.split()[1]
+        elif line.strip().isdigit() and commit:
+            chain.append((commit, int(line)))
+            commit = ""
+    return chain
+
+
+def changes_in(
+    repository: Repository, head: str, prefix: str, config_paths: list[str]
+) -> dict[str, list[tuple[str, str, str]]]:
+    """For each first-parent commit touching the notes or settings: (path, old, new) blobs."""
+    text = repository.git(
+        "log",
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--format=%x01%H",
+        head,
+        "--",
+        *history_paths(prefix, config_paths),
+    )
+    changes: dict[str, list[tuple[str, str, str]]] = {}
+    for block in (text or "").split("\x01")[1:]:
+        commit, _, rest = block.partition("\0")
+        commit = commit.strip()
+        fields = rest.lstrip("\n").split("\0")
+        found = []
+        for i in range(0, len(fields) - 1, 2):
+            meta, path = fields[i].lstrip("\n"), fields[i + 1]
+            parts = meta.split()
+            if len(parts) >= 5 and parts[0].startswith(":"):
+                found.append((path, parts[2], parts[3]))
+        changes[commit] = found
+    return changes
+
+
+def undo(
+    version: Version,
+    changed: list[tuple[str, str, str]],
+    prefix: str,
+    config_paths: list[str],
+    config_blobs: dict[str, str],
+) -> set[str] | None:
+    """Turn `version` into its parent's by undoing one commit's changes; the files it touched
+    (inside the notes folder), or None when the settings changed."""
+    touched: set[str] = set()
+    settings_changed = False
+    for path, old, _new in changed:
+        if path in config_paths:
+            if old == EMPTY_BLOB:
+                config_blobs.pop(path, None)
+            else:
+                config_blobs[path] = old
+            settings_changed = True
+        elif path.startswith(prefix):
+            relative = path[len(prefix) :]
+            if old == EMPTY_BLOB:
+                version.blobs.pop(relative, None)
+            else:
+                version.blobs[relative] = old
+            touched.add(relative)
+    return None if settings_changed else touched
