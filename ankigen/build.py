@@ -156,6 +156,7 @@ def _identities(rows: Iterable[dict[str, Any]]) -> list[Identity]:
             row["card"]["identity"],
             row["card"]["namespace"],
             Location(*row["location"]),
+            row["card"]["deck"],
         )
         for row in rows
     ]

@@ -58,6 +58,10 @@ def discover(
         folder, resolve = found[name]
         path = Path(name)
         shown = display(path)
+        if not shown.isprintable() and _not_utf8(shown):
+            safe = shown.encode("utf-8", "backslashreplace").decode()
+            diagnostics.error(Location(safe), "the file's name is not UTF-8: rename it")
+            continue
         accepted = _acceptable(path, folder, resolve, shown, diagnostics)
         if accepted is not None:
             real, status = accepted
@@ -69,7 +73,7 @@ def discover(
     for path, (folder, shown, real, status) in readable.items():
         try:  # the very file checked: not a link, nor another file put in its place since
             data = read_regular(real, MAX_NOTE_BYTES, expected=status)
-        except OSError as exc:
+        except OSError as exc:  # renamed or removed since it was listed, say
             diagnostics.error(Location(shown), f"cannot read the file: {exc.strerror or exc}")
             continue
         try:
@@ -82,6 +86,15 @@ def discover(
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         files.append(SourceFile(path, folder, shown, text, times[path]))
     return files
+
+
+def _not_utf8(name: str) -> bool:
+    """Whether a name read from the disk holds bytes that are not UTF-8 (as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _acceptable(
