@@ -196,13 +196,15 @@ def parse_file(
         if card is not None:
             cards.append(card)
         section = _plain_text(heading.inline)
-        if following is not None and following.level > heading.level and _blank(section):
+        if following is not None and following.level > heading.level:
             where = context.at(heading.line, max(context.lines[heading.line].find("#"), 0))
-            context.diagnostics.error(
-                where,
-                f"section {heading.inline.content.strip()!r} names a deck with nothing in it "
-                "(Anki would call it `blank`): give the section a name",
-            )
+            if _blank(section):
+                context.diagnostics.error(
+                    where,
+                    f"section {heading.inline.content.strip()!r} names a deck with nothing in "
+                    "it (Anki would call it `blank`): give the section a name",
+                )
+            _check_shown_name(f"section {section!r}", section, where, context)
         ancestors.append((heading.level, section))
     if not headings:
         diagnostics.warning(context.at(0), NO_HEADINGS)
@@ -294,10 +296,28 @@ def _blank(part: str) -> bool:
 
 
 def _check_deck_name(deck: str, where: Location, context: _FileContext) -> None:
-    """A deck name with an empty part (`E:: ::F`) becomes `E::blank::F` in Anki."""
+    """A deck name with an empty part (`E:: ::F`) becomes `E::blank::F` in Anki; one that
+    reads as markup would be markup on every card."""
     if any(_blank(part) for part in deck.split("::")):
         context.diagnostics.error(
             where, f"deck name {deck!r} has an empty part (Anki would call it `blank`)"
+        )
+    _check_shown_name(f"deck name {deck!r}", deck, where, context)
+
+
+# Every card shows its deck name ({{Deck}} in the templates), and Anki puts it into the card as
+# HTML, which MathJax then reads: only text that stays text may pass.
+_MARKUP_IN_NAME = re.compile(r"[<>]|&[A-Za-z#]|\\[()\[\]]")
+
+
+def _check_shown_name(what: str, name: str, where: Location, context: _FileContext) -> None:
+    markup = _MARKUP_IN_NAME.search(name)
+    if markup:
+        context.diagnostics.error(
+            where,
+            f"{what} holds {markup[0]!r}: every card shows its deck's name, and Anki reads it "
+            "as HTML and formulas there; leave out <, >, & before a name or #, and \\( \\) "
+            "\\[ \\]",
         )
 
 
