@@ -2,9 +2,8 @@
 own importer. Every case must end in a diagnosis or a package, never a traceback; `check` must
 not pass what `build` refuses; every package must import with an empty media check.
 
-CI runs a few hundred cases. Before a release, run more with a seed you note down:
-    ANKIGEN_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py --hypothesis-seed=12345
-(CONTRIBUTING.md says the same.)
+The suite runs 200 cases; before a release, run thousands with a seed you note down, as
+CONTRIBUTING.md shows (ANKIGEN_FUZZ_EXAMPLES and --hypothesis-seed).
 """
 
 from __future__ import annotations
