@@ -121,6 +121,13 @@ def test_hostile_headings_are_split() -> None:
     assert [card.line for card in split_cards(hostile, "d.md", "")] == [3, 5]
 
 
+@pytest.mark.parametrize(
+    "text", ["", "no headings at all\n", "---\ntags: [a]\n---\n", "# Title only\n"]
+)
+def test_files_without_cards_split_into_none(text: str) -> None:
+    assert split_cards(text, "d.md", "") == []
+
+
 def test_pictures_are_named_inside_the_notes_folder() -> None:
     (card,) = split_cards(
         "# T\n\n## A\n\n![x](../img/a.png) ![y](https://e.org/b.png)\n", "sub/d.md", ""

@@ -84,7 +84,7 @@ def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
     cards: list[CardText] = []
     levels: list[int] = []  # of the enclosing sections, and their names
     names: list[str] = []
-    ends = [offset for *_, offset in headings[1:]] + [len(text)]
+    ends = [offset for *_, offset in headings[1:]] + [len(text)] * bool(headings)
     for (index, level, heading, offset), end in zip(headings, ends, strict=True):
         if level == 1:
             continue
