@@ -6,6 +6,12 @@ These tests assert behaviour (the run ends, the answer is right); the speed figu
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from ankigen.diagrams import function
@@ -65,3 +71,56 @@ def test_after_a_formula_is_stopped_the_next_one_is_checked_normally() -> None:
     assert workers.call_with_deadline(function._trial, ("sin(x)", True, (-5.0, 5.0)), 60) is None
     refused = workers.call_with_deadline(function._trial, ("1/(x-x)", False, (-5.0, 5.0)), 60)
     assert refused is not None and "undefined or infinite" in refused[0]
+
+
+def children(parent: int) -> set[int]:
+    """The live processes whose parent is `parent` (from /proc)."""
+    pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    return {pid for pid in pids if (stat := process_stat(pid)) and stat[1] == parent and alive(pid)}
+
+
+def process_stat(pid: int) -> tuple[str, int] | None:
+    """A process's state letter and parent id, or None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    state, ppid = text.rsplit(")", 1)[1].split()[:2]
+    return state, int(ppid)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_workers_exit_when_their_build_is_killed(project: Project) -> None:
+    plots = "".join(
+        f"## P{n}\n\n```plot function\nexpr: sin({n}*x) + x**{n % 5}\nderivative: true\n```\n\n"
+        for n in range(1, 41)
+    )
+    project.write("source_notes/d.md", "# D\n\n" + plots)
+    build = subprocess.Popen(
+        [sys.executable, "-m", "ankigen", "build"],
+        cwd=project.root,
+        env={**os.environ, "ANKIGEN_JOBS": "2"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        seen: set[int] = set()
+        deadline = time.monotonic() + 120
+        while len(seen) < 3 and build.poll() is None and time.monotonic() < deadline:
+            seen |= children(build.pid)  # the formula checker, then two drawing workers
+            time.sleep(0.02)
+        assert len(seen) >= 3, "the build ended before its workers were seen"
+        build.kill()
+        build.wait()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(alive(pid) for pid in seen):
+            time.sleep(0.1)
+        assert [pid for pid in seen if alive(pid)] == []
+    finally:
+        build.kill()
+        build.wait()
+
+
+def alive(pid: int) -> bool:
+    stat = process_stat(pid)
+    return stat is not None and stat[0] != "Z"
