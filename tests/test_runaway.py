@@ -17,6 +17,7 @@ import pytest
 from ankigen.diagrams import function
 
 from .conftest import Project
+from .helpers import messages, parse
 
 SLOW_MAX = "Max(" + ",".join(f"x**{n}" for n in range(2, 33)) + ")"  # 182 characters
 
@@ -124,3 +125,38 @@ def test_workers_exit_when_their_build_is_killed(project: Project) -> None:
 def alive(pid: int) -> bool:
     stat = process_stat(pid)
     return stat is not None and stat[0] != "Z"
+
+
+# --- crafted notes: sizes that took minutes (or hours) before, each checked for its answer ----
+
+
+def test_a_link_opener_followed_by_a_megabyte_of_spaces() -> None:
+    spaces = " " * 1_000_000
+    _, found = parse(f"# D\n\n## A\n\n]({spaces}x\n\n## B\n\nsee [a](  javascript:alert(1))\n")
+    assert messages(found) == [
+        "deck.md:9:8: error: link to a `javascript:` address: links go to web pages"
+    ]
+
+
+def test_many_formulas_in_one_card_are_located() -> None:
+    lines = 100_000
+    text = "# D\n\n## A\n\n" + "$x$ and\n" * lines + "$\\frac{1}$\n"
+    cards, found = parse(text)
+    assert len(cards[0].formulas) == lines + 1
+    assert cards[0].formulas[-1].location.line == lines + 5
+    assert [m.split(": error: ")[0] for m in messages(found)] == [f"deck.md:{lines + 5}:2"]
+
+
+def test_front_matter_with_many_keys_locates_each() -> None:
+    keys = 50_000
+    text = "---\n" + "".join(f"k{n}: v\n" for n in range(keys)) + "---\n# D\n\n## A\n\nx\n"
+    _, found = parse(text)
+    problems = messages(found)
+    assert len(problems) == keys
+    assert problems[-1].startswith(f"deck.md:{keys + 1}:1: error: front matter: unknown key")
+
+
+def test_a_heading_of_many_id_openers() -> None:
+    cards, found = parse("# D\n\n## a" + "{#" * 100_000 + "\n\nx\n\n## b {#fine}\n\ny\n")
+    assert [card.identity for card in cards][1] == "fine"
+    assert not found.errors
