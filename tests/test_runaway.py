@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ankigen.diagrams import function
+from ankigen.texcheck import check_tex
 
 from .conftest import Project
 from .helpers import messages, parse
@@ -160,3 +161,16 @@ def test_a_heading_of_many_id_openers() -> None:
     cards, found = parse("# D\n\n## a" + "{#" * 100_000 + "\n\nx\n\n## b {#fine}\n\ny\n")
     assert [card.identity for card in cards][1] == "fine"
     assert not found.errors
+
+
+def test_many_open_braces_then_stray_closers() -> None:
+    n = 100_000
+    problems = check_tex("{" * n + "\\right." * n)
+    assert {p.message for p in problems} == {"unbalanced brace: `{` is never closed"}
+    assert check_tex("x" + "\\right." * n)[0].message == (
+        "`\\right` without a matching `\\left` before it"
+    )
+    tags = check_tex("\\begin{aligned}" + "{" * n + "\\tag{1}" * 3 + "}" * n + "\\end{aligned}")
+    assert [p.message for p in tags] == [
+        "`\\tag` is not allowed in the `aligned` environment"
+    ] * len(tags)
