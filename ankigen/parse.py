@@ -30,7 +30,7 @@ from .config import Config
 from .diagrams import PlotSpec
 from .errors import NO_HEADINGS, Diagnostics, Location
 from .model import Card, Formula, SourceFile
-from .notetimes.cards import explicit_id
+from .notetimes.cards import explicit_id as heading_id
 from .texcheck.fields import check_text_formulas
 
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
@@ -459,7 +459,7 @@ def _tex_problems(tex: str) -> tuple[Any, ...]:
 
 def _split_header_id(content: str) -> tuple[str, str | None, int]:
     """`Sum Rule {#sum-rule}` -> ("Sum Rule", "sum-rule", column of `{#`)."""
-    found = explicit_id(content)  # HEADER_ID's search is quadratic on `{#{#{#...`
+    found = heading_id(content)  # HEADER_ID's search is quadratic on `{#{#{#...`
     if found is None:
         return content, None, 0
     brace = len(content.rstrip()) - len(found) - 3

@@ -164,7 +164,7 @@ def test_a_heading_of_many_id_openers() -> None:
 
 
 def test_many_open_braces_then_stray_closers() -> None:
-    n = 100_000
+    n = 40_000
     problems = check_tex("{" * n + "\\right." * n)
     assert {p.message for p in problems} == {"unbalanced brace: `{` is never closed"}
     assert check_tex("x" + "\\right." * n)[0].message == (
@@ -174,3 +174,20 @@ def test_many_open_braces_then_stray_closers() -> None:
     assert [p.message for p in tags] == [
         "`\\tag` is not allowed in the `aligned` environment"
     ] * len(tags)
+
+
+def test_deeply_nested_clozes_are_checked() -> None:
+    n = 20_000
+    cards, found = parse("# D\n\n## A\n\n" + "{{c1::" * n + "x" + "}}" * n + " and {{c2::y}}\n")
+    assert len(cards) == 1
+    assert messages(found) == []
+    unclosed = parse("# D\n\n## A\n\n" + "{{c1::" * n + "x\n")[1]
+    assert len(messages(unclosed)) == n
+
+
+def test_a_card_of_thousands_of_cloze_numbers_is_not_read_once_per_number() -> None:
+    text = "# D\n\n## A\n\n" + " ".join(f"{{{{c{n}::word{n}}}}}" for n in range(1, 5001)) + "\n"
+    (problem,) = messages(parse(text)[1])
+    assert problem.startswith(
+        "deck.md:3:4: warning: cloze answers not checked for being given away: 5000 cards of "
+    )
