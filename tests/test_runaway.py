@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ankigen.diagrams import function
 from ankigen.texcheck import check_tex
@@ -191,3 +193,43 @@ def test_a_card_of_thousands_of_cloze_numbers_is_not_read_once_per_number() -> N
     assert problem.startswith(
         "deck.md:3:4: warning: cloze answers not checked for being given away: 5000 cards of "
     )
+
+
+def test_a_renamed_deck_with_every_card_edited_pairs_every_rename() -> None:
+    from ankigen.diff import PackageContents, PackagedNote, diff_contents
+
+    def deck(name: str, edit: str) -> PackageContents:
+        notes = {
+            f"{name}{n}": PackagedNote(
+                f"{name}{n}",
+                "ankigen Basic",
+                {"Front": f"Card {n} of the deck", "Back": f"The answer {n} {edit} {n * 7919}"},
+                (),
+                name,
+            )
+            for n in range(3000)
+        }
+        return PackageContents(notes, {})
+
+    result = diff_contents(deck("old", "is"), deck("new", "is now"))
+    assert len(result.renames) == 3000
+    assert all(r.old.guid[3:] == r.new.guid[3:] for r in result.renames)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("abcdef"), max_size=20), min_size=1, max_size=12))
+def test_the_rename_filter_keeps_every_pair_the_pairwise_comparison_finds(
+    texts: list[list[str]],
+) -> None:
+    import difflib
+
+    from ankigen.diff.compare import RENAME_SIMILARITY, _sharing_rare_words
+
+    half = len(texts) // 2
+    olds, news = [tuple(t) for t in texts[:half]], [tuple(t) for t in texts[half:]]
+    kept = _sharing_rare_words(olds, news)
+    for old, candidates in zip(olds, kept, strict=True):
+        for number, new in enumerate(news):
+            matcher = difflib.SequenceMatcher(None, new, old, autojunk=False)
+            if old and new and matcher.quick_ratio() >= RENAME_SIMILARITY:
+                assert number in candidates, (old, new)
