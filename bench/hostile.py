@@ -52,7 +52,7 @@ def header_ids(root: Path, size: int) -> str:
 
 
 def nested_clozes(root: Path, size: int) -> str:
-    _note(root, CARD + "{{c1::" * (size // 6) + "x\n")
+    _note(root, CARD + "{{c1::" * (size // 8) + "x" + "}}" * (size // 8) + "\n")
     return "build notes -q"
 
 
