@@ -17,9 +17,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WATCH_SECONDS = 0.5
@@ -47,7 +49,9 @@ def _watch(parent: int) -> None:
 
 def pool(workers: int) -> ProcessPoolExecutor:
     """A process pool whose workers exit when this process dies."""
-    return ProcessPoolExecutor(
+    import concurrent.futures  # looked up when called: a warm build never needs it
+
+    return concurrent.futures.ProcessPoolExecutor(
         max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)
     )
 
