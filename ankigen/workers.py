@@ -67,6 +67,18 @@ class ChildFailed(Exception):
 _child: tuple[multiprocessing.process.BaseProcess, Connection] | None = None
 
 
+def _forget_child() -> None:
+    """In a forked process: the parent's child is not ours to use (or to kill)."""
+    global _child
+    if _child is not None:
+        _child[1].close()  # only this process's copy of the pipe
+        _child = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_child)
+
+
 def call_with_deadline(function: Callable[[Any], Any], argument: Any, seconds: float) -> Any:
     """`function(argument)` run in a child process, killed if it takes over `seconds`.
 
