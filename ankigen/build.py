@@ -25,6 +25,7 @@ from .ids import Identity, check_identities
 from .model import MediaFile, Note, PackageNote, SourceFile
 from .notetimes import NoteTimes
 from .sources import discover
+from .storage import remove_leftovers
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def _identities(rows: Iterable[dict[str, Any]]) -> list[Identity]:
             row["card"]["identity"],
             row["card"]["namespace"],
             Location(*row["location"]),
+            row["card"]["deck"],
         )
         for row in rows
     ]
@@ -203,6 +205,9 @@ def build(
     if diagnostics.failed(strict):
         return BuildResult(packages, written=False)
     written = PackageLedger(config.output / ".cache")
+    cache = config.output / ".cache"
+    for folder in {cache, cache / "media", cache / "pictures", *(p.path.parent for p in packages)}:
+        remove_leftovers(folder)  # of a build killed while writing
     unchanged = []
     for package in packages:
         if written.holds(package.path, package.digest):

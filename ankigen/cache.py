@@ -29,9 +29,16 @@ from typing import Any
 from .config import Config
 from .errors import Diagnostic, Location
 from .model import Card, MediaFile, Note, SourceFile
-from .storage import seal, unseal, write_atomically
+from .storage import (
+    check_inside_project,
+    digest_regular,
+    read_regular,
+    seal,
+    unseal,
+    write_atomically,
+)
 
-FORMAT = 3  # entries name their own key
+FORMAT = 4  # entries name their own key; signatures with change time and inode
 _LIBRARIES = (
     "markdown-it-py",
     "mdit-py-plugins",
@@ -177,7 +184,7 @@ class NoteCache:
         try:
             for medium in media:
                 path = self.media_dir / medium.name
-                if not path.exists():
+                if not _regular(path):  # a planted link or device is replaced
                     write_atomically(path, medium.data)
         except OSError:
             return
@@ -187,8 +194,10 @@ class NoteCache:
         self.entries.close()
 
     def _medium(self, name: str) -> MediaFile | None:
+        if not isinstance(name, str) or not _MEDIUM_NAME.fullmatch(name):
+            return None
         try:
-            data = (self.media_dir / name).read_bytes()
+            data = read_regular(self.media_dir / name)
         except OSError:
             return None
         digest = name.removeprefix("ankigen-").split(".")[0]
@@ -287,6 +296,7 @@ class _EntryStore:
             self.path.unlink()
         elif self.path.exists():
             return None  # a folder or a device in the way
+        check_inside_project(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))
         db = sqlite3.connect(self.path, timeout=self._WAIT)
@@ -312,7 +322,7 @@ class PackageLedger:
     def __init__(self, folder: Path) -> None:
         self.path = folder / "packages.json"
         try:
-            sealed = unseal(self.path.read_bytes())
+            sealed = unseal(read_regular(self.path))
             self.entries: dict[str, list[str]] = json.loads(sealed) if sealed else {}
         except (OSError, ValueError):
             self.entries = {}
@@ -323,14 +333,14 @@ class PackageLedger:
         if entry is None or entry[0] != digest:
             return False
         try:
-            return hashlib.sha256(package.read_bytes()).hexdigest() == entry[1]
+            return digest_regular(package) == entry[1]
         except OSError:
             return False
 
     def record(self, package: Path, digest: str) -> None:
         self.entries[str(package.resolve())] = [
             digest,
-            hashlib.sha256(package.read_bytes()).hexdigest(),
+            digest_regular(package),
         ]
         sealed = seal(json.dumps(self.entries, sort_keys=True).encode())
         if sealed is not None:
@@ -338,14 +348,29 @@ class PackageLedger:
                 write_atomically(self.path, sealed)
 
 
+_MEDIUM_NAME = re.compile(r"ankigen-[0-9a-f]{24}\.[a-z0-9]{1,8}")
+
+
+def _regular(path: Path) -> bool:
+    """Whether `path` itself (not where a link leads) is a regular file."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _signature(path: Path) -> list[str | int] | None:
-    """Where a consulted path leads now, with the size and time of what is there."""
+    """Where a consulted path leads now, and which file is there: its size, times and inode.
+
+    The change time is in it because a copy can keep a file's size and modification time but
+    never its change time, which every write sets.
+    """
     try:
         real = path.resolve()
         stat = real.stat()
     except (OSError, RuntimeError, ValueError):
         return None
-    return [str(real), stat.st_size, stat.st_mtime_ns]
+    return [str(real), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
 _CARD_FIELDS = (

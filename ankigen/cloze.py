@@ -9,6 +9,7 @@ card silently in Anki.
 from __future__ import annotations
 
 import bisect
+import html
 import re
 from dataclasses import dataclass
 
@@ -21,12 +22,56 @@ CLOZE_ATTEMPT = re.compile(r"\{\{c([^:{}\s]*)::", re.IGNORECASE)
 
 
 def cloze_numbers(*texts: str) -> set[int]:
-    """The cloze numbers used in `texts`, nested deletions included: one card each in Anki."""
+    """The cloze numbers used in `texts`, nested deletions included: one card each in Anki.
+
+    Numbers above MAX_CLOZE are left out: they make no card (and are reported in parse)."""
     attempts = (m.group(1) for text in texts for m in CLOZE_ATTEMPT.finditer(text))
-    return {int(n) for n in attempts if n.isascii() and n.isdigit()} - {0}
+    numbers = (int(n) for n in attempts if n.isascii() and n.isdigit() and len(n) <= _MAX_DIGITS)
+    return {n for n in numbers if n <= MAX_CLOZE} - {0}
 
 
 VALID_NUMBER = re.compile(r"[1-9][0-9]*")
+# Anki stores a card's ordinal (cloze number - 1) as a 16-bit number and reads `{{cN::` only for
+# N up to 65535: {{c65536:: imports as a card that shows an error, {{c65537:: is refused.
+MAX_CLOZE = 65535
+_MAX_DIGITS = len(str(MAX_CLOZE))
+
+
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def attempts_once_rendered(*texts: str) -> list[str]:
+    """The `{{cN::` numbers that appear only once markdown is rendered: written with backslash
+    escapes (`\\{\\{c1::`) or entities (`&#123;`), outside code and formulas."""
+    if not any("\\{" in text or "\\:" in text or "&" in text for text in texts):
+        return []
+    written = {m.group(1) for text in texts for m in CLOZE_ATTEMPT.finditer(text)}
+    found = []
+    for text in texts:
+        plain = list(text)
+        for start, end, _ in protected_spans(text):
+            plain[start:end] = " " * (end - start)
+        unescaped = html.unescape(_MARKDOWN_ESCAPE.sub(r"\1", "".join(plain)))
+        found += [m.group(1) for m in CLOZE_ATTEMPT.finditer(unescaped)]
+    return [number for number in dict.fromkeys(found) if number not in written]
+
+
+def number_problem(numbers: list[str]) -> str | None:
+    """What is wrong with the first of `numbers` Anki would not read as a cloze number."""
+    bad = sorted(n for n in set(numbers) if not VALID_NUMBER.fullmatch(n))
+    if bad:
+        return f"cloze number {bad[0]!r} must be a positive integer"
+    big = sorted(n for n in set(numbers) if cloze_number(n) is None)
+    if big:
+        return f"cloze number {big[0][:20]!r} is above {MAX_CLOZE}, the largest Anki stores"
+    return None
+
+
+def cloze_number(text: str) -> int | None:
+    """The number of a `{{cN::` as Anki reads it: 1 to MAX_CLOZE, else None."""
+    if not VALID_NUMBER.fullmatch(text) or len(text) > _MAX_DIGITS or int(text) > MAX_CLOZE:
+        return None
+    return int(text)
 
 
 # --- the `==text==` shorthand (after markdown-it-mark, which mdit-py-plugins does not ship) ---
@@ -225,7 +270,12 @@ def scan_clozes(text: str, spans: list[tuple[int, int, str]] | None = None) -> C
         if token.group() != "}}":
             number = token.group(1)
             if not VALID_NUMBER.fullmatch(number):
-                message = f"cloze number {number!r} must be a positive integer"
+                message = f"cloze number {_shown(number)} must be a positive integer"
+                problems.append(ClozeProblem(i, message))
+            elif cloze_number(number) is None:
+                message = (
+                    f"cloze number {_shown(number)} is above {MAX_CLOZE}, the largest Anki stores"
+                )
                 problems.append(ClozeProblem(i, message))
             else:
                 highest = max(highest, int(number))
@@ -235,15 +285,13 @@ def scan_clozes(text: str, spans: list[tuple[int, int, str]] | None = None) -> C
             if stack:
                 stack[-1] = (*stack[-1][:2], token.end())
             count += 1
-            number = text[start + 3 : content - 2]
-            if VALID_NUMBER.fullmatch(number):
+            number = cloze_number(text[start + 3 : content - 2])
+            if number is not None:
                 separator = text.find("::", child_end, i)  # a hint: after any nested deletion
                 answer_end, hint = (
                     (i, None) if separator == -1 else (separator, text[separator + 2 : i])
                 )
-                deletions.append(
-                    Deletion(int(number), start, content, answer_end, token.end(), hint)
-                )
+                deletions.append(Deletion(number, start, content, answer_end, token.end(), hint))
             first_separator = text.find("::", content, i)  # not split(): linear when nested
             inner = text[content : i if first_separator == -1 else first_separator]
             if not inner.strip():
@@ -264,3 +312,8 @@ def scan_clozes(text: str, spans: list[tuple[int, int, str]] | None = None) -> C
         problems.append(ClozeProblem(start, "cloze deletion is never closed with `}}`"))
     problems.sort(key=lambda p: p.offset)
     return ClozeScan(highest, count, tuple(problems), tuple(deletions))
+
+
+def _shown(number: str) -> str:
+    """A cloze number for a message, cut short when it is long."""
+    return repr(number) if len(number) <= 20 else f"{number[:10]!r}… ({len(number)} characters)"

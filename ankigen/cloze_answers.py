@@ -16,7 +16,14 @@ import bisect
 import re
 from collections.abc import Callable
 
-from .cloze import CLOZE_ATTEMPT, VALID_NUMBER, Deletion, protected_spans, scan_clozes, span_at
+from .cloze import (
+    CLOZE_ATTEMPT,
+    Deletion,
+    cloze_number,
+    protected_spans,
+    scan_clozes,
+    span_at,
+)
 from .errors import Diagnostics, Location
 
 # `==text==` on one line, as markdown-it's pairing reads it in all but contrived cases
@@ -42,7 +49,7 @@ def check_answers(
     if not any("{{" in part or "==" in part for part in (heading, body)):
         return
     highest = max(
-        (int(n) for n in CLOZE_ATTEMPT.findall(heading + "\n" + body) if VALID_NUMBER.fullmatch(n)),
+        (n for n in map(cloze_number, CLOZE_ATTEMPT.findall(heading + "\n" + body)) if n),
         default=0,
     )
     in_heading = deletions(heading, highest + 1)

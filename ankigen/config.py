@@ -110,9 +110,14 @@ def _check_folders(root: Path, config: Config, diagnostics: Diagnostics) -> None
     project = root.resolve()
     for folder in (config.source, config.output):
         where = root / folder
-        if where.exists() and not where.resolve().is_relative_to(project):
+        if not where.resolve().is_relative_to(project):  # before the first write too
             message = "leads outside the project through a link; use a folder inside it"
             diagnostics.error(Location(shown(where)), message)
+    from .revisions import tracked_files
+
+    if tracked := tracked_files(root, config.output):  # a pull request's planted files
+        message = f"git tracks {len(tracked)} file(s) here; ankigen ignores and replaces them"
+        diagnostics.warning(Location(shown(root / config.output)), message)
     for name in _OWN_FOLDERS:
         where = root / config.output / name
         if where.is_symlink():

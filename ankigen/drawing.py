@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .storage import seal, unseal, write_atomically
+from .storage import read_regular, seal, unseal, write_atomically
 
 PARALLEL_FROM = 3  # below this, starting worker processes costs more than it saves
 
@@ -90,7 +90,7 @@ def _paths(cache_dir: Path, key: str) -> tuple[Path, Path]:
 def _load(cache_dir: Path, key: str) -> Result | None:
     data_path, meta_path = _paths(cache_dir, key)
     try:
-        sealed = unseal(meta_path.read_bytes())
+        sealed = unseal(read_regular(meta_path))
         if sealed is None:
             return None
         meta = json.loads(sealed)
@@ -98,7 +98,7 @@ def _load(cache_dir: Path, key: str) -> Result | None:
             return None
         if "failed" in meta:
             return str(meta["failed"])
-        data = data_path.read_bytes()
+        data = read_regular(data_path)
         if hashlib.sha256(data).hexdigest() != meta.pop("sha256"):
             return None
         return Drawing(data, meta)

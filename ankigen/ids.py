@@ -36,10 +36,13 @@ class Identity(NamedTuple):
     identity: str
     namespace: str
     location: Location
+    deck: str = ""
 
 
 def check_identities(identities: Sequence[Identity], diagnostics: Diagnostics) -> None:
-    """Two cards with one identity (or one GUID) in a namespace would be one note in Anki."""
+    """Two cards with one identity (or one GUID) in a namespace would be one note in Anki; two
+    deck names that differ only in case would be one deck."""
+    check_deck_names(identities, diagnostics)
     seen: dict[str, Identity] = {}
     for card in identities:
         first = seen.setdefault(card.guid, card)
@@ -53,4 +56,35 @@ def check_identities(identities: Sequence[Identity], diagnostics: Diagnostics) -
                 card.location,
                 f"duplicate {what} in deck namespace {card.namespace!r}; "
                 f"the first is at {first.location}. Give one of them its own {{#id}}",
+            )
+
+
+def check_deck_names(identities: Sequence[Identity], diagnostics: Diagnostics) -> None:
+    """Anki matches deck names regardless of case and renames a second spelling (`Deck_`).
+
+    Each spelling is reported at its first card, naming the places of the others; a clash is
+    reported at the highest level it happens (`Deck` and `deck`, not their subdecks too)."""
+    first: dict[str, Location] = {}  # every deck and parent deck -> its first card
+    for card in identities:
+        parts = card.deck.split("::") if card.deck else []
+        for depth in range(1, len(parts) + 1):
+            name = "::".join(parts[:depth])
+            if name not in first or card.location < first[name]:
+                first[name] = card.location
+    spellings: dict[str, list[str]] = {}
+    for name in sorted(first, key=lambda name: (first[name], name)):
+        spellings.setdefault(name.casefold(), []).append(name)
+    clashing = {key for key, names in spellings.items() if len(names) > 1}
+    for key in sorted(clashing):
+        if any(key.startswith(other + "::") for other in clashing):
+            continue  # reported at its parent
+        names = spellings[key]
+        for name in names:
+            others = "; ".join(
+                f"{other!r} (its first card at {first[other]})" for other in names if other != name
+            )
+            diagnostics.error(
+                first[name],
+                f"this card's deck {name!r} differs only in case from {others}: Anki takes them "
+                "for one deck and renames one of them. Spell them alike",
             )

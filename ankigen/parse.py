@@ -19,7 +19,10 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from slugify import slugify
 
 from .cloze import (
+    MAX_CLOZE,
+    attempts_once_rendered,
     cloze_shorthand_plugin,
+    number_problem,
     protected_spans,
     scan_clozes,
     span_at,
@@ -31,6 +34,14 @@ from .diagrams import PlotSpec
 from .errors import NO_HEADINGS, Diagnostics, Location
 from .model import Card, Formula, SourceFile
 from .notetimes.cards import explicit_id as heading_id
+from .storable import (
+    SOUND_MESSAGE,
+    own_media_images,
+    sound_tags,
+    unstorable,
+    unstorable_lines,
+    unstorable_references,
+)
 from .texcheck.fields import check_text_formulas
 
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
@@ -133,20 +144,27 @@ def parse_file(
     context = _FileContext(
         source, source.text.split("\n"), diagnostics, consulted, config.allow_html, env, checks_only
     )
+    _check_characters(context)
     meta = _front_matter(tokens, context)
     headings = [
         _Heading(i, int(t.tag[1]), t.map[0] if t.map else 0, tokens[i + 1])
         for i, t in enumerate(tokens)
         if t.type == "heading_open" and t.level == 0
     ]
-    title = None
+    title, title_line = None, 0
     if headings and headings[0].level == 1:
+        title_line = headings[0].line
         title = _plain_text(headings.pop(0).inline)
     for extra in (h for h in headings if h.level == 1):
         diagnostics.error(context.at(extra.line), "a file has one `# Title`; cards use `##`")
     headings = [h for h in headings if h.level > 1]
 
     deck = meta.get("deck") or config.deck or title or source.path.stem
+    if meta.get("deck"):
+        deck_line = _front_matter_lines(tokens[0].content).get("deck", 1)
+    else:
+        deck_line = title_line if title and not config.deck else 0
+    _check_deck_name(deck, context.at(deck_line), context)
     deck = "::".join(part.strip() for part in deck.split("::"))
     namespace = meta.get("namespace") or config.namespace or slugify(deck.split("::")[0])
     file_tags = tuple(meta.get("tags", ()))
@@ -179,7 +197,17 @@ def parse_file(
         )
         if card is not None:
             cards.append(card)
-        ancestors.append((heading.level, _plain_text(heading.inline)))
+        section = _plain_text(heading.inline)
+        if following is not None and following.level > heading.level:
+            where = context.at(heading.line, max(context.lines[heading.line].find("#"), 0))
+            if _blank(section):
+                context.diagnostics.error(
+                    where,
+                    f"section {heading.inline.content.strip()!r} names a deck with nothing in "
+                    "it (Anki would call it `blank`): give the section a name",
+                )
+            _check_shown_name(f"section {section!r}", section, where, context)
+        ancestors.append((heading.level, section))
     if not headings:
         diagnostics.warning(context.at(0), NO_HEADINGS)
     return cards
@@ -225,6 +253,10 @@ def _card(
     body_highest, body_formulas = _check_raw(
         body_text, body_start, 0, context, _shows_dollars(body)
     )
+    _check_shorthand_numbers(max(heading_highest, body_highest), [heading.inline, *body], context)
+    problem = number_problem(attempts_once_rendered(text, body_text))
+    if problem is not None:  # `\\{\\{c0::`: a cloze only once rendered
+        context.diagnostics.error(location, problem)
     check_text_formulas(
         [heading.inline, *body], context.source, context.allow_html, location, context.diagnostics
     )
@@ -260,6 +292,71 @@ def _card(
     )
 
 
+def _blank(part: str) -> bool:
+    """A deck name's part that Anki would store as `blank`: nothing but spaces and colons."""
+    return not part.replace(":", "").strip()
+
+
+def _check_deck_name(deck: str, where: Location, context: _FileContext) -> None:
+    """A deck name with an empty part (`E:: ::F`) becomes `E::blank::F` in Anki; one that
+    reads as markup would be markup on every card."""
+    if any(_blank(part) for part in deck.split("::")):
+        context.diagnostics.error(
+            where, f"deck name {deck!r} has an empty part (Anki would call it `blank`)"
+        )
+    _check_shown_name(f"deck name {deck!r}", deck, where, context)
+
+
+# Every card shows its deck name ({{Deck}} in the templates), and Anki puts it into the card as
+# HTML, which MathJax then reads: only text that stays text may pass.
+_MARKUP_IN_NAME = re.compile(r"[<>]|&[A-Za-z#]|\\[()\[\]]")
+
+
+def _check_shown_name(what: str, name: str, where: Location, context: _FileContext) -> None:
+    markup = _MARKUP_IN_NAME.search(name)
+    if markup:
+        context.diagnostics.error(
+            where,
+            f"{what} holds {markup[0]!r}: every card shows its deck's name, and Anki reads it "
+            "as HTML and formulas there; leave out <, >, & before a name or #, and \\( \\) "
+            "\\[ \\]",
+        )
+
+
+def _check_characters(context: _FileContext) -> None:
+    """Characters that Anki cannot store in a field, anywhere in the file or its name."""
+    for line, col, message in unstorable_lines(context.lines):
+        context.diagnostics.error(context.at(line, col), message)
+    if context.allow_html:
+        for line, text in enumerate(context.lines):
+            for col, message in unstorable_references(text):
+                context.diagnostics.error(context.at(line, col), message)
+    name = context.source.path.relative_to(context.source.root).as_posix()
+    if (problem := unstorable(name)) is not None:
+        context.diagnostics.error(context.at(0), f"the file's name: {problem[1]}")
+
+
+def _check_shorthand_numbers(highest: int, tokens: list[Token], context: _FileContext) -> None:
+    """`==x==` deletions are numbered after the highest `{{cN::`: none may pass MAX_CLOZE."""
+    inlines = [token for token in tokens if token.type == "inline"]
+    room = MAX_CLOZE - highest
+    if sum(token.content.count("==") for token in inlines) // 2 <= room:
+        return  # the usual case: too few `==` to matter, whatever they turn out to be
+    md = markdown_parser(context.allow_html)  # `check` has not tokenized them
+    env = {"references": context.env.get("references", {})}
+    count = 0
+    for inline in inlines:
+        children = md.parseInline(inline.content, env)[0].children or []
+        count += sum(1 for child in children if child.type == "cloze_open")
+        if count > room:
+            context.diagnostics.error(
+                _locate(inline, "==", context),
+                f"this card's `==…==` deletions are numbered after {{{{c{highest}::…}}}}, "
+                f"beyond {MAX_CLOZE}, the largest cloze number Anki stores",
+            )
+            return
+
+
 def _shows_dollars(tokens: list[Token]) -> set[int]:
     """The lines where markdown left a `$$` as text (an unclosed formula), not in code.
 
@@ -291,6 +388,8 @@ def _check_raw(
 
     spans = protected_spans(text) if any(c in text for c in ("$", "{{", "<", "](")) else []
     _check_markup(text, spans, at, context)
+    for offset in sound_tags(text):  # Anki reads them in code and formulas too
+        context.diagnostics.error(at(offset), SOUND_MESSAGE)
     scan = scan_clozes(text, spans)
     for problem in scan.problems:
         context.diagnostics.error(at(problem.offset), problem.message)
@@ -330,6 +429,13 @@ def _check_markup(
             at(match.start() + 1), f"link to a `{scheme}:` address: links go to web pages"
         )
     if context.allow_html:
+        for offset, name in own_media_images(text):
+            if span_at(spans, offset) is None:
+                context.diagnostics.error(
+                    at(offset),
+                    f"`<img>` names the media file {name!r} itself, which the package may not "
+                    "hold: show a picture with ![alt](file)",
+                )
         return
     for match in _RAW_HTML.finditer(text):
         if span_at(spans, match.start()) is None:
@@ -478,6 +584,16 @@ def _front_matter(tokens: list[Token], context: _FileContext) -> dict[str, Any]:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         context.diagnostics.error(context.at(line, col), f"front matter: {problem}")
         return {}
+    except RecursionError:
+        context.diagnostics.error(context.at(1), "front matter: nested too deeply")
+        return {}
+    except ValueError:  # a number of more digits than Python converts
+        digits = re.search(r"\d{4300,}", token.content)
+        offset = digits.start() if digits else 0
+        line = token.content.count("\n", 0, offset) + 1
+        col = offset - (token.content.rfind("\n", 0, offset) + 1)
+        context.diagnostics.error(context.at(line, col), "front matter: a number far too long")
+        return {}
     if not isinstance(data, dict):
         context.diagnostics.error(context.at(1), "front matter must be a mapping of keys to values")
         return {}
@@ -492,11 +608,15 @@ def _front_matter(tokens: list[Token], context: _FileContext) -> dict[str, Any]:
             tags = [value] if isinstance(value, str) else value
             if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
                 context.diagnostics.error(where, "front matter: `tags` must be a list of tags")
+            elif (problem := unstorable("".join(tags))) is not None:
+                context.diagnostics.error(where, f"front matter: `tags`: {problem[1]}")
             else:
                 meta["tags"] = [re.sub(r"\s+", "_", t.strip()) for t in tags]
         elif not isinstance(value, str) or not value.strip():
             expected = FRONT_MATTER_KEYS[key]
             context.diagnostics.error(where, f"front matter: {key!r} must be {expected}")
+        elif (problem := unstorable(value)) is not None:
+            context.diagnostics.error(where, f"front matter: {key!r}: {problem[1]}")
         else:
             meta[key] = value.strip()
     return meta

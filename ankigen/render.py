@@ -14,7 +14,13 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .cloze import CLOZE_ATTEMPT, VALID_NUMBER, cloze_numbers
+from .cloze import (
+    CLOZE_ATTEMPT,
+    attempts_once_rendered,
+    cloze_number,
+    cloze_numbers,
+    number_problem,
+)
 from .config import Config
 from .diagrams import PlotSpec
 from .drawing import Drawing, Job, Result, draw_all, plot_job
@@ -23,6 +29,14 @@ from .ids import note_guid
 from .mathsvg import formula_job
 from .model import Card, MediaFile, Note
 from .parse import lexer_for, markdown_parser
+from .storable import (
+    OWN_MEDIA,
+    media_references,
+    own_media_images,
+    sound_tags,
+    unstorable,
+    unstorable_references,
+)
 from .texcheck import unsafe_tex
 from .texcheck.fields import field_strings, spans, text_formulas
 
@@ -109,9 +123,13 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
         fields = (text, front, source)
     else:
         fields = (front, back, source)
+    numbered = frozenset(map(str, range(card.cloze_highest + 1, env["next_cloze"])))  # `==x==`
     made = text_formulas([*heading_tokens, *body_tokens], md.options["html"], card.source)
-    for problem in _field_problems(fields, is_cloze, card, made):
+    for problem in _field_problems(fields, is_cloze, card, made, numbered):
         diagnostics.error(card.location, problem)
+    if not _reported_in_parse(card, md.options["html"]):
+        for problem in _storable_problems(fields, env["media"]):
+            diagnostics.error(card.location, problem)
     return Note(
         card=card,
         kind="cloze" if is_cloze else "basic",
@@ -127,11 +145,33 @@ def _source_field(path: Path, root: Path) -> str:
     return html.escape(path.relative_to(root).as_posix())
 
 
-_OWN_MEDIA = re.compile(r"ankigen-[0-9a-f]{24}\.[a-z]+")
+def _reported_in_parse(card: Card, allow_html: bool) -> bool:
+    """Whether parse found, at its place, what `_storable_problems` would find again."""
+    raw = f"{card.heading}\n{card.body_text}\n{card.source.path.relative_to(card.source.root)}"
+    if unstorable(raw) or sound_tags(raw):
+        return True
+    return allow_html and bool(own_media_images(raw) or unstorable_references(raw))
+
+
+def _storable_problems(fields: Sequence[str], media: dict[str, MediaFile]) -> list[str]:
+    """What would break the package in Anki: a character it cannot store, or a reference to a
+    media file the package lacks. Parse reports these at their place; this is the last word."""
+    problems = []
+    for field in fields:
+        if (problem := unstorable(field)) is not None:
+            problems.append(problem[1])
+        for name in media_references(field):
+            if name not in media:
+                problems.append(f"the card refers to the media file {name!r}, not in the package")
+    return list(dict.fromkeys(problems))
 
 
 def _field_problems(
-    fields: Sequence[str], is_cloze: bool, card: Card, made: Sequence[str]
+    fields: Sequence[str],
+    is_cloze: bool,
+    card: Card,
+    made: Sequence[str],
+    numbered: frozenset[str] = frozenset(),
 ) -> list[str]:
     """What Anki would accept silently but show wrongly, read off the finished fields.
 
@@ -144,11 +184,12 @@ def _field_problems(
         raw = [
             m.group(1) for t in (card.heading, card.body_text) for m in CLOZE_ATTEMPT.finditer(t)
         ]
+        raw += attempts_once_rendered(card.heading, card.body_text)  # parse checked these
         attempts = [m.group(1) for f in fields for m in CLOZE_ATTEMPT.finditer(f)]
-        bad = sorted({n for n in attempts if not VALID_NUMBER.fullmatch(n)} - set(raw))
-        if bad:
-            problems.append(f"cloze number {bad[0]!r} must be a positive integer")
-        elif not cloze_numbers(*fields) and all(VALID_NUMBER.fullmatch(n) for n in raw):
+        problem = number_problem([n for n in attempts if n not in raw and n not in numbered])
+        if problem is not None:
+            problems.append(problem)
+        elif not cloze_numbers(*fields) and all(cloze_number(n) for n in raw):
             problems.append("the cloze note has no deletion, so Anki would make no card")
     elif not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[0]):
         problems.append("the card's front is empty once rendered, so Anki would make no card")
@@ -301,6 +342,6 @@ def _sanitize(fragment: str) -> str:
 
 def _only_own_media(tag: str, attribute: str, value: str) -> str | None:
     """A picture shows a file of the package, never one fetched from elsewhere."""
-    if tag == "img" and attribute == "src" and not _OWN_MEDIA.fullmatch(value):
+    if tag == "img" and attribute == "src" and not OWN_MEDIA.fullmatch(value):
         return None
     return value

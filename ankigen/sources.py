@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .errors import Diagnostics, Location
 from .model import SourceFile
+from .storage import read_regular
 
 NOTE_SUFFIXES = (".md", ".markdown")
 
@@ -39,30 +40,42 @@ def discover(
     for given in paths:
         path = Path(os.path.abspath(given))  # `../notes` from a sub-folder, without the `..`
         if path.is_dir():
+            # Walked through its real place, so that every file lies inside its notes folder
+            # by name too, however the folder was reached.
             folder = path.resolve()
-            for file, plain in _walk(path, unreadable):
+            for file, plain in _walk(folder, unreadable):
                 found.setdefault(file, (folder, not plain))
         elif path.is_file():
+            path = Path(path.parent.resolve(), path.name)  # its folder's real place, as above
             inside = root is not None and path.resolve().is_relative_to(root)
             folder = root if inside and root else path.parent.resolve()
             found.setdefault(str(path), (folder, True))
         else:
             diagnostics.error(Location(str(given)), "no such file or folder")
-    readable: dict[Path, tuple[Path, str]] = {}  # file -> its notes folder, how it is shown
+    readable: dict[Path, tuple[Path, str, Path, os.stat_result]] = {}  # with its real place
     modified: dict[Path, int] = {}
     for name in sorted(found, key=lambda name: name.split(os.sep)):  # as paths sort
         folder, resolve = found[name]
         path = Path(name)
         shown = display(path)
-        status = _acceptable(path, folder, resolve, shown, diagnostics)
-        if status is not None:
-            readable[path] = (folder, shown)
+        if not shown.isprintable() and _not_utf8(shown):
+            safe = shown.encode("utf-8", "backslashreplace").decode()
+            diagnostics.error(Location(safe), "the file's name is not UTF-8: rename it")
+            continue
+        accepted = _acceptable(path, folder, resolve, shown, diagnostics)
+        if accepted is not None:
+            real, status = accepted
+            readable[path] = (folder, shown, real, status)
             modified[path] = int(status.st_mtime)
     epoch = source_date_epoch()
     times = modified if epoch is None else dict.fromkeys(modified, epoch)
     files = []
-    for path, (folder, shown) in readable.items():
-        data = path.read_bytes()
+    for path, (folder, shown, real, status) in readable.items():
+        try:  # the very file checked: not a link, nor another file put in its place since
+            data = read_regular(real, MAX_NOTE_BYTES, expected=status)
+        except OSError as exc:  # renamed or removed since it was listed, say
+            diagnostics.error(Location(shown), f"cannot read the file: {exc.strerror or exc}")
+            continue
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -75,11 +88,20 @@ def discover(
     return files
 
 
+def _not_utf8(name: str) -> bool:
+    """Whether a name read from the disk holds bytes that are not UTF-8 (as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _acceptable(
     path: Path, folder: Path, resolve: bool, shown: str, diagnostics: Diagnostics
-) -> os.stat_result | None:
-    """The status of a regular file of sensible size whose real place is inside its notes
-    folder; None, with the problem reported, for any other.
+) -> tuple[Path, os.stat_result] | None:
+    """The real place and status of a regular file of sensible size whose real place is inside
+    its notes folder; None, with the problem reported, for any other.
 
     `resolve` is false for a plain file found by walking the folder (no link on the way), which
     is inside by construction; resolving every one of thousands of files would cost more than
@@ -99,7 +121,7 @@ def _acceptable(
     elif status.st_size > MAX_NOTE_BYTES:
         diagnostics.error(where, f"file is larger than {MAX_NOTE_BYTES // 1024 // 1024} MiB")
     else:
-        return status
+        return real, status
     return None
 
 

@@ -7,23 +7,144 @@ user's cache folder), so a record this machine did not write is never trusted.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import os
+import re
+import stat
+import time
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
 _TAG_BYTES = 64  # hex digits of an HMAC-SHA256
+MAX_READ_BYTES = 256 * 1024 * 1024  # a cache record or medium larger than this is not ours
+# never through a link at the end, never waiting on a pipe
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+_LEFTOVER_SECONDS = 3600  # a temporary file this old is a killed writer's, not a live one's
+
+
+class UnsafePath(OSError):
+    """A write that would leave the project through a link."""
+
+
+def read_regular(
+    path: Path, limit: int = MAX_READ_BYTES, expected: os.stat_result | None = None
+) -> bytes:
+    """The bytes of the regular file `path`, opened without following a link at its end.
+
+    Raises OSError for a link, a device, a pipe, a folder, a file larger than `limit`, or one
+    that is not the file `expected` (as stat saw it earlier): the folders ankigen reads may
+    hold files a pull request planted, or swapped since they were listed.
+    """
+    handle = os.open(path, _READ_FLAGS)
+    with os.fdopen(handle, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if expected is not None and (status.st_dev, status.st_ino) != (
+            expected.st_dev,
+            expected.st_ino,
+        ):
+            raise OSError(errno.ESTALE, "replaced since it was listed", str(path))
+        if status.st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+    return data
+
+
+def digest_regular(path: Path) -> str:
+    """The SHA-256 of the regular file `path`, opened without following a link at its end;
+    OSError for anything else. Read in pieces: a package may be larger than `read_regular`
+    takes."""
+    with os.fdopen(os.open(path, _READ_FLAGS), "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def check_inside_project(path: Path) -> None:
+    """Refuse to write `path` when it lies in the project (the one the working folder belongs
+    to) by name but outside it in fact, through a link on the way; a pull request can commit
+    such links.
+
+    Checked before every write, so the first run is as safe as the next.
+    """
+    project = _project(os.getcwd())
+    absolute = Path(os.path.abspath(path))
+    if not absolute.is_relative_to(project):
+        return  # a place the user chose, outside what a pull request can shape
+    try:
+        real = absolute.parent.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise UnsafePath(errno.ELOOP, f"cannot resolve its folder: {exc}", str(path)) from exc
+    if not real.is_relative_to(project.resolve()):
+        raise UnsafePath(errno.EXDEV, "leads outside the project through a link", str(path))
+
+
+@lru_cache(maxsize=16)
+def _project(folder: str) -> Path:
+    """The project a command run in `folder` works on."""
+    from .config import find_project
+
+    return find_project(Path(folder))
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove temporary files of `write_atomically` that a killed writer left in `folder`:
+    those of a process that is gone, or older than an hour."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        parts = entry.name.split(".")
+        # .NAME.PID.RANDOM.tmp
+        if (
+            len(parts) < 5
+            or parts[0]
+            or parts[-1] != "tmp"
+            or not parts[-3].isdigit()
+            or not re.fullmatch(r"[0-9a-f]{12}", parts[-2])
+        ):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if _alive(int(parts[-3])) and now - entry.stat(follow_symlinks=False).st_mtime < (
+                _LEFTOVER_SECONDS
+            ):
+                continue
+            os.unlink(entry.path)
+        except OSError:
+            continue
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
 
 
 def write_atomically(path: Path, write: bytes | Callable[[BinaryIO], None]) -> None:
     """Write `path` through a temporary file and a rename: readers see old or new, never half.
 
     `write` is the bytes, or a function that writes them to the open file. The file's mode is
-    0644 whatever the umask.
+    0644 whatever the umask. A path that leads out of the project through a link is refused
+    (UnsafePath); a link at `path` itself is replaced, never written through.
     """
+    check_inside_project(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # A name of our own rather than tempfile.mkstemp's: a build may write thousands of cache
     # entries, and mkstemp costs three times as much as the write itself.
@@ -48,14 +169,14 @@ def _key() -> bytes | None:
     home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     path = Path(home, "ankigen", "cache-key")
     try:
-        return path.read_bytes()
+        return read_regular(path, 1024)
     except OSError:
         pass
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, os.urandom(32))
         path.chmod(0o600)
-        return path.read_bytes()
+        return read_regular(path, 1024)
     except OSError:
         return None
 

@@ -84,6 +84,7 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Release]:
         # every note's: these tests are about what changed between the two commits.
         patch.setattr(notetimes, "RENDERING_CHANGED", 0)
         git(project.root, "init", "-q")
+        project.write(".gitignore", "build/\n")  # a build/ git tracks is warned about
         _write_release(project, OLD_FILES, T1)
         assert project.build("-o", "old.apkg", epoch=None).exit_code == 0
         _write_release(project, NEW_FILES, T2)

@@ -239,20 +239,59 @@ def test_the_field_check_sees_every_formula_mathjax_finds(
     assert typeset_by_mathjax == [0, 0, 1, 1, 1, 1, 0, 0, 2, 2]  # <code> is skipped by MathJax
 
 
+def test_anki_shows_a_deck_name_on_the_card_as_html(collection: object) -> None:
+    """Why deck names are checked: {{Deck}} in our templates puts the name into the card as it
+    is, where the browser reads its markup and MathJax its formulas."""
+    col = collection
+    deck = col.decks.id(r"D <b>bold</b> \(\class{x}{y}\)")  # type: ignore[attr-defined]
+    model = col.models.by_name("Basic")  # type: ignore[attr-defined]
+    model["tmpls"][0]["qfmt"] = "{{Deck}}"
+    col.models.save(model)  # type: ignore[attr-defined]
+    note = col.new_note(model)  # type: ignore[attr-defined]
+    note["Front"] = "f"
+    col.add_note(note, deck)  # type: ignore[attr-defined]
+    shown = note.cards()[0].render_output().question_text
+    assert "<b>bold</b>" in shown and r"\(\class{x}{y}\)" in shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# D \\(\\class{pv-deck}{x}\\)\n\n## Card\n\nbody\n",
+        '---\ndeck: "D <img src=x onerror=alert(1)>"\n---\n## Card\n\nbody\n',
+        "# D\n\n## S &lt;b&gt;\n\n### Card\n\nbody\n",
+        "# D\n\n## S \\\\[x\\\\]\n\n### Card\n\nbody\n",
+    ],
+)
+def test_deck_and_section_names_that_read_as_markup_are_refused(
+    project: Project, text: str
+) -> None:
+    (project.root / "source_notes").mkdir(parents=True)
+    (project.root / "source_notes" / "d.md").write_text(text, encoding="utf-8")
+    for command in ("check", "build"):
+        result = project.run(command)
+        assert result.exit_code == 1, result.stderr
+        (problem,) = result.problems
+        assert problem.startswith("source_notes/d.md:") and "every card shows" in problem
+    assert not (project.root / "build" / "d.apkg").exists()
+
+
 def test_the_preview_typesets_only_the_cards(browser: Browser, tmp_path: Path) -> None:
-    """A deck name is shown in the preview's navigation, where it must stay text."""
+    """Text in the preview's navigation stays text: MathJax reads the cards alone."""
     from ankigen.preview import build_preview
 
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / "d.md").write_text(
-        "# D \\(\\class{pv-deck}{x}\\)\n\n## Card\n\nbody $x^2$\n", encoding="utf-8"
-    )
+    (notes / "d.md").write_text("# D\n\n## Card\n\nbody $x^2$\n", encoding="utf-8")
     diagnostics = Diagnostics()
     preview = build_preview(
         Config(output=tmp_path / "build"), [notes], tmp_path / "preview", diagnostics
     )
     assert preview is not None, [str(d) for d in diagnostics]
+    page = preview.index.read_text(encoding="utf-8")
+    header = '<header class="pv-bar">'  # where the deck and section names are shown
+    probe = header + '<p id="pv-probe">\\(\\class{pv-deck}{x}\\)</p>'
+    preview.index.write_text(page.replace(header, probe, 1), encoding="utf-8")
     browser.open(preview.index.as_uri())
     state = browser.wait_until("document.documentElement.dataset.mathjax", timeout=30)
     assert state == "done"
@@ -260,4 +299,4 @@ def test_the_preview_typesets_only_the_cards(browser: Browser, tmp_path: Path) -
         """[...document.querySelectorAll("mjx-container")].map(
              (m) => m.closest(".ankigen") ? "card" : "page")"""
     )
-    assert typeset == ["card"]  # the body's formula, not the deck name in the navigation
+    assert typeset == ["card"]  # the body's formula, not the text in the navigation

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -134,3 +135,27 @@ def test_the_watch_skips_hidden_files_and_the_preview_itself(tmp_path: Path) -> 
     ]
     (notes / "deck.md").write_text("longer text")
     assert snapshot([notes], ignored=[notes / "preview"]) != seen
+
+
+def test_serve_gives_regular_files_only_never_links_or_listings(tmp_path: Path) -> None:
+    from ankigen.preview.serve import start_server
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the secret")
+    folder = tmp_path / "preview"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "index.html").write_text("the page")
+    (folder / "leak.txt").symlink_to(secret)
+    (folder / "outside").symlink_to(tmp_path)
+    server = start_server(folder, 0)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert _fetch(url) == "the page"
+        assert _fetch(url + "index.html") == "the page"
+        for path in ("leak.txt", "outside/secret.txt", "sub/", "outside/", "sub"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                _fetch(url + path)
+            assert refused.value.code in (301, 404), path
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -10,6 +10,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from ankigen.diagrams.model import Problem
+from ankigen.storable import SOUND_MESSAGE, sound_tags, unstorable
 
 _TAG = "tag:yaml.org,2002:"
 _NUMBER_TAGS = (_TAG + "int", _TAG + "float")
@@ -49,7 +50,7 @@ class Block:
     def compose(self, text: str) -> yaml.Node | None:
         """Parse the block's YAML (safe loader, one document) into a node tree, or None."""
         try:
-            return yaml.compose(text, Loader=yaml.SafeLoader)
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             line, col = (mark.line, mark.column) if mark else (0, 0)
@@ -62,7 +63,26 @@ class Block:
             self.problems.append(Problem(line, col, f"YAML: {str(err).splitlines()[0]}"))
         except RecursionError:
             self.problems.append(Problem(0, 0, "YAML: nested too deeply"))
+        else:
+            self._check_text(root, text)
+            return None if self.problems else root
         return None
+
+    def _check_text(self, root: yaml.Node | None, text: str) -> None:
+        """Every text of the block may reach a field (a title, an alt text): none may hold what
+        Anki cannot store, written as a YAML escape (`"\\x1f"`, `"\\ud800"`) or not."""
+        nodes = [root] if root is not None else []
+        while nodes:
+            node = nodes.pop()
+            if isinstance(node, yaml.ScalarNode):
+                if (problem := unstorable(node.value)) is not None:
+                    self.fail_in(node, problem[0], problem[1])
+                elif (tags := sound_tags(node.value)) and not sound_tags(_written(node, text)):
+                    self.fail_in(node, tags[0], SOUND_MESSAGE)  # else parse reports it
+            elif isinstance(node, yaml.SequenceNode):
+                nodes.extend(reversed(node.value))
+            elif isinstance(node, yaml.MappingNode):
+                nodes.extend(item for pair in reversed(node.value) for item in reversed(pair))
 
     def fields(self, node: yaml.Node, names: Sequence[str], where: str) -> dict[str, yaml.Node]:
         """Read a mapping of known parameter names; unknown and repeated names are problems."""
@@ -118,18 +138,21 @@ class Block:
             return None
         raw: object = None
         if node.tag in _NUMBER_TAGS:
-            raw = self._constructor.construct_object(node)
+            try:
+                raw = self._constructor.construct_object(node)
+            except ValueError:  # an integer of more digits than Python converts
+                raw = "inf"
         elif node.tag == _TAG + "str" and node.style is None:
             raw = node.value
         try:
             value = float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            self.fail(node, f"{what} should be a number, not {node.value!r}")
+            self.fail(node, f"{what} should be a number, not {_cut(node.value)!r}")
             return None
         except OverflowError:
             value = math.inf
         if not math.isfinite(value):
-            self.fail(node, f"{what} ({node.value}) is not a finite number")
+            self.fail(node, f"{what} ({_cut(node.value)}) is not a finite number")
             return None
         return value
 
@@ -187,3 +210,13 @@ class Block:
         if isinstance(node, yaml.ScalarNode):
             return repr(node.value)
         return _SHAPES.get(type(node), "this")
+
+
+def _cut(text: str) -> str:
+    """A value for a message, cut short when it is long."""
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+
+
+def _written(node: yaml.Node, text: str) -> str:
+    """A node's text as written in the block, escapes and all."""
+    return text[node.start_mark.index : node.end_mark.index]

@@ -28,7 +28,7 @@ from pathlib import Path
 from ..config import CONFIG_FILES
 from ..model import SourceFile
 from ..sources import run_git
-from ..storage import seal, unseal, write_atomically
+from ..storage import read_regular, seal, unseal, write_atomically
 from .cards import WHOLE_FILE, CardText, Key, explicit_id, settings_text, split_cards
 from .repository import (
     Repository,
@@ -265,9 +265,7 @@ def _cached(path: Path | None, key: str) -> History | None:
     if path is None:
         return None
     try:
-        if path.is_symlink() or not path.is_file():
-            return None
-        data = unseal(path.read_bytes())
+        data = unseal(read_regular(path))
         record = json.loads(data) if data else None
     except (OSError, ValueError):
         return None

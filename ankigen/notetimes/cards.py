@@ -21,6 +21,7 @@ _PICTURE = re.compile(
     r"!\[[^\]\n]{0,1000}\]\(\s*<?([^)\s>]+)|<img\b[^>]{0,1000}?\bsrc\s*=\s*[\"']?([^\"'\s>]+)",
     re.IGNORECASE,
 )
+_IMG = re.compile(r"<img", re.IGNORECASE)
 _FRONT_VALUE = re.compile(r"(deck|namespace)\s*:\s*(.*?)\s*$")
 _SETTINGS = ("deck", "namespace", "allow_html", "code_language", "plot_format", "math")
 
@@ -79,19 +80,23 @@ def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
     )
     context = "\x1f".join((relative, shown_settings, shown_front))
     folder = posixpath.dirname(relative)
-    cards, ancestors = [], []  # ancestors: (level, text) of the enclosing sections
-    for position, (index, level, heading, offset) in enumerate(headings):
+    # The loop below runs for every card of every version read: kept lean on purpose.
+    cards: list[CardText] = []
+    levels: list[int] = []  # of the enclosing sections, and their names
+    names: list[str] = []
+    ends = [offset for *_, offset in headings[1:]] + [len(text)]
+    for (index, level, heading, offset), end in zip(headings, ends, strict=True):
         if level == 1:
             continue
-        end = headings[position + 1][3] if position + 1 < len(headings) else len(text)
-        while ancestors and ancestors[-1][0] >= level:
-            ancestors.pop()
+        while levels and levels[-1] >= level:
+            levels.pop()
+            names.pop()
         body = text[offset:end].rstrip()
-        explicit = explicit_id(heading)
-        path = tuple(text for _, text in ancestors)
+        explicit = explicit_id(heading) if heading.endswith("}") else None
+        path = tuple(names)
         key = (namespace, "#", explicit) if explicit is not None else (namespace, *path, heading)
-        pictures = ()
-        if "![" in body or "<img" in body.lower():
+        pictures: tuple[str, ...] = ()
+        if "![" in body or _IMG.search(body):
             pictures = tuple(
                 posixpath.normpath(posixpath.join(folder, src.split("#")[0].split("?")[0]))
                 for match in _PICTURE.finditer(body)
@@ -106,7 +111,8 @@ def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
         content = "\x1e".join((context, "\x1d".join(path), body, used))
         digest = hashlib.sha256(content.encode()).hexdigest()
         cards.append(CardText(index + 1, key, pictures, digest))
-        ancestors.append((level, heading))
+        levels.append(level)
+        names.append(heading)
     return cards
 
 

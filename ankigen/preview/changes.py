@@ -7,7 +7,7 @@ exist, changed when its question or answer HTML differ or its note's fields, tag
 
 from __future__ import annotations
 
-import subprocess
+import contextlib
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -20,7 +20,7 @@ from ..config import Config
 from ..diff import contents_from_notes
 from ..errors import Diagnostics
 from ..model import Note
-from ..revisions import checkout_revision
+from ..revisions import checkout_revision, repository_root
 from .cards import PreviewCard, preview_cards
 
 
@@ -59,10 +59,10 @@ def _notes_at(ref: str, config: Config, sources: Sequence[Path], folder: Path) -
     """The notes the sources held at `ref`; problems in that old version are not reported."""
     start = next((p if p.is_dir() else p.parent for p in sources if p.exists()), Path.cwd())
     try:
-        tree = checkout_revision(start, ref, folder / "tree")
+        top = repository_root(start)
     except ValueError as exc:
         raise click.ClickException(f"--changed-since: {exc}") from exc
-    top = Path(_git_top(start))
+    tree = folder / "tree"
 
     def moved(path: Path) -> Path:
         try:
@@ -71,6 +71,14 @@ def _notes_at(ref: str, config: Config, sources: Sequence[Path], folder: Path) -
             raise click.ClickException(
                 f"--changed-since: {path} is outside the git repository {top}"
             ) from exc
+
+    wanted = [moved(path).relative_to(tree).as_posix() for path in sources]
+    with contextlib.suppress(click.ClickException):
+        wanted.append(moved(config.source).relative_to(tree).as_posix())
+    try:  # only the notes and their pictures, as `diff --against` takes them
+        checkout_revision(start, ref, tree, wanted)
+    except ValueError as exc:
+        raise click.ClickException(f"--changed-since: {exc}") from exc
 
     old_sources = [old for old in map(moved, sources) if old.exists()]
     if not old_sources:
@@ -81,10 +89,3 @@ def _notes_at(ref: str, config: Config, sources: Sequence[Path], folder: Path) -
         old_root = config.source
     old_config = replace(config, source=old_root, output=config.output.resolve())
     return read_notes(old_config, old_sources, Diagnostics())
-
-
-def _git_top(folder: Path) -> str:
-    done = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True
-    )
-    return done.stdout.strip()

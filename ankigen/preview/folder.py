@@ -2,11 +2,18 @@
 
 Everything the page needs is copied in, so the folder works offline, from disk or from any static
 file server. The page is replaced atomically; media files no longer used are removed.
+
+The folder may hold files a pull request committed, and the page runs its scripts: every file
+the page loads is compared with ankigen's own copy on every run and replaced when it differs (a
+link is replaced, never followed), and files in the MathJax folder that are not MathJax's are
+removed.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Iterable
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -15,7 +22,7 @@ from pathlib import Path
 import click
 
 from ..model import MediaFile
-from ..storage import write_atomically
+from ..storage import check_inside_project, read_regular, remove_leftovers, write_atomically
 from .page import MATHJAX_BUNDLE, MATHJAX_FOLDER
 
 ASSETS = ("preview.css", "preview.js")
@@ -23,25 +30,26 @@ MANIFEST = ".ankigen-preview.json"  # media written by the last build, to clean 
 MATHJAX_FILES = (MATHJAX_BUNDLE,)
 MATHJAX_EXTENSIONS = "input/tex/extensions"  # TeX packages MathJax loads on demand
 MATHJAX_FONTS = "output/chtml/fonts/woff-v2"  # the CommonHTML output's fonts
+_MEDIUM = re.compile(r"ankigen-[0-9a-f]+\.[a-z0-9]+")
 
 
 def write_folder(folder: Path, page: str, build_id: str, media: Iterable[MediaFile]) -> Path:
     """Write the preview into `folder`; return its index.html."""
     try:
+        check_inside_project(folder / "index.html")  # before making any folder
         folder.mkdir(parents=True, exist_ok=True)
         _copy_mathjax(folder / MATHJAX_FOLDER)
         package = resources.files(__package__)
         for name in ASSETS:
             _write_if_changed(folder / name, package.joinpath(name).read_bytes())
         names = set()
-        for medium in media:  # named after their content: a file of the right size is the same
-            path = folder / medium.name
-            if not path.is_file() or path.stat().st_size != len(medium.data):
-                write_atomically(path, medium.data)
+        for medium in media:  # named after their content, which is checked
+            _write_if_changed(folder / medium.name, medium.data)
             names.add(medium.name)
         _forget_old_media(folder, names)
         _write_if_changed(folder / "index.html", page.encode())
         _write_if_changed(folder / "build.txt", build_id.encode())
+        remove_leftovers(folder)
     except OSError as exc:
         raise click.ClickException(f"cannot write the preview into {folder}: {exc}") from exc
     return folder / "index.html"
@@ -70,25 +78,42 @@ def _copy_mathjax(target: Path) -> None:
             for entry in source.joinpath(*folder.split("/")).iterdir()
             if entry.name.endswith(suffix)
         ]
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        target.unlink()  # a planted link or file in the place of MathJax's folder
+    _remove_strangers(target, {copy for _, copy in files})  # first: links on the way go too
     for origin, copy in files:
-        if not copy.is_file():  # MathJax's files never change within its version
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(copy, origin.read_bytes())
+        _write_if_changed(copy, origin.read_bytes())
+
+
+def _remove_strangers(target: Path, ours: set[Path]) -> None:
+    """Remove every file and link in the MathJax folder that is not one of `ours`, but for
+    the temporary files of a preview being written now (hidden: the page loads none)."""
+    for folder, subfolders, names in os.walk(target):
+        for name in names + [n for n in subfolders if os.path.islink(os.path.join(folder, n))]:
+            path = Path(folder, name)
+            if path not in ours and not (name.startswith(".") and path.is_file()):
+                path.unlink(missing_ok=True)
+        remove_leftovers(Path(folder))
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
-    """Replace the file only when its content changes: its time tells a real change."""
-    if not path.is_file() or path.read_bytes() != data:
+    """Replace the file unless it is a regular file (not a link) holding exactly `data`: the
+    folder may hold planted files, and a file's time tells a real change."""
+    try:
+        same = read_regular(path, len(data)) == data
+    except OSError:
+        same = False
+    if not same:
         write_atomically(path, data)
 
 
 def _forget_old_media(folder: Path, keep: set[str]) -> None:
     manifest = folder / MANIFEST
     try:
-        previous = set(json.loads(manifest.read_text(encoding="utf-8")))
+        previous = set(json.loads(read_regular(manifest, 16 * 1024 * 1024)))
     except (OSError, ValueError, TypeError):
         previous = set()
     for name in previous - keep:
-        if "/" not in name and "\\" not in name:
+        if isinstance(name, str) and _MEDIUM.fullmatch(name):  # never the page's own files
             (folder / name).unlink(missing_ok=True)
     _write_if_changed(manifest, json.dumps(sorted(keep), indent=1).encode())

@@ -7,8 +7,10 @@ reaches it and stops both. The page itself asks for build.txt and reloads after 
 from __future__ import annotations
 
 import functools
+import http
 import http.server
 import os
+import stat
 import threading
 import time
 import webbrowser
@@ -24,7 +26,26 @@ Snapshot = dict[str, tuple[int, int]]  # path -> (mtime in ns, size)
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files, never cached by the browser, without a log line per request."""
+    """Static files, never cached by the browser, without a log line per request.
+
+    Only regular files reached without a link are served, and no folder is listed: the preview
+    folder may hold links a pull request committed.
+    """
+
+    def send_head(self) -> Any:
+        path = self.translate_path(self.path)
+        if os.path.isdir(path) and not os.path.islink(path):
+            if not self.path.partition("?")[0].partition("#")[0].endswith("/"):
+                return super().send_head()  # the redirect to the folder's address with a slash
+            path = os.path.join(path, "index.html")
+        if not _plain_file(path):
+            self.send_error(http.HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        return super().send_head()
+
+    def list_directory(self, path: Any) -> None:
+        self.send_error(http.HTTPStatus.NOT_FOUND, "File not found")
+        return None
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
@@ -32,6 +53,16 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+def _plain_file(path: str) -> bool:
+    """Whether `path` is a regular file with no link anywhere on the way to it."""
+    try:
+        return os.path.realpath(path) == os.path.abspath(path) and stat.S_ISREG(
+            os.lstat(path).st_mode
+        )
+    except (OSError, ValueError):
+        return False
 
 
 def start_server(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
