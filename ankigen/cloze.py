@@ -292,7 +292,8 @@ def scan_clozes(text: str, spans: list[tuple[int, int, str]] | None = None) -> C
                     (i, None) if separator == -1 else (separator, text[separator + 2 : i])
                 )
                 deletions.append(Deletion(number, start, content, answer_end, token.end(), hint))
-            inner = text[content:i].split("::", 1)[0]
+            first_separator = text.find("::", content, i)  # not split(): linear when nested
+            inner = text[content : i if first_separator == -1 else first_separator]
             if not inner.strip():
                 problems.append(ClozeProblem(start, "empty cloze deletion"))
             opened_in, closed_in = math_at(start), math_at(i)

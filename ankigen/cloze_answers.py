@@ -12,6 +12,7 @@ numbered as the renderer numbers them: after the highest explicit number, headin
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 
@@ -31,6 +32,8 @@ _LINK_TARGET = re.compile(r"\]\([^)\n]*\)")  # a link's address is not shown, it
 _MARKS = re.compile(r"[*_`~$]|\\(?=[^A-Za-z\s])")  # emphasis, code and math marks, escapes
 _NUMBER = re.compile(r"[-+\u2212]?\d+(?:[.,/]\d+)*%?")
 _SHOWN_LENGTH = 40  # of an answer quoted in a message
+MAX_ANSWER = 1000  # characters of markdown: a longer answer is not looked for on the front
+MAX_WORK = 20_000_000  # characters of fronts to search, about a second; beyond, a warning
 
 
 def check_answers(
@@ -53,13 +56,23 @@ def check_answers(
     shorthand = sum(1 for d in in_heading if heading.startswith("==", d.start))
     in_body = deletions(body, highest + 1 + shorthand)
     parts = ((heading, in_heading), (body, in_body))
+    cards = {d.number for d in (*in_heading, *in_body)}
+    if len(cards) * (len(heading) + len(body)) > MAX_WORK:
+        diagnostics.warning(
+            at(heading_line0, heading_col0),
+            f"cloze answers not checked for being given away: {len(cards)} cards of "
+            f"{len(heading) + len(body)} characters are too many to read",
+        )
+        return
+    fronts: dict[int, tuple[str, str]] = {}  # what each card's front shows, read once
     for index, (text, found) in enumerate(parts):
+        starts = [0, *(m.end() for m in re.finditer("\n", text))]
         for deletion in found:
-            problem = _given_away(deletion, text, found, parts)
+            problem = _given_away(deletion, text, found, parts, fronts)
             if problem is None:
                 continue
-            line = text.count("\n", 0, deletion.start)
-            col = deletion.start - (text.rfind("\n", 0, deletion.start) + 1)
+            line = bisect.bisect_right(starts, deletion.start) - 1
+            col = deletion.start - starts[line]
             if index == 0:
                 where = at(heading_line0, heading_col0 + col)
             else:
@@ -91,8 +104,9 @@ def shown(
     dropped; plain words, lower-cased, in single spaces."""
     end = len(text) if end == -1 else end
     cuts: list[tuple[int, int, str]] = []
-    for d in found:
-        if not (start <= d.start and d.end <= end):
+    first = bisect.bisect_left(found, start, key=lambda d: d.start)  # found is sorted by start
+    for d in found[first : bisect.bisect_left(found, end, key=lambda d: d.start)]:
+        if d.end > end:
             continue
         if d.number == hidden:
             cuts.append((d.start, d.end, f" [{d.hint}] " if d.hint else " [...] "))
@@ -123,9 +137,12 @@ def _given_away(
     text: str,
     found: list[Deletion],
     parts: tuple[tuple[str, list[Deletion]], ...],
+    fronts: dict[int, tuple[str, str]],
 ) -> str | None:
     """The warning for `deletion` (in `text`, among `found`) if its card's front shows its
     answer, else None."""
+    if deletion.answer_end - deletion.content > MAX_ANSWER:
+        return None
     answer = shown(text, found, None, deletion.content, deletion.answer_end)
     if exempt(answer):
         return None
@@ -134,7 +151,12 @@ def _given_away(
         + re.escape(answer)
         + (r"(?!\w)" if answer[-1].isalnum() else "")
     )
-    heading, body = (shown(t, f, deletion.number) for t, f in parts)
+    if deletion.number not in fronts:
+        fronts[deletion.number] = (
+            shown(*parts[0], deletion.number),
+            shown(*parts[1], deletion.number),
+        )
+    heading, body = fronts[deletion.number]
     if pattern.search(heading):
         place = "in the heading"
     elif pattern.search(body):

@@ -76,10 +76,10 @@ def _draw(jobs: list[Job]) -> list[Result]:
     workers = min(len(jobs), worker_count())
     if workers < 2:
         return [_run(job) for job in jobs]
-    from concurrent.futures import ProcessPoolExecutor  # only here: a warm build never needs it
+    from .workers import pool  # only here: a warm build never needs it
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_run, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    with pool(workers) as running:
+        return list(running.map(_run, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 
 def _paths(cache_dir: Path, key: str) -> tuple[Path, Path]:

@@ -100,14 +100,14 @@ def _map(
     workers = min(worker_count(), len(sources))
     if workers < 2 or sum(len(s.text) for s in sources) < PARALLEL_FROM:
         return list(progress((work(s, config, cache_dir) for s in sources), len(sources)))
-    from concurrent.futures import ProcessPoolExecutor
+    from .workers import pool
 
     # Larger files first, so no worker is left with one big file at the end; small files go in
     # batches, as a task of its own costs about as much as a small file's parse.
     order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
     batch = max(1, min(64, len(sources) // (workers * 16)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        done = pool.map(
+    with pool(workers) as running:
+        done = running.map(
             work,
             [sources[i] for i in order],
             [config] * len(order),

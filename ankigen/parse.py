@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -32,6 +33,7 @@ from .config import Config
 from .diagrams import PlotSpec
 from .errors import NO_HEADINGS, Diagnostics, Location
 from .model import Card, Formula, SourceFile
+from .notetimes.cards import explicit_id as heading_id
 from .storable import (
     SOUND_MESSAGE,
     own_media_images,
@@ -159,7 +161,7 @@ def parse_file(
 
     deck = meta.get("deck") or config.deck or title or source.path.stem
     if meta.get("deck"):
-        deck_line = _front_matter_line(tokens[0].content, "deck")
+        deck_line = _front_matter_lines(tokens[0].content).get("deck", 1)
     else:
         deck_line = title_line if title and not config.deck else 0
     _check_deck_name(deck, context.at(deck_line), context)
@@ -377,9 +379,11 @@ def _check_raw(
     Returns the highest explicit cloze number and the formulas found.
     """
 
+    starts = [0, *(m.end() for m in re.finditer("\n", text))]  # once: many formulas ask
+
     def at(offset: int) -> Location:
-        line = text.count("\n", 0, offset)
-        col = offset - (text.rfind("\n", 0, offset) + 1)
+        line = bisect_right(starts, offset) - 1
+        col = offset - starts[line]
         return context.at(line0 + line, (col0 if line == 0 else 0) + col)
 
     spans = protected_spans(text) if any(c in text for c in ("$", "{{", "<", "](")) else []
@@ -390,7 +394,7 @@ def _check_raw(
     for problem in scan.problems:
         context.diagnostics.error(at(problem.offset), problem.message)
     for offset in unclosed_display_math(text, spans):
-        if line0 + text.count("\n", 0, offset) in dollar_lines:
+        if line0 + bisect_right(starts, offset) - 1 in dollar_lines:
             context.diagnostics.error(at(offset), "formula opened with `$$` is never closed")
             break
     formulas = []
@@ -410,7 +414,8 @@ _HTML_TAGS = (
     "span strike strong style sub summary sup svg table tbody td template th thead tr u ul video"
 )
 _RAW_HTML = re.compile(rf"<!--|</?({'|'.join(_HTML_TAGS.split())})(?=[\s/>])", re.IGNORECASE)
-_BAD_LINK = re.compile(r"\]\(\s*<?\s*(javascript|vbscript|file)\s*:", re.IGNORECASE)
+# possessive: on `](` and many spaces, backtracking would make this quadratic
+_BAD_LINK = re.compile(r"\]\(\s*+<?\s*+(javascript|vbscript|file)\s*+:", re.IGNORECASE)
 
 
 def _check_markup(
@@ -560,11 +565,11 @@ def _tex_problems(tex: str) -> tuple[Any, ...]:
 
 def _split_header_id(content: str) -> tuple[str, str | None, int]:
     """`Sum Rule {#sum-rule}` -> ("Sum Rule", "sum-rule", column of `{#`)."""
-    match = HEADER_ID.search(content)
-    if not match:
+    found = heading_id(content)  # HEADER_ID's search is quadratic on `{#{#{#...`
+    if found is None:
         return content, None, 0
-    brace = match.start() + match.group(0).index("{")
-    return content[: match.start()], match.group(1).strip(), brace
+    brace = len(content.rstrip()) - len(found) - 3
+    return content[:brace].rstrip(), found.strip(), brace
 
 
 def _front_matter(tokens: list[Token], context: _FileContext) -> dict[str, Any]:
@@ -593,8 +598,9 @@ def _front_matter(tokens: list[Token], context: _FileContext) -> dict[str, Any]:
         context.diagnostics.error(context.at(1), "front matter must be a mapping of keys to values")
         return {}
     meta: dict[str, Any] = {}
+    key_lines = _front_matter_lines(token.content)
     for key, value in data.items():
-        where = context.at(_front_matter_line(token.content, str(key)))
+        where = context.at(key_lines.get(str(key), 1))
         if key not in FRONT_MATTER_KEYS:
             known = ", ".join(sorted(FRONT_MATTER_KEYS))
             context.diagnostics.error(where, f"front matter: unknown key {key!r}; known: {known}")
@@ -616,9 +622,14 @@ def _front_matter(tokens: list[Token], context: _FileContext) -> dict[str, Any]:
     return meta
 
 
-def _front_matter_line(content: str, key: str) -> int:
-    match = re.search(rf"^{re.escape(key)}\s*:", content, re.MULTILINE)
-    return (content.count("\n", 0, match.start()) if match else 0) + 1
+def _front_matter_lines(content: str) -> dict[str, int]:
+    """The line of each top-level `key:` in the front matter, read in one pass."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(content.split("\n"), start=1):
+        key, colon, _ = line.partition(":")
+        if colon and key.rstrip() and not line[:1].isspace():
+            lines.setdefault(key.rstrip(), number)
+    return lines
 
 
 def _drop_kramdown_markup(tokens: list[Token], skip_headings: bool = False) -> list[Token]:

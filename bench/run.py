@@ -5,6 +5,7 @@ Usage:
     python bench/run.py --quick         # 1,000 and 10,000 cards only, one repeat
     python bench/run.py --sizes 2000 --pictures 50 --repeat 5
     python bench/run.py --history 1000  # the notes' times from 1,000 commits of history
+    python bench/run.py --hostile       # crafted notes at two sizes each: linear growth
 
 Every figure is the median of --repeat runs, each in a fresh process: wall time, peak memory
 (resident set size) and the ratio to the floor measured in the same run.
@@ -26,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from corpus import CARDS_PER_FILE, write_corpus
+from hostile import hostile_rows
 
 FLOOR = Path(__file__).parent / "floor.py"
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
@@ -213,7 +215,17 @@ def main() -> None:
     parser.add_argument("--history-cards", type=int, default=10000, help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--hostile", action="store_true", help="crafted notes, two sizes each")
+    parser.add_argument("--hostile-scale", type=float, default=1.0, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.hostile:
+        _compile_ankigen()
+        with tempfile.TemporaryDirectory(prefix="ankigen-bench-") as folder:
+            rows = hostile_rows(Path(folder), options.hostile_scale)
+        print(f"{'pattern':<26} {'command, size':<20} {'seconds':>8}")
+        for pattern, size, seconds in rows:
+            print(f"{pattern:<26} {size:<20} {seconds:8.3f}")
+        return
     sizes = [int(s) for s in options.sizes.split(",")]
     repeat = options.repeat
     if options.quick:

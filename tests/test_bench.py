@@ -56,3 +56,18 @@ def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
     assert scenarios[-1] == "60 cards, 30 commits"
     assert scenarios[1] == "40 cards" and scenarios[7] == "30 cards, 1 per file"
     assert scenarios[13] == "1,000 cards, 4 pictures"
+
+
+def test_the_hostile_benchmark_prints_two_sizes_of_each_pattern() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", "--hostile", "--hostile-scale", "0.01"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = done.stdout.splitlines()[1:]
+    assert len(rows) == 14
+    assert [row.split()[-1].replace(".", "").isdigit() for row in rows] == [True] * 14

@@ -137,8 +137,7 @@ def test_importing_and_checking_loads_no_plotting_library():
     )
     assert loaded[0] == []
     assert loaded[1] == []
-    assert "sympy" in loaded[2]
-    assert "matplotlib" not in loaded[2]
+    assert loaded[2] == []  # a formula is parsed in a child process, under a deadline
 
 
 def test_the_four_kinds_are_registered():

@@ -22,6 +22,7 @@ RENDERER_VERSION = 2  # 2: labels of 8 points at least
 MAX_LENGTH = 200
 MAX_NUMBER_LENGTH = 20
 MAX_EXPONENT = 1000  # a constant exponent beyond this is a typo or an attempt to exhaust memory
+DEADLINE = 5.0  # seconds to parse, simplify, differentiate, compile and sample one formula
 LIMIT = 1e6
 SAMPLES = 601
 FORMULA_SIZE = 10.0  # points
@@ -144,6 +145,8 @@ def _check_powers(tree: Any) -> None:
         if not node.is_Pow or node.exp.free_symbols:
             continue
         exponent = _approx(node.exp)
+        if math.isnan(exponent):
+            raise FormulaError(f"the exponent {node.exp} has no real value")
         if math.isinf(exponent) or abs(exponent) > MAX_EXPONENT:
             raise FormulaError(f"the exponent {node.exp} is too large (at most {MAX_EXPONENT})")
         if not node.base.free_symbols and math.isinf(_approx(node)):
@@ -254,16 +257,52 @@ def check(block: Block, root: yaml.Node, fields: dict[str, yaml.Node]) -> Params
         node = fields["expr"]
         text = block.text(node, "expr", MAX_LENGTH)
         if text is not None and isinstance(node, yaml.ScalarNode):
-            try:
-                expr, _ = analyse(text, bool(derivative))
-                if span is not None and not _somewhere_finite(expr, span):
-                    raise FormulaError(
-                        f"the formula has no finite value for x from "
-                        f"{shown(span[0])} to {shown(span[1])}"
-                    )
-            except FormulaError as err:
-                block.fail_in(node, err.offset, f"expr: {err}")
+            refused = bounded_trial(text, bool(derivative), tuple(span) if span else None)
+            if refused is not None:
+                block.fail_in(node, refused[1], f"expr: {refused[0]}")
     return {"expr": text, "range": span, "derivative": derivative}
+
+
+@functools.lru_cache(maxsize=512)
+def bounded_trial(
+    text: str, derivative: bool, span: tuple[float, float] | None
+) -> tuple[str, int] | None:
+    """Why the formula is refused (message, offset), or None; its costly work under a deadline.
+
+    Drawing repeats this work, so a formula that passes here is drawn in about the same time.
+    """
+    from ankigen.workers import ChildFailed, DeadlineExceeded, call_with_deadline
+
+    try:
+        return call_with_deadline(_trial, (text, derivative, span), DEADLINE)
+    except DeadlineExceeded:
+        reason = f"over {DEADLINE:g} s"
+    except ChildFailed as err:
+        reason = str(err)
+    return f"the formula is too costly to evaluate and draw ({reason}); simplify it", 0
+
+
+def _trial(argument: tuple[str, bool, tuple[float, float] | None]) -> tuple[str, int] | None:
+    """What `bounded_trial` runs in the child: everything sympy and numpy do for a drawing."""
+    import sympy
+
+    text, derivative, span = argument
+    try:
+        expr, slope = analyse(text, derivative)
+        for e in (expr, slope) if slope is not None else (expr,):
+            _ = (str(e), sympy.latex(e))  # the alt text and the typeset formula
+            if span is not None and e is expr and not _somewhere_finite(e, list(span)):
+                raise FormulaError(
+                    f"the formula has no finite value for x from "
+                    f"{shown(span[0])} to {shown(span[1])}"
+                )
+            if span is not None:
+                values(e, samples({"range": list(span)}))
+    except FormulaError as err:
+        return str(err), err.offset
+    except Exception as err:  # sympy and numpy raise many kinds on extreme values
+        return f"the formula cannot be evaluated ({type(err).__name__}: {err})"[:300], 0
+    return None
 
 
 def _range(block: Block, node: yaml.Node) -> list[float] | None:

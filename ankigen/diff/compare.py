@@ -156,10 +156,12 @@ def _pair_renames(
             candidates.append((-1.0, _order(before), _order(twins[0]), before, twins.pop(0)))
     paired = {c[3].guid for c in candidates} | {c[4].guid for c in candidates}
     rest = [n for n in added if n.guid not in paired]
-    for before in (n for n in removed if n.guid not in paired):
+    left = [n for n in removed if n.guid not in paired]
+    alike = _sharing_rare_words([texts[n.guid] for n in left], [texts[n.guid] for n in rest])
+    for before, indexes in zip(left, alike, strict=True):
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(texts[before.guid])
-        for after in rest:
+        for after in (rest[i] for i in sorted(indexes)):
             matcher.set_seq1(texts[after.guid])
             if matcher.real_quick_ratio() < RENAME_SIMILARITY:
                 continue
@@ -174,6 +176,55 @@ def _pair_renames(
             used |= {before.guid, after.guid}
             pairs.append((before, after, round(-negative, 3)))
     return pairs
+
+
+def _sharing_rare_words(
+    olds: Sequence[tuple[str, ...]], news: Sequence[tuple[str, ...]]
+) -> list[set[int]]:
+    """For each old text, the new texts that may be RENAME_SIMILARITY alike: not every pair.
+
+    A prefix filter: with words counted as (word, occurrence) and each text's sorted rarest
+    first, two texts whose quick ratio reaches 0.8 share at least 2/3 of the longer one's
+    words, so they share one among the first third (and one) of each; and no more words than
+    follow the first shared one. Comparing only texts that pass finds every pair the pairwise
+    comparison found.
+    """
+
+    def words(text: tuple[str, ...]) -> list[tuple[str, int]]:
+        seen: dict[str, int] = {}
+        counted = []
+        for word in text:
+            seen[word] = seen.get(word, 0) + 1
+            counted.append((word, seen[word]))
+        return counted
+
+    old_words, new_words = [words(t) for t in olds], [words(t) for t in news]
+    frequency: dict[tuple[str, int], int] = {}
+    for counted in (*old_words, *new_words):
+        for word in counted:
+            frequency[word] = frequency.get(word, 0) + 1
+
+    def prefix(counted: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        rarest = sorted(counted, key=lambda w: (frequency[w], w))
+        return rarest[: len(rarest) - (2 * len(rarest)) // 3 + 1]
+
+    # word -> (its place in a new text's prefix, that text's length) -> the new texts
+    index: dict[tuple[str, int], dict[tuple[int, int], list[int]]] = {}
+    for number, counted in enumerate(new_words):
+        for j, word in enumerate(prefix(counted)):
+            index.setdefault(word, {}).setdefault((j, len(counted)), []).append(number)
+    alike: list[set[int]] = []
+    for counted in old_words:
+        kept: set[int] = set()
+        for i, word in enumerate(prefix(counted)):
+            for (j, length), numbers in index.get(word, {}).items():
+                # No word before the first shared one (in either order) is shared, so at most
+                # it and those after it are; a later shared word gives a lower bound still.
+                most = 1 + min(len(counted) - 1 - i, length - 1 - j)
+                if 2.0 * most / (len(counted) + length) >= RENAME_SIMILARITY:
+                    kept.update(numbers)
+        alike.append(kept)
+    return alike
 
 
 def rename_advice(rename: Rename) -> str:

@@ -151,8 +151,7 @@ def hline(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
 
 
 def tag(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
-    envs = [f for f in lv.stack if f.kind == "env"]
-    scope = envs[-1] if envs else lv.stack[0]
+    scope = lv.stack.envs[-1] if lv.stack.envs else lv.stack[0]
     if name == "tag" and scope.kind == "env" and scope.name in NO_TAG_ENVS:
         formula.error(i, f"`\\tag` is not allowed in the `{scope.name}` environment")
     elif name[0] in scope.tags:

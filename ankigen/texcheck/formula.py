@@ -276,14 +276,18 @@ class Formula(Reader):
 
     def close(self, lv: Level, i: int, kind: str, name: str = "") -> None:
         """Close the innermost open `kind` frame at i; report what is left open or stray."""
-        depth = next(
-            (
-                k
-                for k in range(len(lv.stack) - 1, 0, -1)
-                if lv.stack[k].kind == kind and (kind != "env" or lv.stack[k].name == name)
-            ),
-            0,
-        )
+        depth = (
+            next(
+                (
+                    k
+                    for k in range(len(lv.stack) - 1, 0, -1)
+                    if lv.stack[k].kind == kind and (kind != "env" or lv.stack[k].name == name)
+                ),
+                0,
+            )
+            if lv.stack.holds(kind, name)
+            else 0
+        )  # no walk down the stack for a stray closer
         if kind == "env" and depth == 0 and lv.top.kind == "env":
             top = lv.top
             self.error(i, f"`\\begin{{{top.name}}}` is ended by `\\end{{{name}}}`")
