@@ -215,6 +215,15 @@ def test_a_picture_change_moves_only_the_notes_that_show_it(repo: Project) -> No
     assert found["Beta"] == T0
 
 
+def test_an_uncommitted_picture_moves_only_the_notes_that_show_it(repo: Project) -> None:
+    (repo.root / "source_notes" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"1" * 64)
+    repo.write("source_notes/deck.md", DECK.replace("alpha body", "![one](a.png)"))
+    commit(repo, T0 + DAY)
+    assert times(repo) == {"Alpha": T0 + DAY, "Beta": T0, "Gamma": T0}
+    (repo.root / "source_notes" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"2" * 64)
+    assert times(repo, epoch=T0 + 9 * DAY) == {"Alpha": T0 + 9 * DAY, "Beta": T0, "Gamma": T0}
+
+
 def test_settings_that_shape_notes_move_every_note_and_others_move_none(repo: Project) -> None:
     repo.write("pyproject.toml", '[project]\nname = "x"\n')
     commit(repo, T0 + DAY)

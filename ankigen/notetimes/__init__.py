@@ -29,7 +29,16 @@ from ..config import CONFIG_FILES
 from ..model import SourceFile
 from ..sources import run_git
 from ..storage import read_regular, seal, unseal, write_atomically
-from .cards import WHOLE_FILE, CardText, Key, explicit_id, settings_text, split_cards
+from .cards import (
+    WHOLE_FILE,
+    CardText,
+    Key,
+    explicit_id,
+    pictures_in,
+    settings_text,
+    split_cards,
+    whole_digest,
+)
 from .repository import (
     Repository,
     Version,
@@ -53,7 +62,8 @@ __all__ = ["RENDERING_CHANGED", "NoteTimes", "explicit_id", "note_times", "split
 # day of the change (tests/test_note_times.py holds a digest of the seed's fields beside it).
 RENDERING_CHANGED = 1795970169  # pictures drawn for phones: 3.6 x 2.4 in, text of 8 points at least
 
-History = dict[str, dict[Key, tuple[str, int]]]  # file -> card -> (digest at HEAD, its time)
+# file -> card -> (its digest at HEAD, its time, its heading's line at HEAD)
+History = dict[str, dict[Key, tuple[str, int, int]]]
 
 
 @dataclass(frozen=True)
@@ -120,21 +130,42 @@ def note_times(
         folder = source.path.parent.resolve()
         if not source.path.is_symlink() and folder.is_relative_to(root):
             working[(folder / source.path.name).relative_to(root).as_posix()] = source
-    version = Version({}, settings)
-    cards: dict[str, list[CardText]] = {}
+    times = NoteTimes({}, {})
+
+    def at(when: int) -> int:
+        when = max(when, RENDERING_CHANGED)
+        return when if epoch is None else min(when, epoch)
+
+    pictures: dict[str, str] = {}  # the working tree's, read once
+    changed = {}
     for relative, source in working.items():
+        at_head = history.get(relative)
+        if at_head is None:  # not in HEAD: untracked, or in a repository of its own
+            continue
+        for picture in pictures_in(source.text, relative):
+            if picture not in pictures:
+                pictures[picture] = file_blob(root / picture)
+        whole = whole_digest(source.text, relative, settings, pictures)
+        if at_head.get(WHOLE_FILE, ("",))[0] != whole:
+            changed[relative] = source
+            continue
+        for key, (_, when, line) in at_head.items():  # as committed: HEAD's cards, no split
+            if key == WHOLE_FILE:
+                times.files[source.path] = at(when)
+            else:
+                times.cards[(source.path, line)] = at(when)
+    version = Version(dict(pictures), settings)
+    cards: dict[str, list[CardText]] = {}
+    for relative, source in changed.items():
         blob = blob_id(source.text)
         repository.known(blob, source.text)
         version.blobs[relative] = blob
         cards[relative] = repository.cards(blob, relative, settings)
     for picture in {p for found in cards.values() for card in found for p in card.pictures}:
         version.blobs.setdefault(picture, file_blob(root / picture))
-    target = digests(version, repository, [rel for rel in working if is_note(rel)])
-    times = NoteTimes({}, {})
+    target = digests(version, repository, [rel for rel in changed if is_note(rel)])
     for relative, found in target.items():
-        at_head = history.get(relative)
-        if at_head is None:  # not in HEAD: untracked, or in a repository of its own
-            continue
+        at_head = history[relative]
         source = working[relative]
         lines = {card.key: card.line for card in cards[relative]}
         for key, digest in found.items():
@@ -142,8 +173,7 @@ def note_times(
             if digest is None or known is None or known[0] != digest:
                 when = source.modified  # not committed: SOURCE_DATE_EPOCH or the file's time
             else:
-                when = max(known[1], RENDERING_CHANGED)
-                when = when if epoch is None else min(when, epoch)
+                when = at(known[1])
             if key == WHOLE_FILE:
                 times.files[source.path] = when
             else:
@@ -179,6 +209,7 @@ def _history(
         elif path.startswith(prefix):
             blobs[path[len(prefix) :]] = parts[2]
     version = Version(blobs, settings_at(repository, config_blobs, config_paths))
+    at_head_blobs, at_head_settings = dict(blobs), version.settings  # the walk changes version
     note_files = [rel for rel in blobs if is_note(rel)]
     repository.prefetch(blobs[rel] for rel in note_files)
     at_head = digests(version, repository, note_files)
@@ -243,11 +274,13 @@ def _history(
         pending, pictures = set(), set()
     history: History = {}
     for rel, found in at_head.items():
+        cards = repository.cards(at_head_blobs[rel], rel, at_head_settings)
+        lines = {card.key: card.line for card in cards}
         for key, digest in found.items():
             if digest is not None:
                 position = ended.get((rel, key), last)
                 when = release_upto[position] or chain[position][1]
-                history.setdefault(rel, {})[key] = (digest, when)
+                history.setdefault(rel, {})[key] = (digest, when, lines.get(key, 0))
     return history
 
 
@@ -272,7 +305,7 @@ def _cached(path: Path | None, key: str) -> History | None:
     if not isinstance(record, dict) or record.get("key") != key:
         return None
     return {
-        rel: {tuple(key): (digest, when) for key, digest, when in cards}
+        rel: {tuple(key): (digest, when, line) for key, digest, when, line in cards}
         for rel, cards in record["files"].items()
     }
 
@@ -281,7 +314,7 @@ def _keep(path: Path | None, key: str, history: History) -> None:
     if path is None:
         return
     files = {
-        rel: [[list(card), digest, when] for card, (digest, when) in cards.items()]
+        rel: [[list(card), digest, when, line] for card, (digest, when, line) in cards.items()]
         for rel, cards in history.items()
     }
     sealed = seal(json.dumps({"key": key, "files": files}, sort_keys=True).encode())

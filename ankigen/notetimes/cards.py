@@ -143,3 +143,23 @@ def settings_text(config_text: str | None, name: str) -> str:
     if not isinstance(table, dict):
         return "invalid"
     return "\n".join(f"{key}={table[key]}" for key in _SETTINGS if key in table)
+
+
+def pictures_in(text: str, relative: str) -> list[str]:
+    """The pictures a version of a note file shows, as paths inside the notes folder."""
+    folder = posixpath.dirname(relative)
+    return sorted(
+        {
+            posixpath.normpath(posixpath.join(folder, src.split("#")[0].split("?")[0]))
+            for match in _PICTURE.finditer(text)
+            for src in match.groups()
+            if src and "://" not in src and not src.startswith("data:")
+        }
+    )
+
+
+def whole_digest(text: str, relative: str, settings: str, blobs: dict[str, str]) -> str:
+    """A note file's version as a whole: its text, the settings and its pictures' blobs. Equal
+    at HEAD and in the working tree, every card of the file shows what HEAD's does."""
+    seen = [f"{p}={blobs.get(p, '-')}" for p in pictures_in(text, relative)]
+    return hashlib.sha256(f"{settings}\x1f{relative}\x1f{text}\x1f{seen}".encode()).hexdigest()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..config import CONFIG_FILES
 from ..sources import run_git
-from .cards import WHOLE_FILE, CardText, Key, settings_text, split_cards
+from .cards import WHOLE_FILE, CardText, Key, settings_text, split_cards, whole_digest
 
 EMPTY_BLOB = "0" * 40  # git's id for "no file" in a change
 
@@ -126,7 +126,7 @@ def digests(
                 found[card.key] = None if card.key in found else digest
             # The file as a whole, for the cards its headings do not show (its file's time).
             text = repository.text(blob)
-            found[WHOLE_FILE] = hashlib.sha256(f"{version.settings}\x1f{text}".encode()).hexdigest()
+            found[WHOLE_FILE] = whole_digest(text, relative, version.settings, version.blobs)
         result[relative] = found
     return result
 
