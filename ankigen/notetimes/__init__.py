@@ -272,6 +272,7 @@ def _history(
                 del cards[key]
                 left -= 1
         pending, pictures = set(), set()
+        repository.forget(keep={*version.blobs.values(), *at_head_blobs.values()})
     history: History = {}
     for rel, found in at_head.items():
         cards = repository.cards(at_head_blobs[rel], rel, at_head_settings)

@@ -16,12 +16,11 @@ _BLOCK_LINE = re.compile(r"\n {0,3}(?:(#{1,6})(?=[ \t\n]|\Z)([^\n]*)|(`{3,}|~{3,
 _CLOSING_HASHES = re.compile(r"(?:^|[ \t])#+$")
 _FRONT_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 _LINK_DEFINITION = re.compile(r"\n {0,3}\[([^\]\n]+)\]:[^\n]*")
-# Bounded repeats: a card full of unclosed `![` or `<img` must not make the scan quadratic.
-_PICTURE = re.compile(
-    r"!\[[^\]\n]{0,1000}\]\(\s*<?([^)\s>]+)|<img\b[^>]{0,1000}?\bsrc\s*=\s*[\"']?([^\"'\s>]+)",
-    re.IGNORECASE,
-)
-_IMG = re.compile(r"<img", re.IGNORECASE)
+# Bounded repeats: a card full of unclosed `![` or `<img` must not make the scan quadratic. Each
+# pattern starts with a literal, which the regex engine finds fast.
+_MD_PICTURE = re.compile(r"!\[[^\]\n]{0,1000}\]\(\s*<?([^)\s>]+)")
+_HTML_PICTURE = re.compile(r"<(?i:img)\b[^>]{0,1000}?\b(?i:src)\s*=\s*[\"']?([^\"'\s>]+)")
+_IMG = re.compile(r"<(?i:img)")
 _FRONT_VALUE = re.compile(r"(deck|namespace)\s*:\s*(.*?)\s*$")
 _SETTINGS = ("deck", "namespace", "allow_html", "code_language", "plot_format", "math")
 
@@ -97,12 +96,7 @@ def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
         key = (namespace, "#", explicit) if explicit is not None else (namespace, *path, heading)
         pictures: tuple[str, ...] = ()
         if "![" in body or _IMG.search(body):
-            pictures = tuple(
-                posixpath.normpath(posixpath.join(folder, src.split("#")[0].split("?")[0]))
-                for match in _PICTURE.finditer(body)
-                for src in match.groups()
-                if src and "://" not in src and not src.startswith("data:")
-            )
+            pictures = tuple(_picture_paths(body, folder))
         if definitions:  # only those the card refers to
             lowered = body.lower()
             used = "\n".join(line for label, line in definitions.items() if f"[{label}]" in lowered)
@@ -147,15 +141,18 @@ def settings_text(config_text: str | None, name: str) -> str:
 
 def pictures_in(text: str, relative: str) -> list[str]:
     """The pictures a version of a note file shows, as paths inside the notes folder."""
-    folder = posixpath.dirname(relative)
-    return sorted(
-        {
-            posixpath.normpath(posixpath.join(folder, src.split("#")[0].split("?")[0]))
-            for match in _PICTURE.finditer(text)
-            for src in match.groups()
-            if src and "://" not in src and not src.startswith("data:")
-        }
-    )
+    return sorted(set(_picture_paths(text, posixpath.dirname(relative))))
+
+
+def _picture_paths(text: str, folder: str) -> list[str]:
+    found = [m[1] for m in _MD_PICTURE.finditer(text)] if "![" in text else []
+    if _IMG.search(text):
+        found += [m[1] for m in _HTML_PICTURE.finditer(text)]
+    return [
+        posixpath.normpath(posixpath.join(folder, src.split("#")[0].split("?")[0]))
+        for src in found
+        if "://" not in src and not src.startswith("data:")
+    ]
 
 
 def whole_digest(text: str, relative: str, settings: str, blobs: dict[str, str]) -> str:

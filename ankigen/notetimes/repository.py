@@ -84,6 +84,13 @@ class Repository:
             self._reader.wait()
             self._reader = None
 
+    def forget(self, keep: set[str]) -> None:
+        """Drop the texts and cards of versions no longer compared: the walk's memory stays
+        that of a few versions, not of the whole history."""
+        if len(self._texts) > 2 * len(keep):
+            self._texts = {blob: text for blob, text in self._texts.items() if blob in keep}
+            self._cards = {key: cards for key, cards in self._cards.items() if key[0] in keep}
+
     def known(self, blob: str, text: str) -> None:
         """A text not in the repository (the working tree's), under a blob id of its own."""
         self._texts[blob] = text
