@@ -557,7 +557,10 @@ def run_action(workspace: Path, temp: Path, given: Mapping[str, str]) -> dict[st
     assert setup["uses"].startswith("actions/setup-python@")
     assert setup["with"]["update-environment"] is False  # leaves the caller's Python alone
     # Installing from the action's own checkout needs the network; here ankigen is installed.
-    assert 'pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"' in install["run"]
+    assert (
+        "pip install --quiet --disable-pip-version-check \\\n"
+        '  -c "$GITHUB_ACTION_PATH/constraints.txt" "$GITHUB_ACTION_PATH"'
+    ) in install["run"]  # with the pinned libraries, as every other install
     context[f"steps.{install['id']}.outputs.ankigen"] = tool("ankigen")
     log: list[str] = []
     for step in steps:
