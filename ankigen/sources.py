@@ -214,9 +214,14 @@ def source_date_epoch() -> int | None:
     return int(epoch) if epoch is not None and epoch.strip().isdigit() else None
 
 
+def git_environment() -> dict[str, str]:
+    """The environment every git ankigen runs gets: no lock taken, messages untranslated."""
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+
 def run_git(folder: Path, *args: str) -> str | None:
     """git's output, run in `folder`; None when git fails or is missing."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    env = git_environment()
     try:
         done = subprocess.run(
             ["git", "-c", "core.quotepath=off", "--literal-pathspecs", *args],

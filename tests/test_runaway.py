@@ -93,7 +93,6 @@ def process_stat(pid: int) -> tuple[str, int] | None:
     return state, int(ppid)
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_workers_exit_when_their_build_is_killed(project: Project) -> None:
     plots = "".join(
         f"## P{n}\n\n```plot function\nexpr: sin({n}*x) + x**{n % 5}\nderivative: true\n```\n\n"

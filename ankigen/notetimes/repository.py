@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
 import subprocess
 from collections.abc import Iterable
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import CONFIG_FILES
-from ..sources import run_git
+from ..sources import git_environment, run_git
 from .cards import WHOLE_FILE, CardText, Key, settings_text, split_cards, whole_digest
 
 EMPTY_BLOB = "0" * 40  # git's id for "no file" in a change
@@ -65,7 +64,7 @@ class Repository:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                env=_git_env(),
+                env=git_environment(),
             )
         assert self._reader.stdin is not None and self._reader.stdout is not None
         self._reader.stdin.write("".join(f"{b}\n" for b in valid).encode())
@@ -109,10 +108,6 @@ def _decoded(raw: bytes) -> str:
     except UnicodeDecodeError:
         return ""
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _git_env() -> dict[str, str]:
-    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 
 
 def digests(
