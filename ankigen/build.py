@@ -173,8 +173,7 @@ def _check_across_files(
 def _no_cards(sources: Sequence[Path], diagnostics: Diagnostics) -> None:
     """One error per problem when nothing has cards: each note file's own warning that it has
     no `##` headings becomes the error; without note files, the folders given say so."""
-    empty = [d for d in diagnostics.items if d.message == NO_HEADINGS]
-    if empty:
+    if any(d.message == NO_HEADINGS for d in diagnostics.items):
         diagnostics.items = [
             replace(d, severity="error") if d.message == NO_HEADINGS else d
             for d in diagnostics.items
@@ -204,8 +203,8 @@ def build(
     packages = plan_packages(files, output, times)
     if diagnostics.failed(strict):
         return BuildResult(packages, written=False)
-    written = PackageLedger(config.output / ".cache")
     cache = config.output / ".cache"
+    written = PackageLedger(cache)
     for folder in {cache, cache / "media", cache / "pictures", *(p.path.parent for p in packages)}:
         remove_leftovers(folder)  # of a build killed while writing
     unchanged = []
@@ -237,19 +236,14 @@ def card_times(config: Config, files: Sequence[FileNotes], project: Path = Path(
     for file in files:
         by_folder.setdefault(file.source.root, []).append(file.source)
     times = NoteTimes({}, {})
+    epoch, cache = source_date_epoch(), config.output / ".cache"
     for folder, sources in by_folder.items():
-        found = note_times(
-            sources,
-            project,
-            folder,
-            config.release_tags,
-            source_date_epoch(),
-            config.output / ".cache",
-        )
-        times = NoteTimes({**times.cards, **found.cards}, {**times.files, **found.files})
+        found = note_times(sources, project, folder, config.release_tags, epoch, cache)
+        times.cards.update(found.cards)
+        times.files.update(found.files)
     rest = {f.source.path: f.source.modified for f in files if f.source.path not in times.files}
     if rest:  # not in the notes' git HEAD: each file's own last commit, where it has one
-        times = NoteTimes(times.cards, {**times.files, **file_times(rest)})
+        times.files.update(file_times(rest))
     return times
 
 

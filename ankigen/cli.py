@@ -79,10 +79,10 @@ def _sources(given: tuple[Path, ...], config: Config, root: Path) -> list[Path]:
     return [config.source]
 
 
-def _fail(message: str, status: int = 2) -> NoReturn:
-    """End the run with `message` and `status`: for a setup problem, not a note's."""
+def _fail(message: str) -> NoReturn:
+    """End the run with `message`, exit status 2: for a setup problem, not a note's."""
     problem = click.ClickException(message)
-    problem.exit_code = status
+    problem.exit_code = 2
     raise problem
 
 

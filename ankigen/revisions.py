@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .config import CONFIG_FILES
+
 if TYPE_CHECKING:
     from .model import Note
 
@@ -15,7 +17,6 @@ if TYPE_CHECKING:
 MAX_PICTURE_BYTES = 32 * 1024 * 1024  # a picture larger than this is left out
 MAX_REVISION_BYTES = 256 * 1024 * 1024  # all the files taken from a revision
 MAX_REVISION_ENTRIES = 200_000  # files and folders listed under its notes
-_CONFIG_NAMES = ("ankigen.toml", "pyproject.toml")
 _MAX_CONFIG_BYTES = 1024 * 1024
 _MAX_LINK_BYTES = 4096
 _LINK, _FILES = "120000", ("100644", "100755")
@@ -111,7 +112,7 @@ def _kept(name: str, size: int, named: bool) -> bool:
         return size <= MAX_NOTE_BYTES
     if lower.endswith(IMAGE_SUFFIXES):
         return size <= MAX_PICTURE_BYTES
-    return named and name in _CONFIG_NAMES and size <= _MAX_CONFIG_BYTES
+    return named and name in CONFIG_FILES and size <= _MAX_CONFIG_BYTES
 
 
 class _Tree:
@@ -304,7 +305,7 @@ def notes_at_revision(ref: str, folder: Path) -> list[Note]:
     with tempfile.TemporaryDirectory(prefix="ankigen-revision-") as temporary:
         tree = Path(temporary, "tree")
         project = "" if relative == Path() else relative.as_posix() + "/"
-        checkout_revision(folder, ref, tree, [project + name for name in _CONFIG_NAMES])
+        checkout_revision(folder, ref, tree, [project + name for name in CONFIG_FILES])
         base = tree / relative
         ignored = Diagnostics()
         config = load_config(base, ignored)

@@ -181,9 +181,8 @@ def note_times(modified: dict[Path, int]) -> dict[Path, int]:
     written again.
     """
     epoch = source_date_epoch()
-    times, paths = dict(modified), list(modified)
-    if epoch is not None:
-        times = dict.fromkeys(modified, epoch)
+    times = dict(modified) if epoch is None else dict.fromkeys(modified, epoch)
+    paths = list(modified)
     if not paths:
         return times
     # git once for the folder that holds them all, when it is in a repository (the usual

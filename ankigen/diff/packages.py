@@ -140,9 +140,8 @@ def _read_collection(path: Path, collection: bytes) -> dict[str, PackagedNote]:
 def contents_from_notes(notes: Sequence[Note]) -> PackageContents:
     """The view `read_package` gives of these notes' package, without writing one, but without
     times: the notes of a revision carry its checkout's times, not those its release carried."""
-    from ..notetypes import BASIC, CLOZE
+    from ..notetypes import NOTE_TYPES as types
 
-    types = {"basic": BASIC, "cloze": CLOZE}
     packaged = {
         note.guid: PackagedNote(
             guid=note.guid,

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache import code_fingerprint  # a walk made by other code is stale
 from ..config import CONFIG_FILES
 from ..model import SourceFile
 from ..sources import run_git
@@ -111,7 +112,7 @@ def note_times(
     prefix = "" if notes_rel == "." else notes_rel + "/"
     config_paths = [posixpath.normpath(posixpath.join(project_rel, n)) for n in CONFIG_FILES]
     cache_key = hashlib.sha256(
-        "\x1f".join((_CODE, head, tags, prefix, *config_paths)).encode()
+        "\x1f".join((code_fingerprint(), head, tags, prefix, *config_paths)).encode()
     ).hexdigest()
     kept = cache_folder / f"note-times-{_short(prefix)}.json" if cache_folder else None
     history = _cached(kept, cache_key)
@@ -218,9 +219,8 @@ def _history(
     release_upto: list[int | None] = []
     for commit, _ in chain:
         release_upto.append(releases.get(commit, release_upto[-1] if release_upto else None))
-    oldest_release = max(
-        (i for i, (commit, _) in enumerate(chain) if commit in releases), default=None
-    )
+    at_releases = [i for i, (commit, _) in enumerate(chain) if commit in releases]
+    oldest_release = at_releases[-1] if at_releases else None
     changes = changes_in(repository, head, prefix, config_paths) if chain else {}
     waiting = {  # the cards whose run of versions equal to HEAD's goes on, by file
         rel: {key: digest for key, digest in found.items() if digest is not None}
@@ -231,9 +231,7 @@ def _history(
     last = len(chain) - 1
     # Commit by commit back to the newest release; past it only the releases matter (what a
     # student could have imported), so versions are compared at release commits alone.
-    newest_release = min(
-        (i for i, (commit, _) in enumerate(chain) if commit in releases), default=last
-    )
+    newest_release = at_releases[0] if at_releases else last
     pending: set[str] = set()  # files changed since the last comparison
     pictures: set[str] = set()
     for position, (commit, _) in enumerate(chain):
@@ -283,11 +281,6 @@ def _history(
                 when = release_upto[position] or chain[position][1]
                 history.setdefault(rel, {})[key] = (digest, when, lines.get(key, 0))
     return history
-
-
-_CODE = hashlib.sha256(  # a walk made by other code is stale
-    b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
-).hexdigest()
 
 
 def _short(text: str) -> str:

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from ..config import CONFIG_FILES
 from ..sources import git_environment, run_git
+from ..storage import read_regular
 from .cards import WHOLE_FILE, CardText, Key, settings_text, split_cards, whole_digest
 
 EMPTY_BLOB = "0" * 40  # git's id for "no file" in a change
+MAX_SETTINGS_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -148,8 +150,8 @@ def working_config(project: Path) -> tuple[str, str | None]:
     for name in CONFIG_FILES:
         path = project / name
         if path.is_file():
-            try:
-                return name, path.read_text(encoding="utf-8")
+            try:  # as every other read of a pull request's files: not through a link
+                return name, read_regular(path, MAX_SETTINGS_BYTES).decode("utf-8")
             except (OSError, UnicodeError):
                 return name, None
     return CONFIG_FILES[0], ""
@@ -168,7 +170,7 @@ def settings_at(
 def file_blob(path: Path) -> str:
     """The blob id of a picture in the working tree; "-" where there is none."""
     try:
-        return blob_id_of_bytes(path.read_bytes()) if path.is_file() else "-"
+        return blob_id_of_bytes(read_regular(path)) if path.is_file() else "-"
     except OSError:
         return "-"
 

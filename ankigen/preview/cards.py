@@ -7,10 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..model import Note
-from ..notetypes import BASIC, CLOZE, NoteType
+from ..notetypes import NOTE_TYPES, NoteType
 from .templates import card_ordinals, clozes_as_text, render_card, strip_html
-
-NOTE_TYPES: dict[str, NoteType] = {"basic": BASIC, "cloze": CLOZE}
 
 
 @dataclass(frozen=True)
