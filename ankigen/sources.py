@@ -218,13 +218,15 @@ def git_environment() -> dict[str, str]:
     return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 
 
-def run_git(folder: Path, *args: str) -> str | None:
-    """git's output, run in `folder`; None when git fails or is missing."""
+def run_git(folder: Path, *args: str, given: str | None = None) -> str | None:
+    """git's output, run in `folder` with `given` as its input; None when git fails or is
+    missing."""
     env = git_environment()
     try:
         done = subprocess.run(
             ["git", "-c", "core.quotepath=off", "--literal-pathspecs", *args],
             cwd=folder,
+            input=given,
             capture_output=True,
             text=True,
             env=env,

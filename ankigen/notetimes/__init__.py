@@ -41,9 +41,11 @@ from .cards import (
     whole_digest,
 )
 from .repository import (
+    Changes,
     Repository,
     Version,
     blob_id,
+    changes_between,
     changes_in,
     digests,
     file_blob,
@@ -221,7 +223,17 @@ def _history(
         release_upto.append(releases.get(commit, release_upto[-1] if release_upto else None))
     at_releases = [i for i, (commit, _) in enumerate(chain) if commit in releases]
     oldest_release = at_releases[-1] if at_releases else None
-    changes = changes_in(repository, head, prefix, config_paths) if chain else {}
+    # Commit by commit back to the newest release; past it only the releases matter (what a
+    # student could have imported), so versions are compared at release commits alone, each
+    # turned into the one before by the diff between the two.
+    newest_release = at_releases[0] if at_releases else len(chain)
+    places = [*range(min(newest_release, len(chain))), *at_releases]
+    changes: Changes = {}
+    if chain:
+        since = chain[newest_release][0] if at_releases else None
+        changes = changes_in(repository, head, prefix, config_paths, since)
+        release_commits = [chain[i][0] for i in at_releases]
+        changes |= changes_between(repository, release_commits, prefix, config_paths)
     waiting = {  # the cards whose run of versions equal to HEAD's goes on, by file
         rel: {key: digest for key, digest in found.items() if digest is not None}
         for rel, found in at_head.items()
@@ -229,47 +241,33 @@ def _history(
     left = sum(len(cards) for cards in waiting.values())
     ended: dict[tuple[str, Key], int] = {}  # card -> the oldest place of its run
     last = len(chain) - 1
-    # Commit by commit back to the newest release; past it only the releases matter (what a
-    # student could have imported), so versions are compared at release commits alone.
-    newest_release = at_releases[0] if at_releases else last
-    pending: set[str] = set()  # files changed since the last comparison
-    pictures: set[str] = set()
-    for position, (commit, _) in enumerate(chain):
+    for position in places:
         if position == oldest_release or not left:
             last = position  # past the oldest release, no time can change
             break
-        changed = changes.get(commit)
-        if changed:
-            touched = undo(version, changed, prefix, config_paths, config_blobs)
-            if touched is None:  # the settings changed: every card's context did
-                version.settings = settings_at(repository, config_blobs, config_paths)
-                touched = set(note_files)
-            pictures |= {rel for rel in touched if not is_note(rel)}
-            pending |= {rel for rel in touched if waiting.get(rel)}
-        parent = position + 1
-        if parent < len(chain) and parent > newest_release and chain[parent][0] not in releases:
-            continue  # not a version anyone imported
+        changed = changes.get(chain[position][0])
+        if not changed:
+            continue
+        touched = undo(version, changed, prefix, config_paths, config_blobs)
+        if touched is None:  # the settings changed: every card's context did
+            version.settings = settings_at(repository, config_blobs, config_paths)
+            touched = set(note_files)
+        pictures = {rel for rel in touched if not is_note(rel)}
+        pending = {rel for rel in touched if waiting.get(rel)}
         if pictures:
             pending |= {
                 rel
                 for rel, cards in waiting.items()
-                if cards
-                and rel in version.blobs
-                and any(
-                    p in pictures
-                    for card in repository.cards(version.blobs[rel], rel, version.settings)
-                    for p in card.pictures
-                )
+                if cards and rel in version.blobs and _shows(repository, version, rel, pictures)
             }
         repository.prefetch(version.blobs[rel] for rel in pending if rel in version.blobs)
-        before = digests(version, repository, pending)
+        before = digests(version, repository, pending, {rel: waiting[rel] for rel in pending})
         for rel in pending:
             cards, now = waiting[rel], before[rel]
             for key in [key for key, digest in cards.items() if now.get(key) != digest]:
                 ended[(rel, key)] = position
                 del cards[key]
                 left -= 1
-        pending, pictures = set(), set()
         repository.forget(keep={*version.blobs.values(), *at_head_blobs.values()})
     history: History = {}
     for rel, found in at_head.items():
@@ -281,6 +279,12 @@ def _history(
                 when = release_upto[position] or chain[position][1]
                 history.setdefault(rel, {})[key] = (digest, when, lines.get(key, 0))
     return history
+
+
+def _shows(repository: Repository, version: Version, relative: str, pictures: set[str]) -> bool:
+    """Whether a note file's version shows any of these pictures."""
+    split = repository.split(version.blobs[relative], relative, version.settings)
+    return any(not pictures.isdisjoint(shown) for shown in split.pictures)
 
 
 def _short(text: str) -> str:

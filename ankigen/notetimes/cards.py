@@ -3,10 +3,12 @@ each card shows, as a digest, and what makes it itself across versions."""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import posixpath
 import re
 import tomllib
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 # A line that opens a heading or a code fence (or closes a fence), after its "\n". Linear:
@@ -37,77 +39,296 @@ class CardText(NamedTuple):
     digest: str  # of its text and context, before the pictures' contents are known
 
 
+@dataclass
+class Split:
+    """One version of a note file split into cards, in parallel lists, with what splitting
+    another version of the same file can reuse: where the two differ only in lines that hold
+    no heading, fence or link definition, only the cards around those lines are digested
+    again (history changes a file a few lines at a time)."""
+
+    text: str
+    relative: str
+    settings: str
+    front: str
+    start: int  # where the text after the front matter begins
+    context: str  # the file's part of every card's digest
+    blocks: list[str]  # its heading and fence lines, in order
+    kinds: str  # one letter for each: a card's Heading, a Title, a Fence, Inside a fence
+    offsets: list[int]  # where each begins in the text
+    definitions: list[str]  # its link definition lines
+    starts: list[int]  # for each card, the index in `blocks` of its heading
+    ends: list[int]  # and of the heading after it (len(blocks): the end of the text)
+    paths: list[tuple[str, ...]]  # each card's sections
+    keys: list[Key]
+    pictures: list[tuple[str, ...]]
+    digests: list[str]
+
+    @property
+    def cards(self) -> list[CardText]:
+        found, line, position = [], 0, 0
+        for start, key, pictures, digest in zip(
+            self.starts, self.keys, self.pictures, self.digests, strict=True
+        ):
+            line += self.text.count("\n", position, self.offsets[start])
+            position = self.offsets[start]
+            found.append(CardText(line + 1, key, pictures, digest))
+        return found
+
+    def body(self, card: int) -> str:
+        end = self.ends[card]
+        stop = self.offsets[end] if end < len(self.offsets) else len(self.text)
+        return self.text[self.offsets[self.starts[card]] : stop].rstrip()
+
+
 def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
     """The cards of one version of a note file, by its `##`+ headings outside code fences."""
+    return split_file(text, relative, settings).cards
+
+
+def split_file(text: str, relative: str, settings: str, like: Split | None = None) -> Split:
+    """`split_cards` as parallel lists; `like`, a split of another version of the same file,
+    spares splitting the lines the two have in common."""
+    if like is not None and like.relative == relative and like.settings == settings:
+        split = _resplit(text, like)
+        if split is not None:
+            return split
     start, front = 0, ""
     if text.startswith("---\n"):
         end = _FRONT_END.search(text, 3)
         if end is not None:
             start, front = end.end(), text[4 : end.start()].rstrip("\n")
-    headings: list[tuple[int, int, str, int]] = []  # line index, level, text, offset
     # Each line as "\n" + line: a pattern that starts with a literal is searched for in C at
-    # memchr speed, and history holds many versions of every file.
+    # memchr speed, and history holds many versions of every file. In `scan`, a match starts
+    # where its line starts in `text`.
     scan = "\n" + text
-    fence, line, position = "", text.count("\n", 0, start), start
-    for match in _BLOCK_LINE.finditer(scan, start):
-        line += scan.count("\n", position + 1, match.start() + 1)
-        position = match.start()
+    matches = list(_BLOCK_LINE.finditer(scan, start))
+    headings: list[tuple[int, str, int]] = []  # level, text, block index
+    fence, kinds = "", []
+    for index, match in enumerate(matches):
         marks = match[3]
         if fence:
             if marks and marks[0] == fence[0] and len(marks) >= len(fence) and not match[4].strip():
                 fence = ""
+            kinds.append("F" if marks else "I")
         elif marks:
             fence = marks
+            kinds.append("F")
         else:
-            heading = match[2].strip(" \t")
-            if heading.endswith("#"):
-                heading = _CLOSING_HASHES.sub("", heading).rstrip(" \t")
-            headings.append((line, len(match[1]), heading, position))
+            headings.append((len(match[1]), _heading_text(match[2]), index))
+            kinds.append("T" if len(match[1]) == 1 else "H")
     values = {}
     for line in front.split("\n"):
         pair = _FRONT_VALUE.fullmatch(line)
         if pair:
             values[pair[1]] = pair[2].strip("'\"")
-    title = next((heading for _, level, heading, _ in headings if level == 1), "")
+    title = next((heading for level, heading, _ in headings if level == 1), "")
     namespace = values.get("namespace") or _setting(settings, "namespace") or values.get("deck")
     namespace = namespace or _setting(settings, "deck") or title or posixpath.basename(relative)
-    definitions = {match[1].lower(): match[0] for match in _LINK_DEFINITION.finditer(scan)}
     # Deck and namespace decide where a note goes and its GUID, not what it shows.
     shown_front = "\n".join(line for line in front.split("\n") if not _FRONT_VALUE.fullmatch(line))
     shown_settings = "\n".join(
         line for line in settings.split("\n") if not line.startswith(("deck=", "namespace="))
     )
-    context = "\x1f".join((relative, shown_settings, shown_front))
+    definitions = [match[0] for match in _LINK_DEFINITION.finditer(scan)]
+    split = Split(
+        text, relative, settings, front, start,
+        context="\x1f".join((relative, shown_settings, shown_front)),
+        blocks=[match[0] for match in matches],
+        kinds="".join(kinds),
+        offsets=[match.start() for match in matches],
+        definitions=definitions,
+        starts=[], ends=[], paths=[], keys=[], pictures=[], digests=[],
+    )  # fmt: skip
+    labelled = _labelled(definitions)
     folder = posixpath.dirname(relative)
-    # The loop below runs for every card of every version read: kept lean on purpose.
-    cards: list[CardText] = []
+    # The loop below runs for every card of every version split: kept lean on purpose.
     levels: list[int] = []  # of the enclosing sections, and their names
     names: list[str] = []
-    ends = [offset for *_, offset in headings[1:]] + [len(text)] * bool(headings)
-    for (index, level, heading, offset), end in zip(headings, ends, strict=True):
+    ends = [index for *_, index in headings[1:]] + [len(matches)] * bool(headings)
+    for (level, heading, index), end in zip(headings, ends, strict=True):
         if level == 1:
             continue
         while levels and levels[-1] >= level:
             levels.pop()
             names.pop()
-        body = text[offset:end].rstrip()
-        explicit = explicit_id(heading) if heading.endswith("}") else None
         path = tuple(names)
-        key = (namespace, "#", explicit) if explicit is not None else (namespace, *path, heading)
-        pictures: tuple[str, ...] = ()
-        if "![" in body or _IMG.search(body):
-            pictures = tuple(_picture_paths(body, folder))
-        if definitions:  # only those the card refers to
-            lowered = body.lower()
-            used = "\n".join(line for label, line in definitions.items() if f"[{label}]" in lowered)
-        else:
-            used = ""
-        content = "\x1e".join((context, "\x1d".join(path), body, used))
-        digest = hashlib.sha256(content.encode()).hexdigest()
-        cards.append(CardText(index + 1, key, pictures, digest))
+        split.starts.append(index)
+        split.ends.append(end)
+        split.paths.append(path)
+        split.keys.append(_key(namespace, path, heading))
+        pictures, digest = _digested(split, len(split.keys) - 1, labelled, folder)
+        split.pictures.append(pictures)
+        split.digests.append(digest)
         levels.append(level)
         names.append(heading)
-    return cards
+    return split
+
+
+def _resplit(text: str, like: Split) -> Split | None:
+    """Another version of `like`'s file, when the lines where the two differ hold the same
+    headings and fences and no link definition: its cards keep their keys, and only those
+    that overlap those lines are digested again. None when that is not the case."""
+    old = like.text
+    if like.start == 0 and old.startswith("---\n"):
+        return None  # an unclosed front matter, which a change may close
+    same_start = _common_prefix(old, text)
+    same_end = _common_suffix(old, text, same_start)  # characters, at the end of both
+    # The lines that differ, whole: from the start of the first to the end of the last.
+    first = old.rfind("\n", 0, same_start) + 1
+    old_last = old.find("\n", len(old) - same_end)
+    new_last = text.find("\n", len(text) - same_end)
+    old_last = len(old) if old_last < 0 else old_last
+    new_last = len(text) if new_last < 0 else new_last
+    if first <= like.start or "]:" in old[first:old_last] + text[first:new_last]:
+        return None  # the front matter or a link definition may have changed
+    # The blocks whose line starts in the differing lines, in each version.
+    low = bisect.bisect_left(like.offsets, first)
+    high = bisect.bisect_right(like.offsets, old_last)
+    scan = "\n" + text
+    found = []
+    for match in _BLOCK_LINE.finditer(scan, first):
+        if match.start() > new_last:
+            break
+        found.append(match)
+    renamed = _renamed(like, low, high, found)
+    if renamed is None:
+        return None
+    shift = len(text) - len(old)
+    split = replace(
+        like,
+        text=text,
+        offsets=[
+            *like.offsets[:low],
+            *(match.start() for match in found),
+            *(offset + shift for offset in like.offsets[high:]),
+        ],
+        pictures=list(like.pictures),
+        digests=list(like.digests),
+    )
+    labelled = _labelled(split.definitions)
+    folder = posixpath.dirname(like.relative)
+    # The cards whose text changed in the differing lines (several changes apart can hold many
+    # cards between them), and those under a renamed heading.
+    again = set()
+    card = max(bisect.bisect_left(like.starts, low) - 1, 0)  # it may end after `first`
+    while card < len(split.starts) and split.offsets[split.starts[card]] <= new_last:
+        if split.body(card) != like.body(card):
+            again.add(card)
+        card += 1
+    lines = [match[0] for match in found]
+    if lines != like.blocks[low:high]:
+        split.blocks = [*like.blocks[:low], *lines, *like.blocks[high:]]
+    if renamed:
+        split.keys, split.paths = list(like.keys), list(like.paths)
+        for block, was, heading in renamed:
+            again |= _rename(split, bisect.bisect_left(split.starts, block), was, heading)
+    for card in again:
+        split.pictures[card], split.digests[card] = _digested(split, card, labelled, folder)
+    return split
+
+
+def _renamed(
+    like: Split, low: int, high: int, found: list[re.Match[str]]
+) -> list[tuple[int, str, str]] | None:
+    """The card headings among `like`'s blocks low..high that `found` renames, as (block, old
+    text, new text); None when `found` changes the structure: a fence, a title, a level."""
+    if len(found) != high - low:
+        return None
+    renamed = []
+    for index, match in enumerate(found, low):
+        was = like.blocks[index]
+        if match[0] == was:
+            continue
+        before = _BLOCK_LINE.match(was)
+        if before is None or before[1] is None or match[1] is None:
+            return None  # a fence line changed: what is code may have changed
+        kind = like.kinds[index]
+        if kind == "H" and len(before[1]) == len(match[1]):
+            renamed.append((index, _heading_text(before[2]), _heading_text(match[2])))
+        elif kind != "I":  # a `#` line inside a fence changes only its card's text
+            return None
+    return renamed
+
+
+def _rename(split: Split, card: int, was: str, heading: str) -> set[int]:
+    """Give a card a new heading, and the cards in its section their new path; which changed."""
+    namespace, depth = split.keys[card][0], len(split.paths[card])
+    old_path = (*split.paths[card], was)
+    split.keys[card] = _key(namespace, split.paths[card], heading)
+    changed = {card}
+    for under in range(card + 1, len(split.keys)):
+        path = split.paths[under]
+        if path[: depth + 1] != old_path:
+            break
+        split.paths[under] = path = (*path[:depth], heading, *path[depth + 1 :])
+        split.keys[under] = _key(namespace, path, _name(split, under))
+        changed.add(under)
+    return changed
+
+
+def _name(split: Split, card: int) -> str:
+    """A card's heading text as the split took it, from its heading line."""
+    match = _BLOCK_LINE.match(split.blocks[split.starts[card]])
+    return _heading_text(match[2]) if match is not None and match[2] is not None else ""
+
+
+def _heading_text(raw: str) -> str:
+    heading = raw.strip(" \t")
+    if heading.endswith("#"):
+        heading = _CLOSING_HASHES.sub("", heading).rstrip(" \t")
+    return heading
+
+
+def _key(namespace: str, path: tuple[str, ...], heading: str) -> Key:
+    explicit = explicit_id(heading) if heading.endswith("}") else None
+    return (namespace, "#", explicit) if explicit is not None else (namespace, *path, heading)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """How many characters `a` and `b` start with in common, compared a block at a time."""
+    size, position, limit = 4096, 0, min(len(a), len(b))
+    while position < limit and a[position : position + size] == b[position : position + size]:
+        position += size
+    low, high = position, min(position + size, limit)
+    while low < high:  # the first difference is in [low, high]
+        middle = (low + high + 1) // 2
+        if a[position:middle] == b[position:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, prefix: int) -> int:
+    """How many characters `a` and `b` end with in common, not reaching into `prefix`."""
+    return _common_prefix(a[prefix:][::-1], b[prefix:][::-1])
+
+
+def _labelled(definitions: list[str]) -> dict[str, str]:
+    """Link definitions by their label, lowered as references match them."""
+    found: dict[str, str] = {}
+    for line in definitions:
+        match = _LINK_DEFINITION.match(line)
+        if match is not None:
+            found[match[1].lower()] = match[0]
+    return found
+
+
+def _digested(
+    split: Split, card: int, definitions: dict[str, str], folder: str
+) -> tuple[tuple[str, ...], str]:
+    """A card's pictures, and the digest of what it shows before their contents are known."""
+    body = split.body(card)
+    pictures: tuple[str, ...] = ()
+    if "![" in body or _IMG.search(body):
+        pictures = tuple(_picture_paths(body, folder))
+    if definitions:  # only those the card refers to
+        lowered = body.lower()
+        used = "\n".join(line for label, line in definitions.items() if f"[{label}]" in lowered)
+    else:
+        used = ""
+    content = "\x1e".join((split.context, "\x1d".join(split.paths[card]), body, used))
+    return pictures, hashlib.sha256(content.encode()).hexdigest()
 
 
 def explicit_id(heading: str) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import re
 import subprocess
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from pathlib import Path
 from ..config import CONFIG_FILES
 from ..sources import git_environment, run_git
 from ..storage import read_regular
-from .cards import WHOLE_FILE, CardText, Key, settings_text, split_cards, whole_digest
+from .cards import WHOLE_FILE, CardText, Key, Split, settings_text, split_file, whole_digest
 
 EMPTY_BLOB = "0" * 40  # git's id for "no file" in a change
 MAX_SETTINGS_BYTES = 1024 * 1024
@@ -33,11 +34,12 @@ class Repository:
     def __init__(self, top: Path) -> None:
         self.top = top
         self._texts: dict[str, str] = {}
-        self._cards: dict[tuple[str, str, str], list[CardText]] = {}
+        self._splits: dict[tuple[str, str, str], Split] = {}
+        self._last: dict[str, Split] = {}  # each file's latest split, for the next to reuse
         self._reader: subprocess.Popen[bytes] | None = None
 
-    def git(self, *args: str) -> str | None:
-        return run_git(self.top, *args)
+    def git(self, *args: str, given: str | None = None) -> str | None:
+        return run_git(self.top, *args, given=given)
 
     def text(self, blob: str) -> str:
         """A note file's text at a blob, decoded as the working tree's are."""
@@ -90,17 +92,21 @@ class Repository:
         that of a few versions, not of the whole history."""
         if len(self._texts) > 2 * len(keep):
             self._texts = {blob: text for blob, text in self._texts.items() if blob in keep}
-            self._cards = {key: cards for key, cards in self._cards.items() if key[0] in keep}
+            self._splits = {key: split for key, split in self._splits.items() if key[0] in keep}
 
     def known(self, blob: str, text: str) -> None:
         """A text not in the repository (the working tree's), under a blob id of its own."""
         self._texts[blob] = text
 
-    def cards(self, blob: str, relative: str, settings: str) -> list[CardText]:
+    def split(self, blob: str, relative: str, settings: str) -> Split:
         key = (blob, relative, settings)
-        if key not in self._cards:
-            self._cards[key] = split_cards(self.text(blob), relative, settings)
-        return self._cards[key]
+        if key not in self._splits:
+            split = split_file(self.text(blob), relative, settings, self._last.get(relative))
+            self._splits[key] = self._last[relative] = split
+        return self._splits[key]
+
+    def cards(self, blob: str, relative: str, settings: str) -> list[CardText]:
+        return self.split(blob, relative, settings).cards
 
 
 def _decoded(raw: bytes) -> str:
@@ -113,24 +119,30 @@ def _decoded(raw: bytes) -> str:
 
 
 def digests(
-    version: Version, repository: Repository, files: Iterable[str]
+    version: Version,
+    repository: Repository,
+    files: Iterable[str],
+    wanted: dict[str, dict[Key, str]] | None = None,
 ) -> dict[str, dict[Key, str | None]]:
     """Each note file's cards: key -> the digest of what it shows, pictures included (None for
-    a key used twice in the file, which has no one content)."""
+    a key used twice in the file, which has no one content). The file as a whole is digested
+    only where `wanted` asks for it (its WHOLE_FILE key), or always without `wanted`."""
     result: dict[str, dict[Key, str | None]] = {}
     for relative in files:
         blob = version.blobs.get(relative)
         found: dict[Key, str | None] = {}
         if blob is not None:
-            for card in repository.cards(blob, relative, version.settings):
-                digest = card.digest
-                if card.pictures:
-                    seen = [f"{p}={version.blobs.get(p, '-')}" for p in card.pictures]
+            split = repository.split(blob, relative, version.settings)
+            shown = zip(split.keys, split.pictures, split.digests, strict=True)
+            for key, pictures, digest in shown:
+                if pictures:
+                    seen = [f"{p}={version.blobs.get(p, '-')}" for p in pictures]
                     digest = hashlib.sha256(f"{digest}\x1f{seen}".encode()).hexdigest()
-                found[card.key] = None if card.key in found else digest
+                found[key] = None if key in found else digest
             # The file as a whole, for the cards its headings do not show (its file's time).
-            text = repository.text(blob)
-            found[WHOLE_FILE] = whole_digest(text, relative, version.settings, version.blobs)
+            if wanted is None or WHOLE_FILE in wanted.get(relative, ()):
+                text = repository.text(blob)
+                found[WHOLE_FILE] = whole_digest(text, relative, version.settings, version.blobs)
         result[relative] = found
     return result
 
@@ -211,23 +223,46 @@ def first_parent_chain(text: str) -> list[tuple[str, int]]:
 
 
 def changes_in(
-    repository: Repository, head: str, prefix: str, config_paths: list[str]
-) -> dict[str, list[tuple[str, str, str]]]:
-    """For each first-parent commit touching the notes or settings: (path, old, new) blobs."""
-    text = repository.git(
-        "log",
-        "--first-parent",
-        "--diff-merges=first-parent",
-        "--raw",
-        "-z",
-        "--no-abbrev",
-        "--no-renames",
-        "--format=%x01%H",
-        head,
-        "--",
-        *history_paths(prefix, config_paths),
+    repository: Repository, head: str, prefix: str, config_paths: list[str], since: str | None
+) -> Changes:
+    """For each first-parent commit after `since` up to `head` that touches the notes or the
+    settings: what it changed."""
+    return _changes(
+        repository.git(
+            "log",
+            "--first-parent",
+            "--diff-merges=first-parent",
+            *_RAW,
+            head,
+            *([f"^{since}"] if since else []),
+            "--",
+            *history_paths(prefix, config_paths),
+        )
     )
-    changes: dict[str, list[tuple[str, str, str]]] = {}
+
+
+def changes_between(
+    repository: Repository, commits: list[str], prefix: str, config_paths: list[str]
+) -> Changes:
+    """For each of `commits` (newest first) but the last, what changed since the next one: one
+    diff per pair, all from one git process."""
+    pairs = "".join(f"{newer} {older}\n" for newer, older in itertools.pairwise(commits))
+    if not pairs:
+        return {}
+    return _changes(
+        repository.git(
+            "diff-tree", "--stdin", *_RAW, "--", *history_paths(prefix, config_paths), given=pairs
+        )
+    )
+
+
+# (path, old blob, new blob) for each file a change touched
+Changes = dict[str, list[tuple[str, str, str]]]
+_RAW = ("-r", "--raw", "-z", "--no-abbrev", "--no-renames", "--format=%x01%H")
+
+
+def _changes(text: str | None) -> Changes:
+    changes: Changes = {}
     for block in (text or "").split("\x01")[1:]:
         commit, _, rest = block.partition("\0")
         commit = commit.strip()
