@@ -259,9 +259,10 @@ def plan_packages(
     cards, by_file = (times.cards, times.files) if times else ({}, {})
     for file in files:
         fallback = by_file.get(file.source.path, file.source.modified)
+        in_file = cards.get(file.source.path, {})
         for row in file.rows:
             card = row["card"]
-            modified = cards.get((file.source.path, row["location"][1]), fallback)
+            modified = in_file.get(row["location"][1], fallback)
             top = card["deck"].split("::")[0]
             if top not in paths:
                 name = (

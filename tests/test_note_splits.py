@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ankigen.notetimes.cards import split_file
+from ankigen.notetimes.resplit import split_like
 
 EXAMPLES = int(os.environ.get("ANKIGEN_FUZZ_EXAMPLES", "300"))
 DERANDOMIZE = "ANKIGEN_FUZZ_EXAMPLES" not in os.environ
@@ -74,7 +75,7 @@ def test_a_split_from_another_version_is_a_split_afresh(pair: tuple[str, str], c
     old, new = pair
     afresh = split_file(new, "notes/deck.md", config)
     for like in (split_file(old, "notes/deck.md", config), afresh):
-        again = split_file(new, "notes/deck.md", config, like)
+        again = split_like(new, "notes/deck.md", config, like)
         assert again.cards == afresh.cards
         assert (again.keys, again.paths, again.digests) == (
             afresh.keys,
@@ -87,7 +88,7 @@ def test_a_split_from_another_version_is_a_split_afresh(pair: tuple[str, str], c
             afresh.kinds,
         )
         # And the split made this way is as good a start for the next version.
-        assert split_file(old, "notes/deck.md", config, again).cards == (
+        assert split_like(old, "notes/deck.md", config, again).cards == (
             split_file(old, "notes/deck.md", config).cards
         )
 
@@ -102,7 +103,7 @@ def test_most_versions_are_split_from_the_last() -> None:
         base.replace("## Card 7\n", "## Card seven\n"),
         base.replace("text 3\n", "text 3!\n").replace("text 40\n", "text 40!\n"),
     ):
-        again = split_file(new, "d.md", "", like)
+        again = split_like(new, "d.md", "", like)
         assert again.text is new and again.blocks is not None
         assert again.cards == split_file(new, "d.md", "").cards
         assert again.starts is like.starts  # reused, not split afresh

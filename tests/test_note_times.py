@@ -246,6 +246,26 @@ def test_uncommitted_cards_take_source_date_epoch_or_their_file_time(repo: Proje
     assert times(repo)["Alpha"] == T0
 
 
+def test_a_change_after_a_kept_walk_reads_its_cards_or_walks_again(repo: Project) -> None:
+    """A build whose files equal HEAD's reads only the kept lines and times; the first change
+    reads the kept cards, and walks again if they are lost."""
+    repo.write("source_notes/deck.md", DECK.replace("beta body", "beta, edited"))
+    commit(repo, T0 + 2 * DAY)
+    assert times(repo) == {"Alpha": T0, "Beta": T0 + 2 * DAY, "Gamma": T0}
+    expected = {"Alpha": T0, "Beta": T0 + 2 * DAY, "Gamma": T0 + 9 * DAY}
+    repo.write(
+        "source_notes/deck.md", DECK.replace("beta body", "beta, edited").replace("gamma body", "g")
+    )
+    assert times(repo, epoch=T0 + 9 * DAY) == expected
+    (cards_kept,) = (repo.root / "build" / ".cache").glob("note-times-*.cards.json")
+    cards_kept.unlink()
+    repo.write(
+        "source_notes/deck.md", DECK.replace("beta body", "beta, edited").replace("gamma body", "G")
+    )
+    assert times(repo, epoch=T0 + 9 * DAY) == expected
+    assert cards_kept.exists()  # walked again, and kept
+
+
 def test_source_date_epoch_clamps(repo: Project) -> None:
     assert set(times(repo, epoch=T0 - 5).values()) == {T0 - 5}
 
@@ -353,10 +373,19 @@ def test_a_planted_walk_is_not_trusted(repo: Project) -> None:
     repo.write("source_notes/deck.md", DECK.replace("beta body", "beta, edited"))
     commit(repo, T0 + 2 * DAY)
     honest = times(repo)
-    (kept,) = (repo.root / "build" / ".cache").glob("note-times-*.json")
+    cache = repo.root / "build" / ".cache"
+    (kept,) = cache.glob("note-times-*[0-9a-f].json")  # each card's line and time
+    (cards_kept,) = cache.glob("note-times-*.cards.json")  # and the cards' digests
+    planted = T0 + 50 * DAY
     record = json.loads(kept.read_bytes()[64:])
+    for entry in record["files"].values():  # [digest of the whole file, its time, lines]
+        entry[1] = planted
+        entry[2][1::2] = [planted] * (len(entry[2]) // 2)
+    kept.write_bytes(b"0" * 64 + json.dumps(record).encode())  # a seal this machine never made
+    record = json.loads(cards_kept.read_bytes()[64:])
     for cards in record["files"].values():
         for card in cards:
-            card[2] = T0 + 50 * DAY
-    kept.write_bytes(b"0" * 64 + json.dumps(record).encode())  # a seal this machine never made
+            card[2] = planted
+    cards_kept.write_bytes(b"0" * 64 + json.dumps(record).encode())
     assert times(repo) == honest
+    assert planted not in honest.values()

@@ -11,15 +11,14 @@ Nothing here renders: each version of a note file is split into cards by its hea
 card's content is a digest of its own lines with everything it shows from outside them (front
 matter, section path, link definitions, its file's path, the settings, its pictures' blobs).
 The walk goes back along the first-parent history commit by commit to the newest release, then
-release by release to the oldest, and reads each file version it compares once (cards.py splits,
-repository.py reads git).
+release by release to the oldest, and reads each file version it compares once: walk.py walks,
+cards.py splits (resplit.py from the version before), changes.py and repository.py read git,
+kept.py keeps the walk for the next build.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,34 +28,19 @@ from ..cache import code_fingerprint  # a walk made by other code is stale
 from ..config import CONFIG_FILES
 from ..model import SourceFile
 from ..sources import run_git
-from ..storage import read_regular, seal, unseal, write_atomically
 from .cards import (
     WHOLE_FILE,
     CardText,
-    Key,
     explicit_id,
     pictures_in,
     settings_text,
     split_cards,
     whole_digest,
 )
-from .repository import (
-    Changes,
-    Repository,
-    Version,
-    blob_id,
-    changes_between,
-    changes_in,
-    digests,
-    file_blob,
-    first_parent_chain,
-    history_paths,
-    is_note,
-    releases_in,
-    settings_at,
-    undo,
-    working_config,
-)
+from .changes import releases_in
+from .kept import History, keep, read_cards, read_kept
+from .repository import Repository, Version, blob_id, digests, file_blob, is_note, working_config
+from .walk import walk
 
 __all__ = ["RENDERING_CHANGED", "NoteTimes", "explicit_id", "note_times", "split_cards"]
 
@@ -65,16 +49,13 @@ __all__ = ["RENDERING_CHANGED", "NoteTimes", "explicit_id", "note_times", "split
 # day of the change (tests/test_note_times.py holds a digest of the seed's fields beside it).
 RENDERING_CHANGED = 1795970169  # pictures drawn for phones: 3.6 x 2.4 in, text of 8 points at least
 
-# file -> card -> (its digest at HEAD, its time, its heading's line at HEAD)
-History = dict[str, dict[Key, tuple[str, int, int]]]
-
 
 @dataclass(frozen=True)
 class NoteTimes:
     """The times worked out from history: by card, and by file for the cards it could not
     follow. Files it has no time for are not in git's HEAD (or not in the notes folder)."""
 
-    cards: dict[tuple[Path, int], int]  # (file, heading line) -> time
+    cards: dict[Path, dict[int, int]]  # file -> heading line -> time
     files: dict[Path, int]
 
 
@@ -92,10 +73,18 @@ def note_times(
     it cannot see, content not committed) are left out: they take their file's time. The walk
     through history is kept in `cache_folder` for the commit and tags it was made for.
     """
-    top_text = run_git(project, "rev-parse", "--show-toplevel")
-    if top_text is None or not files:
-        return NoteTimes({}, {})
-    top = Path(top_text.strip()).resolve()
+    # The top folder and HEAD from one git: every build of a git project waits for it.
+    found = run_git(project, "rev-parse", "--show-toplevel", "--verify", "-q", "HEAD^{commit}")
+    tags = run_git(
+        project,
+        "for-each-ref",
+        "--format=%(objectname) %(*objectname) %(creatordate:unix)",
+        f"refs/tags/{release_tags}",
+    )
+    if found is None or tags is None or len(found.split("\n")) != 3 or not files:
+        return NoteTimes({}, {})  # not in a repository, or one with no commit yet
+    top_text, head, _ = found.split("\n")
+    top = Path(top_text).resolve()
     root = notes.resolve()
     try:
         notes_rel = root.relative_to(top).as_posix()
@@ -103,28 +92,24 @@ def note_times(
     except ValueError:
         return NoteTimes({}, {})
     repository = Repository(top)
-    head = repository.git("rev-parse", "--verify", "-q", "HEAD^{commit}")
-    tags = repository.git(
-        "for-each-ref",
-        "--format=%(objectname) %(*objectname) %(creatordate:unix)",
-        f"refs/tags/{release_tags}",
-    )
-    if head is None or tags is None:
-        return NoteTimes({}, {})
     prefix = "" if notes_rel == "." else notes_rel + "/"
     config_paths = [posixpath.normpath(posixpath.join(project_rel, n)) for n in CONFIG_FILES]
     cache_key = hashlib.sha256(
         "\x1f".join((code_fingerprint(), head, tags, prefix, *config_paths)).encode()
     ).hexdigest()
-    kept = cache_folder / f"note-times-{_short(prefix)}.json" if cache_folder else None
-    history = _cached(kept, cache_key)
-    if history is None:
+    short = hashlib.sha256(prefix.encode()).hexdigest()[:12]
+    kept = cache_folder / f"note-times-{short}.json" if cache_folder else None
+    history = read_kept(kept, cache_key)
+
+    def walked() -> History:
         try:
-            history = _history(repository, head.strip(), releases_in(tags), prefix, config_paths)
+            found = walk(repository, head, releases_in(tags), prefix, config_paths)
         finally:
             repository.close()
-        _keep(kept, cache_key, history)
+        keep(kept, cache_key, found)
+        return found
 
+    history = history if history is not None else walked()
     # The working tree: a card shows what HEAD's does, or its content is not committed.
     config_name, config_text = working_config(project)
     settings = settings_text(config_text, config_name)
@@ -133,30 +118,30 @@ def note_times(
         folder = source.path.parent.resolve()
         if not source.path.is_symlink() and folder.is_relative_to(root):
             working[(folder / source.path.name).relative_to(root).as_posix()] = source
+    floor, ceiling = RENDERING_CHANGED, epoch if epoch is not None else 1 << 62
     times = NoteTimes({}, {})
-
-    def at(when: int) -> int:
-        when = max(when, RENDERING_CHANGED)
-        return when if epoch is None else min(when, epoch)
-
     pictures: dict[str, str] = {}  # the working tree's, read once
     changed = {}
     for relative, source in working.items():
         at_head = history.get(relative)
         if at_head is None:  # not in HEAD: untracked, or in a repository of its own
             continue
-        for picture in pictures_in(source.text, relative):
+        shown = pictures_in(source.text, relative)
+        for picture in shown:
             if picture not in pictures:
                 pictures[picture] = file_blob(root / picture)
-        whole = whole_digest(source.text, relative, settings, pictures)
-        if at_head.get(WHOLE_FILE, ("",))[0] != whole:
+        whole = whole_digest(source.text, relative, settings, pictures, shown)
+        if at_head.whole is None or at_head.whole[0] != whole:
             changed[relative] = source
             continue
-        for key, (_, when, line) in at_head.items():  # as committed: HEAD's cards, no split
-            if key == WHOLE_FILE:
-                times.files[source.path] = at(when)
-            else:
-                times.cards[(source.path, line)] = at(when)
+        times.files[source.path] = min(max(at_head.whole[1], floor), ceiling)
+        lines = at_head.lines  # as committed: HEAD's cards, no split
+        times.cards[source.path] = {
+            line: min(max(when, floor), ceiling)
+            for line, when in zip(lines[::2], lines[1::2], strict=True)
+        }
+    if changed and not read_cards(kept, cache_key, history):
+        history = walked()  # what was kept has lost its cards
     version = Version(dict(pictures), settings)
     cards: dict[str, list[CardText]] = {}
     for relative, source in changed.items():
@@ -170,152 +155,15 @@ def note_times(
     for relative, found in target.items():
         at_head = history[relative]
         source = working[relative]
-        lines = {card.key: card.line for card in cards[relative]}
+        lines_of = {card.key: card.line for card in cards[relative]}
         for key, digest in found.items():
-            known = at_head.get(key)
+            known = at_head.whole if key == WHOLE_FILE else (at_head.cards or {}).get(key)
             if digest is None or known is None or known[0] != digest:
                 when = source.modified  # not committed: SOURCE_DATE_EPOCH or the file's time
             else:
-                when = at(known[1])
+                when = min(max(known[1], floor), ceiling)
             if key == WHOLE_FILE:
                 times.files[source.path] = when
             else:
-                times.cards[(source.path, lines[key])] = when
+                times.cards.setdefault(source.path, {})[lines_of[key]] = when
     return times
-
-
-def _history(
-    repository: Repository,
-    head: str,
-    releases: dict[str, int],
-    prefix: str,
-    config_paths: list[str],
-) -> History:
-    """Every card of HEAD with its digest and the time its content has had since: the oldest
-    release in the run of first-parent versions that show it as HEAD does, else the oldest
-    commit in that run."""
-    listing = repository.git(
-        "ls-tree", "-r", "-z", "--full-tree", head, "--", *history_paths(prefix, config_paths)
-    )
-    chain_text = repository.git("rev-list", "--first-parent", "--format=%ct", head)
-    if listing is None or chain_text is None:
-        return {}
-    blobs: dict[str, str] = {}
-    config_blobs: dict[str, str] = {}
-    for entry in listing.split("\0"):
-        meta, _, path = entry.partition("\t")
-        parts = meta.split()
-        if len(parts) != 3 or parts[1] != "blob":
-            continue
-        if path in config_paths:
-            config_blobs[path] = parts[2]
-        elif path.startswith(prefix):
-            blobs[path[len(prefix) :]] = parts[2]
-    version = Version(blobs, settings_at(repository, config_blobs, config_paths))
-    at_head_blobs, at_head_settings = dict(blobs), version.settings  # the walk changes version
-    note_files = [rel for rel in blobs if is_note(rel)]
-    repository.prefetch(blobs[rel] for rel in note_files)
-    at_head = digests(version, repository, note_files)
-    chain = first_parent_chain(chain_text)
-    # For each place in the walk, the time of the oldest release at or after it (towards HEAD).
-    release_upto: list[int | None] = []
-    for commit, _ in chain:
-        release_upto.append(releases.get(commit, release_upto[-1] if release_upto else None))
-    at_releases = [i for i, (commit, _) in enumerate(chain) if commit in releases]
-    oldest_release = at_releases[-1] if at_releases else None
-    # Commit by commit back to the newest release; past it only the releases matter (what a
-    # student could have imported), so versions are compared at release commits alone, each
-    # turned into the one before by the diff between the two.
-    newest_release = at_releases[0] if at_releases else len(chain)
-    places = [*range(min(newest_release, len(chain))), *at_releases]
-    changes: Changes = {}
-    if chain:
-        since = chain[newest_release][0] if at_releases else None
-        changes = changes_in(repository, head, prefix, config_paths, since)
-        release_commits = [chain[i][0] for i in at_releases]
-        changes |= changes_between(repository, release_commits, prefix, config_paths)
-    waiting = {  # the cards whose run of versions equal to HEAD's goes on, by file
-        rel: {key: digest for key, digest in found.items() if digest is not None}
-        for rel, found in at_head.items()
-    }
-    left = sum(len(cards) for cards in waiting.values())
-    ended: dict[tuple[str, Key], int] = {}  # card -> the oldest place of its run
-    last = len(chain) - 1
-    for position in places:
-        if position == oldest_release or not left:
-            last = position  # past the oldest release, no time can change
-            break
-        changed = changes.get(chain[position][0])
-        if not changed:
-            continue
-        touched = undo(version, changed, prefix, config_paths, config_blobs)
-        if touched is None:  # the settings changed: every card's context did
-            version.settings = settings_at(repository, config_blobs, config_paths)
-            touched = set(note_files)
-        pictures = {rel for rel in touched if not is_note(rel)}
-        pending = {rel for rel in touched if waiting.get(rel)}
-        if pictures:
-            pending |= {
-                rel
-                for rel, cards in waiting.items()
-                if cards and rel in version.blobs and _shows(repository, version, rel, pictures)
-            }
-        repository.prefetch(version.blobs[rel] for rel in pending if rel in version.blobs)
-        before = digests(version, repository, pending, {rel: waiting[rel] for rel in pending})
-        for rel in pending:
-            cards, now = waiting[rel], before[rel]
-            for key in [key for key, digest in cards.items() if now.get(key) != digest]:
-                ended[(rel, key)] = position
-                del cards[key]
-                left -= 1
-        repository.forget(keep={*version.blobs.values(), *at_head_blobs.values()})
-    history: History = {}
-    for rel, found in at_head.items():
-        cards = repository.cards(at_head_blobs[rel], rel, at_head_settings)
-        lines = {card.key: card.line for card in cards}
-        for key, digest in found.items():
-            if digest is not None:
-                position = ended.get((rel, key), last)
-                when = release_upto[position] or chain[position][1]
-                history.setdefault(rel, {})[key] = (digest, when, lines.get(key, 0))
-    return history
-
-
-def _shows(repository: Repository, version: Version, relative: str, pictures: set[str]) -> bool:
-    """Whether a note file's version shows any of these pictures."""
-    split = repository.split(version.blobs[relative], relative, version.settings)
-    return any(not pictures.isdisjoint(shown) for shown in split.pictures)
-
-
-def _short(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def _cached(path: Path | None, key: str) -> History | None:
-    """The walk kept for this commit and these tags, if this machine sealed it."""
-    if path is None:
-        return None
-    try:
-        data = unseal(read_regular(path))
-        record = json.loads(data) if data else None
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or record.get("key") != key:
-        return None
-    return {
-        rel: {tuple(key): (digest, when, line) for key, digest, when, line in cards}
-        for rel, cards in record["files"].items()
-    }
-
-
-def _keep(path: Path | None, key: str, history: History) -> None:
-    if path is None:
-        return
-    files = {
-        rel: [[list(card), digest, when, line] for card, (digest, when, line) in cards.items()]
-        for rel, cards in history.items()
-    }
-    sealed = seal(json.dumps({"key": key, "files": files}, sort_keys=True).encode())
-    if sealed is not None:
-        with contextlib.suppress(OSError):  # without it, the next build walks again
-            write_atomically(path, sealed)

@@ -3,18 +3,17 @@ each card shows, as a digest, and what makes it itself across versions."""
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import posixpath
 import re
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 # A line that opens a heading or a code fence (or closes a fence), after its "\n". Linear:
 # no group here can match the same characters two ways; a pattern that starts with a literal is
 # searched for at memchr speed, and history holds many versions of every file.
-_BLOCK_LINE = re.compile(r"\n {0,3}(?:(#{1,6})(?=[ \t\n]|\Z)([^\n]*)|(`{3,}|~{3,})([^\n]*))")
+BLOCK_LINE = re.compile(r"\n {0,3}(?:(#{1,6})(?=[ \t\n]|\Z)([^\n]*)|(`{3,}|~{3,})([^\n]*))")
 _CLOSING_HASHES = re.compile(r"(?:^|[ \t])#+$")
 _FRONT_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 _LINK_DEFINITION = re.compile(r"\n {0,3}\[([^\]\n]+)\]:[^\n]*")
@@ -85,13 +84,8 @@ def split_cards(text: str, relative: str, settings: str) -> list[CardText]:
     return split_file(text, relative, settings).cards
 
 
-def split_file(text: str, relative: str, settings: str, like: Split | None = None) -> Split:
-    """`split_cards` as parallel lists; `like`, a split of another version of the same file,
-    spares splitting the lines the two have in common."""
-    if like is not None and like.relative == relative and like.settings == settings:
-        split = _resplit(text, like)
-        if split is not None:
-            return split
+def split_file(text: str, relative: str, settings: str) -> Split:
+    """`split_cards` as parallel lists, with what splitting another version can reuse."""
     start, front = 0, ""
     if text.startswith("---\n"):
         end = _FRONT_END.search(text, 3)
@@ -101,7 +95,7 @@ def split_file(text: str, relative: str, settings: str, like: Split | None = Non
     # memchr speed, and history holds many versions of every file. In `scan`, a match starts
     # where its line starts in `text`.
     scan = "\n" + text
-    matches = list(_BLOCK_LINE.finditer(scan, start))
+    matches = list(BLOCK_LINE.finditer(scan, start))
     headings: list[tuple[int, str, int]] = []  # level, text, block index
     fence, kinds = "", []
     for index, match in enumerate(matches):
@@ -114,7 +108,7 @@ def split_file(text: str, relative: str, settings: str, like: Split | None = Non
             fence = marks
             kinds.append("F")
         else:
-            headings.append((len(match[1]), _heading_text(match[2]), index))
+            headings.append((len(match[1]), heading_text(match[2]), index))
             kinds.append("T" if len(match[1]) == 1 else "H")
     values = {}
     for line in front.split("\n"):
@@ -139,7 +133,7 @@ def split_file(text: str, relative: str, settings: str, like: Split | None = Non
         definitions=definitions,
         starts=[], ends=[], paths=[], keys=[], pictures=[], digests=[],
     )  # fmt: skip
-    labelled = _labelled(definitions)
+    references = labelled(definitions)
     folder = posixpath.dirname(relative)
     # The loop below runs for every card of every version split: kept lean on purpose.
     levels: list[int] = []  # of the enclosing sections, and their names
@@ -155,8 +149,8 @@ def split_file(text: str, relative: str, settings: str, like: Split | None = Non
         split.starts.append(index)
         split.ends.append(end)
         split.paths.append(path)
-        split.keys.append(_key(namespace, path, heading))
-        pictures, digest = _digested(split, len(split.keys) - 1, labelled, folder)
+        split.keys.append(card_key(namespace, path, heading))
+        pictures, digest = digested(split, len(split.keys) - 1, references, folder)
         split.pictures.append(pictures)
         split.digests.append(digest)
         levels.append(level)
@@ -164,147 +158,19 @@ def split_file(text: str, relative: str, settings: str, like: Split | None = Non
     return split
 
 
-def _resplit(text: str, like: Split) -> Split | None:
-    """Another version of `like`'s file, when the lines where the two differ hold the same
-    headings and fences and no link definition: its cards keep their keys, and only those
-    that overlap those lines are digested again. None when that is not the case."""
-    old = like.text
-    if like.start == 0 and old.startswith("---\n"):
-        return None  # an unclosed front matter, which a change may close
-    same_start = _common_prefix(old, text)
-    same_end = _common_suffix(old, text, same_start)  # characters, at the end of both
-    # The lines that differ, whole: from the start of the first to the end of the last.
-    first = old.rfind("\n", 0, same_start) + 1
-    old_last = old.find("\n", len(old) - same_end)
-    new_last = text.find("\n", len(text) - same_end)
-    old_last = len(old) if old_last < 0 else old_last
-    new_last = len(text) if new_last < 0 else new_last
-    if first <= like.start or "]:" in old[first:old_last] + text[first:new_last]:
-        return None  # the front matter or a link definition may have changed
-    # The blocks whose line starts in the differing lines, in each version.
-    low = bisect.bisect_left(like.offsets, first)
-    high = bisect.bisect_right(like.offsets, old_last)
-    scan = "\n" + text
-    found = []
-    for match in _BLOCK_LINE.finditer(scan, first):
-        if match.start() > new_last:
-            break
-        found.append(match)
-    renamed = _renamed(like, low, high, found)
-    if renamed is None:
-        return None
-    shift = len(text) - len(old)
-    split = replace(
-        like,
-        text=text,
-        offsets=[
-            *like.offsets[:low],
-            *(match.start() for match in found),
-            *(offset + shift for offset in like.offsets[high:]),
-        ],
-        pictures=list(like.pictures),
-        digests=list(like.digests),
-    )
-    labelled = _labelled(split.definitions)
-    folder = posixpath.dirname(like.relative)
-    # The cards whose text changed in the differing lines (several changes apart can hold many
-    # cards between them), and those under a renamed heading.
-    again = set()
-    card = max(bisect.bisect_left(like.starts, low) - 1, 0)  # it may end after `first`
-    while card < len(split.starts) and split.offsets[split.starts[card]] <= new_last:
-        if split.body(card) != like.body(card):
-            again.add(card)
-        card += 1
-    lines = [match[0] for match in found]
-    if lines != like.blocks[low:high]:
-        split.blocks = [*like.blocks[:low], *lines, *like.blocks[high:]]
-    if renamed:
-        split.keys, split.paths = list(like.keys), list(like.paths)
-        for block, was, heading in renamed:
-            again |= _rename(split, bisect.bisect_left(split.starts, block), was, heading)
-    for card in again:
-        split.pictures[card], split.digests[card] = _digested(split, card, labelled, folder)
-    return split
-
-
-def _renamed(
-    like: Split, low: int, high: int, found: list[re.Match[str]]
-) -> list[tuple[int, str, str]] | None:
-    """The card headings among `like`'s blocks low..high that `found` renames, as (block, old
-    text, new text); None when `found` changes the structure: a fence, a title, a level."""
-    if len(found) != high - low:
-        return None
-    renamed = []
-    for index, match in enumerate(found, low):
-        was = like.blocks[index]
-        if match[0] == was:
-            continue
-        before = _BLOCK_LINE.match(was)
-        if before is None or before[1] is None or match[1] is None:
-            return None  # a fence line changed: what is code may have changed
-        kind = like.kinds[index]
-        if kind == "H" and len(before[1]) == len(match[1]):
-            renamed.append((index, _heading_text(before[2]), _heading_text(match[2])))
-        elif kind != "I":  # a `#` line inside a fence changes only its card's text
-            return None
-    return renamed
-
-
-def _rename(split: Split, card: int, was: str, heading: str) -> set[int]:
-    """Give a card a new heading, and the cards in its section their new path; which changed."""
-    namespace, depth = split.keys[card][0], len(split.paths[card])
-    old_path = (*split.paths[card], was)
-    split.keys[card] = _key(namespace, split.paths[card], heading)
-    changed = {card}
-    for under in range(card + 1, len(split.keys)):
-        path = split.paths[under]
-        if path[: depth + 1] != old_path:
-            break
-        split.paths[under] = path = (*path[:depth], heading, *path[depth + 1 :])
-        split.keys[under] = _key(namespace, path, _name(split, under))
-        changed.add(under)
-    return changed
-
-
-def _name(split: Split, card: int) -> str:
-    """A card's heading text as the split took it, from its heading line."""
-    match = _BLOCK_LINE.match(split.blocks[split.starts[card]])
-    return _heading_text(match[2]) if match is not None and match[2] is not None else ""
-
-
-def _heading_text(raw: str) -> str:
+def heading_text(raw: str) -> str:
     heading = raw.strip(" \t")
     if heading.endswith("#"):
         heading = _CLOSING_HASHES.sub("", heading).rstrip(" \t")
     return heading
 
 
-def _key(namespace: str, path: tuple[str, ...], heading: str) -> Key:
+def card_key(namespace: str, path: tuple[str, ...], heading: str) -> Key:
     explicit = explicit_id(heading) if heading.endswith("}") else None
     return (namespace, "#", explicit) if explicit is not None else (namespace, *path, heading)
 
 
-def _common_prefix(a: str, b: str) -> int:
-    """How many characters `a` and `b` start with in common, compared a block at a time."""
-    size, position, limit = 4096, 0, min(len(a), len(b))
-    while position < limit and a[position : position + size] == b[position : position + size]:
-        position += size
-    low, high = position, min(position + size, limit)
-    while low < high:  # the first difference is in [low, high]
-        middle = (low + high + 1) // 2
-        if a[position:middle] == b[position:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _common_suffix(a: str, b: str, prefix: int) -> int:
-    """How many characters `a` and `b` end with in common, not reaching into `prefix`."""
-    return _common_prefix(a[prefix:][::-1], b[prefix:][::-1])
-
-
-def _labelled(definitions: list[str]) -> dict[str, str]:
+def labelled(definitions: list[str]) -> dict[str, str]:
     """Link definitions by their label, lowered as references match them."""
     found: dict[str, str] = {}
     for line in definitions:
@@ -314,7 +180,7 @@ def _labelled(definitions: list[str]) -> dict[str, str]:
     return found
 
 
-def _digested(
+def digested(
     split: Split, card: int, definitions: dict[str, str], folder: str
 ) -> tuple[tuple[str, ...], str]:
     """A card's pictures, and the digest of what it shows before their contents are known."""
@@ -376,8 +242,16 @@ def _picture_paths(text: str, folder: str) -> list[str]:
     ]
 
 
-def whole_digest(text: str, relative: str, settings: str, blobs: dict[str, str]) -> str:
-    """A note file's version as a whole: its text, the settings and its pictures' blobs. Equal
-    at HEAD and in the working tree, every card of the file shows what HEAD's does."""
-    seen = [f"{p}={blobs.get(p, '-')}" for p in pictures_in(text, relative)]
+def whole_digest(
+    text: str,
+    relative: str,
+    settings: str,
+    blobs: dict[str, str],
+    pictures: list[str] | None = None,
+) -> str:
+    """A note file's version as a whole: its text, the settings and its pictures' blobs (the
+    pictures it shows: `pictures_in`, given or found). Equal at HEAD and in the working tree,
+    every card of the file shows what HEAD's does."""
+    shown = pictures_in(text, relative) if pictures is None else pictures
+    seen = [f"{p}={blobs.get(p, '-')}" for p in shown]
     return hashlib.sha256(f"{settings}\x1f{relative}\x1f{text}\x1f{seen}".encode()).hexdigest()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import re
 import subprocess
 from collections.abc import Iterable
@@ -16,7 +15,8 @@ from pathlib import Path
 from ..config import CONFIG_FILES
 from ..sources import git_environment, run_git
 from ..storage import read_regular
-from .cards import WHOLE_FILE, CardText, Key, Split, settings_text, split_file, whole_digest
+from .cards import WHOLE_FILE, CardText, Key, Split, settings_text, whole_digest
+from .resplit import split_like
 
 EMPTY_BLOB = "0" * 40  # git's id for "no file" in a change
 MAX_SETTINGS_BYTES = 1024 * 1024
@@ -101,7 +101,7 @@ class Repository:
     def split(self, blob: str, relative: str, settings: str) -> Split:
         key = (blob, relative, settings)
         if key not in self._splits:
-            split = split_file(self.text(blob), relative, settings, self._last.get(relative))
+            split = split_like(self.text(blob), relative, settings, self._last.get(relative))
             self._splits[key] = self._last[relative] = split
         return self._splits[key]
 
@@ -194,112 +194,3 @@ def blob_id(text: str) -> str:
 def blob_id_of_bytes(data: bytes) -> str:
     """git's id of a blob with these bytes (a working-tree stand-in: only equality matters)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-def releases_in(listed: str) -> dict[str, int]:
-    """The commit of each release tag, with the time of its first release (the tag's date)."""
-    releases: dict[str, int] = {}
-    for line in listed.splitlines():
-        parts = line.split()
-        if len(parts) == 3:  # an annotated tag: its own id, its commit's, its date
-            commit, when = parts[1], int(parts[2])
-        elif len(parts) == 2:  # a lightweight tag: its commit and the commit's date
-            commit, when = parts[0], int(parts[1])
-        else:
-            continue
-        releases[commit] = min(when, releases.get(commit, when))
-    return releases
-
-
-def first_parent_chain(text: str) -> list[tuple[str, int]]:
-    chain, commit = [], ""
-    for line in text.splitlines():
-        if line.startswith("commit "):
-            commit = line.split()[1]
-        elif line.strip().isdigit() and commit:
-            chain.append((commit, int(line)))
-            commit = ""
-    return chain
-
-
-def changes_in(
-    repository: Repository, head: str, prefix: str, config_paths: list[str], since: str | None
-) -> Changes:
-    """For each first-parent commit after `since` up to `head` that touches the notes or the
-    settings: what it changed."""
-    return _changes(
-        repository.git(
-            "log",
-            "--first-parent",
-            "--diff-merges=first-parent",
-            *_RAW,
-            head,
-            *([f"^{since}"] if since else []),
-            "--",
-            *history_paths(prefix, config_paths),
-        )
-    )
-
-
-def changes_between(
-    repository: Repository, commits: list[str], prefix: str, config_paths: list[str]
-) -> Changes:
-    """For each of `commits` (newest first) but the last, what changed since the next one: one
-    diff per pair, all from one git process."""
-    pairs = "".join(f"{newer} {older}\n" for newer, older in itertools.pairwise(commits))
-    if not pairs:
-        return {}
-    return _changes(
-        repository.git(
-            "diff-tree", "--stdin", *_RAW, "--", *history_paths(prefix, config_paths), given=pairs
-        )
-    )
-
-
-# (path, old blob, new blob) for each file a change touched
-Changes = dict[str, list[tuple[str, str, str]]]
-_RAW = ("-r", "--raw", "-z", "--no-abbrev", "--no-renames", "--format=%x01%H")
-
-
-def _changes(text: str | None) -> Changes:
-    changes: Changes = {}
-    for block in (text or "").split("\x01")[1:]:
-        commit, _, rest = block.partition("\0")
-        commit = commit.strip()
-        fields = rest.lstrip("\n").split("\0")
-        found = []
-        for i in range(0, len(fields) - 1, 2):
-            meta, path = fields[i].lstrip("\n"), fields[i + 1]
-            parts = meta.split()
-            if len(parts) >= 5 and parts[0].startswith(":"):
-                found.append((path, parts[2], parts[3]))
-        changes[commit] = found
-    return changes
-
-
-def undo(
-    version: Version,
-    changed: list[tuple[str, str, str]],
-    prefix: str,
-    config_paths: list[str],
-    config_blobs: dict[str, str],
-) -> set[str] | None:
-    """Turn `version` into its parent's by undoing one commit's changes; the files it touched
-    (inside the notes folder), or None when the settings changed."""
-    touched: set[str] = set()
-    settings_changed = False
-    for path, old, _new in changed:
-        if path in config_paths:
-            if old == EMPTY_BLOB:
-                config_blobs.pop(path, None)
-            else:
-                config_blobs[path] = old
-            settings_changed = True
-        elif path.startswith(prefix):
-            relative = path[len(prefix) :]
-            if old == EMPTY_BLOB:
-                version.blobs.pop(relative, None)
-            else:
-                version.blobs[relative] = old
-            touched.add(relative)
-    return None if settings_changed else touched
