@@ -4,6 +4,7 @@ with the revision's own settings, and the pictures of the working tree's cache."
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,16 @@ def test_a_planted_link_for_the_picture_cache_is_not_shared(project: Project) ->
     finally:
         os.chdir(old)
     assert not any((project.root / "elsewhere").iterdir())
+
+
+def test_preview_changed_since_builds_the_revision_with_its_own_settings(
+    project: Project,
+) -> None:
+    project.write("ankigen.toml", "allow_html = true\n")
+    project.write("source_notes/d.md", "# D\n\n## Kept\n\nplain\n\n## Html\n\n<b>bold</b>\n")
+    _commit(project)
+    project.write("ankigen.toml", "allow_html = false\n")  # the card with HTML shows it as text
+    result = project.run("preview", "--changed-since", "HEAD")
+    assert result.exit_code == 0, result.stderr
+    page = (project.root / "build" / "preview" / "index.html").read_text()
+    assert re.findall(r'<h3 class="pv-title">([^<]+)</h3>', page) == ["Html"]
