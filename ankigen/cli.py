@@ -237,8 +237,8 @@ def _diff_against(ref: str, config: Config, root: Path, diagnostics: Diagnostics
     """
     from .build import read_notes
     from .diff import contents_from_notes, diff_contents, origins_from_notes
-    from .revisions import notes_at_revision
-    from .sources import run_git
+    from .git import run_git
+    from .git.revision import notes_at_revision
 
     if run_git(root, "rev-parse", "--show-toplevel") is None:
         from .config import shown
@@ -248,7 +248,7 @@ def _diff_against(ref: str, config: Config, root: Path, diagnostics: Diagnostics
             f"--against {ref} compares with the notes' git history, but {where} not in a git "
             "repository: run it in a clone of the notes' repository"
         )
-    old = notes_at_revision(ref, root)
+    old = notes_at_revision(ref, root, config.output)
     new = read_notes(config, _sources((), config, root), diagnostics)
     return diff_contents(
         contents_from_notes(old),

@@ -51,7 +51,7 @@ def find_project(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / "ankigen.toml").is_file() or _has_our_table(folder / "pyproject.toml"):
             return folder
-    from .sources import run_git
+    from .git import run_git
 
     top = run_git(start, "rev-parse", "--show-toplevel")
     return Path(top.strip()) if top else start
@@ -113,7 +113,7 @@ def _check_folders(root: Path, config: Config, diagnostics: Diagnostics) -> None
         if not where.resolve().is_relative_to(project):  # before the first write too
             message = "leads outside the project through a link; use a folder inside it"
             diagnostics.error(Location(shown(where)), message)
-    from .revisions import tracked_files
+    from .git import tracked_files
 
     if tracked := tracked_files(root, config.output):  # a pull request's planted files
         message = f"git tracks {len(tracked)} file(s) here; ankigen ignores and replaces them"

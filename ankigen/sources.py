@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import Diagnostics, Location
+from .git import run_git
 from .model import SourceFile
 from .storage import read_regular
 
@@ -211,30 +211,6 @@ def source_date_epoch() -> int | None:
     """SOURCE_DATE_EPOCH, when set to a number: the latest time a build may give anything."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     return int(epoch) if epoch is not None and epoch.strip().isdigit() else None
-
-
-def git_environment() -> dict[str, str]:
-    """The environment every git ankigen runs gets: no lock taken, messages untranslated."""
-    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
-
-
-def run_git(folder: Path, *args: str, given: str | None = None) -> str | None:
-    """git's output, run in `folder` with `given` as its input; None when git fails or is
-    missing."""
-    env = git_environment()
-    try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "--literal-pathspecs", *args],
-            cwd=folder,
-            input=given,
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-    except OSError:
-        return None
-    return done.stdout if done.returncode == 0 else None
 
 
 def _git_times(folder: Path, top: str, members: list[Path]) -> tuple[dict[Path, int], list[Path]]:

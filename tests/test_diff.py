@@ -28,8 +28,9 @@ from ankigen.diff import (
     rename_advice,
 )
 from ankigen.errors import Diagnostics
+from ankigen.git import repository_root
+from ankigen.git.revision import checkout_revision
 from ankigen.model import Note
-from ankigen.revisions import checkout_revision, repository_root
 
 from .conftest import Project, git
 from .test_render import PNG

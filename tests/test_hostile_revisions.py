@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import ankigen.revisions
-from ankigen.revisions import checkout_revision
+import ankigen.git.revision
+import ankigen.git.tree
+from ankigen.git.revision import checkout_revision
 
 from .conftest import Project, git
 from .test_render import PNG
@@ -84,10 +85,10 @@ def test_revisions_too_large_are_refused_and_large_files_left_out(
         project.write(f"source_notes/copy{index}.md", NOTES + "x" * 4000)
     (project.root / "source_notes" / "huge.png").write_bytes(PNG + b"\0" * 5000)
     _commit(project)
-    monkeypatch.setattr(ankigen.revisions, "MAX_PICTURE_BYTES", 4096)
+    monkeypatch.setattr(ankigen.git.revision, "MAX_PICTURE_BYTES", 4096)
     tree = checkout_revision(project.root, "HEAD", tmp_path / "a", ["source_notes"])
     assert not (tree / "source_notes" / "huge.png").exists()
-    monkeypatch.setattr(ankigen.revisions, "MAX_REVISION_BYTES", 50_000)
+    monkeypatch.setattr(ankigen.git.revision, "MAX_REVISION_BYTES", 50_000)
     with pytest.raises(ValueError, match="more than the 0 MiB ankigen reads"):
         checkout_revision(project.root, "HEAD", tmp_path / "b", ["source_notes"])
     assert not (tmp_path / "b").exists()
@@ -114,6 +115,6 @@ def test_a_tree_of_nested_copies_is_refused_not_listed_forever(
         text=True,
     ).stdout.strip()
     commit = git(project.root, "commit-tree", root, "-m", "bomb").strip()
-    monkeypatch.setattr(ankigen.revisions, "MAX_REVISION_ENTRIES", 20_000)
+    monkeypatch.setattr(ankigen.git.tree, "MAX_REVISION_ENTRIES", 20_000)
     with pytest.raises(ValueError, match="more than 20000 files"):
         checkout_revision(project.root, commit, tmp_path / "t", ["source_notes"])

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from ..cache import code_fingerprint  # a walk made by other code is stale
 from ..config import CONFIG_FILES
+from ..git import run_git
 from ..model import SourceFile
-from ..sources import run_git
 from .cards import (
     WHOLE_FILE,
     CardText,

@@ -1,19 +1,16 @@
 """The notes' git history as the note times need it: the first-parent line of commits, what
 each changed, the release tags, and every note file's cards at a version, read through one
-`git cat-file` process."""
+`git cat-file` process (`git.BlobReader`)."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import re
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import CONFIG_FILES
-from ..sources import git_environment, run_git
+from ..git import BlobReader, run_git
 from ..storage import read_regular
 from .cards import WHOLE_FILE, CardText, Key, Split, settings_text, whole_digest
 from .resplit import split_like
@@ -36,7 +33,7 @@ class Repository:
         self._texts: dict[str, str] = {}
         self._splits: dict[tuple[str, str, str], Split] = {}
         self._last: dict[str, Split] = {}  # each file's latest split, for the next to reuse
-        self._reader: subprocess.Popen[bytes] | None = None
+        self._blobs = BlobReader(top)
 
     def git(self, *args: str, given: str | None = None) -> str | None:
         return run_git(self.top, *args, given=given)
@@ -57,35 +54,14 @@ class Repository:
         return self._read_many([blob])[0]
 
     def _read_many(self, blobs: list[str]) -> list[bytes]:
-        """Blobs' bytes, from one `git cat-file` process kept for the whole walk."""
-        valid = [b for b in blobs if b != EMPTY_BLOB and re.fullmatch(r"[0-9a-f]{40,64}", b)]
-        if not valid:
-            return [b""] * len(blobs)
-        if self._reader is None:
-            self._reader = subprocess.Popen(
-                ["git", "cat-file", "--batch"],
-                cwd=self.top,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=git_environment(),
-            )
-        assert self._reader.stdin is not None and self._reader.stdout is not None
-        self._reader.stdin.write("".join(f"{b}\n" for b in valid).encode())
-        self._reader.stdin.flush()
-        found = {}
-        for blob in valid:
-            header = self._reader.stdout.readline().split()
-            if len(header) == 3 and header[1] == b"blob":
-                found[blob] = self._reader.stdout.read(int(header[2]) + 1)[:-1]
-        return [found.get(b, b"") for b in blobs]
+        """Blobs' bytes, from one `git cat-file` process kept for the whole walk; empty for
+        "no file" (`EMPTY_BLOB`) and for an id git does not know."""
+        wanted = [blob for blob in blobs if blob != EMPTY_BLOB]
+        found = dict(zip(wanted, self._blobs.read_many(wanted), strict=True))
+        return [found.get(blob) or b"" for blob in blobs]
 
     def close(self) -> None:
-        if self._reader is not None:
-            with contextlib.suppress(OSError):
-                self._reader.stdin.close()  # type: ignore[union-attr]
-            self._reader.wait()
-            self._reader = None
+        self._blobs.close()
 
     def forget(self, keep: set[str]) -> None:
         """Drop the texts and cards of versions no longer compared: the walk's memory stays
