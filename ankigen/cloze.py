@@ -21,15 +21,6 @@ _EQUALS = 0x3D
 CLOZE_ATTEMPT = re.compile(r"\{\{c([^:{}\s]*)::", re.IGNORECASE)
 
 
-def cloze_numbers(*texts: str) -> set[int]:
-    """The cloze numbers used in `texts`, nested deletions included: one card each in Anki.
-
-    Numbers above MAX_CLOZE are left out: they make no card (and are reported in parse)."""
-    attempts = (m.group(1) for text in texts for m in CLOZE_ATTEMPT.finditer(text))
-    numbers = (int(n) for n in attempts if n.isascii() and n.isdigit() and len(n) <= _MAX_DIGITS)
-    return {n for n in numbers if n <= MAX_CLOZE} - {0}
-
-
 VALID_NUMBER = re.compile(r"[1-9][0-9]*")
 # Anki stores a card's ordinal (cloze number - 1) as a 16-bit number and reads `{{cN::` only for
 # N up to 65535: {{c65536:: imports as a card that shows an error, {{c65537:: is refused.

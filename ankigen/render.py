@@ -14,13 +14,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .cloze import (
-    CLOZE_ATTEMPT,
-    attempts_once_rendered,
-    cloze_number,
-    cloze_numbers,
-    number_problem,
-)
+from .anki_cloze import cloze_numbers
+from .cloze import CLOZE_ATTEMPT, attempts_once_rendered, cloze_number, number_problem
 from .config import Config
 from .diagrams import PlotSpec
 from .drawing import Drawing, Job, Result, draw_all, plot_job

@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..html_text import plain_text
 from .compare import DeckDiff, FieldDiff, Span, rename_advice
 from .effects import Caveat, effect_line
-from .field_text import plain_text
 from .packages import PackagedNote
 
 CONTEXT_WORDS = 6  # unchanged words shown around a change in text and markdown
