@@ -1,4 +1,8 @@
-"""Problems found in notes, each with the place in the source it came from."""
+"""Problems found in notes, each with the place in the source it came from.
+
+This is also the one place that prints them, for every command: `path:line:col: severity:
+message` lines, GitHub workflow commands, or a JSON list (`print_diagnostics`).
+"""
 
 from __future__ import annotations
 
@@ -89,6 +93,20 @@ def format_diagnostics(diagnostics: Diagnostics, fmt: str) -> str:
     if fmt == "github":
         return "\n".join(_github_command(d) for d in diagnostics)
     return "\n".join(str(d) for d in diagnostics)
+
+
+def print_diagnostics(diagnostics: Diagnostics, fmt: str = "text") -> None:
+    """Print every problem: text lines on stderr, GitHub commands or a JSON list on stdout.
+
+    Nothing is printed for no problems, except the empty JSON list.
+    """
+    import click
+
+    output = format_diagnostics(diagnostics, fmt)
+    if fmt == "json":
+        click.echo(output)
+    elif output:
+        click.echo(output, err=fmt == "text")
 
 
 def _github_command(diagnostic: Diagnostic) -> str:
