@@ -37,7 +37,13 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity}: {self.message}"
+        return problem_line(str(self.location), self.severity, self.message)
+
+
+def problem_line(where: str, severity: str, message: str) -> str:
+    """A problem as one line, `path:line:col: severity: message`; without a place when `where`
+    is empty."""
+    return f"{where}: {severity}: {message}" if where else f"{severity}: {message}"
 
 
 @dataclass
