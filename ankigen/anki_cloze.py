@@ -26,7 +26,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 MAX_CLOZE_DEPTH = 10  # Anki ignores a deletion opened inside ten open ones
-_MAX_ORDINAL = 0xFFFF  # Anki reads cloze numbers as 16-bit numbers
+# Anki stores a card's ordinal (cloze number - 1) as a 16-bit number and reads `{{cN::` only for
+# N up to 65535: {{c65536:: imports as a card that shows an error, {{c65537:: is refused.
+MAX_CLOZE = 65535
 _MARKER = re.compile(r"\{\{c([0-9,]*)::|\}\}")
 
 
@@ -45,7 +47,7 @@ def _ordinals(numbers: str) -> tuple[int, ...]:
     found = {
         int(number)
         for number in numbers.split(",")
-        if number and len(number.lstrip("0")) <= 5 and int(number) <= _MAX_ORDINAL
+        if number and len(number.lstrip("0")) <= 5 and int(number) <= MAX_CLOZE
     }
     return tuple(sorted(found))
 
