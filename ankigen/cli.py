@@ -80,11 +80,15 @@ def _sources(given: tuple[Path, ...], config: Config, root: Path) -> list[Path]:
     return [config.source]
 
 
+class _SetupProblem(click.ClickException):
+    """A setup problem, not a note's: exit status 2."""
+
+    exit_code = 2
+
+
 def _fail(message: str) -> NoReturn:
     """End the run with `message`, exit status 2: for a setup problem, not a note's."""
-    problem = click.ClickException(message)
-    problem.exit_code = 2
-    raise problem
+    raise _SetupProblem(message)
 
 
 @main.command()

@@ -3,6 +3,8 @@ does not ship): it makes cloze_open/cloze_close tokens, which render numbers."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.state_inline import Delimiter
@@ -48,7 +50,10 @@ def _pair(state: StateInline, delimiters: list[Delimiter]) -> None:
         if start.marker != _EQUALS or start.end == -1:
             continue
         end = delimiters[start.end]
-        ends = ((start.token, "cloze_open", 1), (end.token, "cloze_close", -1))
+        ends: tuple[tuple[int, str, Literal[1, -1]], ...] = (
+            (start.token, "cloze_open", 1),
+            (end.token, "cloze_close", -1),
+        )
         for index, kind, nesting in ends:
             token = state.tokens[index]
             token.type, token.nesting, token.markup, token.content = kind, nesting, "==", ""
