@@ -24,12 +24,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 MAX_CLOZE_DEPTH = 10  # Anki ignores a deletion opened inside ten open ones
 # Anki stores a card's ordinal (cloze number - 1) as a 16-bit number and reads `{{cN::` only for
 # N up to 65535: {{c65536:: imports as a card that shows an error, {{c65537:: is refused.
 MAX_CLOZE = 65535
-_MARKER = re.compile(r"\{\{c([0-9,]*)::|\}\}")
+_MARKER = re.compile(r"\{\{c([0-9,]*::)|\}\}")  # an opener's numbers with its `::`; a closer
 
 
 @dataclass(frozen=True)
@@ -42,29 +43,37 @@ class Token:
     ordinals: tuple[int, ...] = ()
 
 
+@lru_cache(maxsize=1024)
 def _ordinals(numbers: str) -> tuple[int, ...]:
     """The cloze numbers of `{{c1,2::`, deduplicated and sorted; those past 16 bits are dropped."""
-    found = {
-        int(number)
-        for number in numbers.split(",")
-        if number and len(number.lstrip("0")) <= 5 and int(number) <= MAX_CLOZE
-    }
+    digits = (number.lstrip("0") or "0" for number in numbers.split(",") if number)
+    found = {int(number) for number in digits if len(number) <= 5 and int(number) <= MAX_CLOZE}
     return tuple(sorted(found))
+
+
+def _markers(text: str) -> Iterator[tuple[int, int, tuple[int, ...] | None]]:
+    """(start, end, numbers) of each opener and (start, end, None) of each closer Anki reads.
+
+    An opener without a number Anki can read is plain text; no other marker can start inside it,
+    so the regular expression's matches are Anki's markers."""
+    for marker in _MARKER.finditer(text):
+        numbers = marker.group(1)
+        if numbers is None:
+            yield marker.start(), marker.end(), None
+        elif ordinals := _ordinals(numbers[:-2]):
+            yield marker.start(), marker.end(), ordinals
 
 
 def tokenize(text: str) -> Iterator[Token]:
     """The field's text, deletion openers and closers, where Anki's tokenizer splits them."""
-    position = search_from = 0
-    while (marker := _MARKER.search(text, search_from)) is not None:
-        numbers = marker.group(1)
-        ordinals = () if numbers is None else _ordinals(numbers)
-        if numbers is not None and not ordinals:
-            search_from = marker.start() + 1  # no number Anki can read: plain text
-            continue
-        if marker.start() > position:
-            yield Token("text", position, marker.start())
-        yield Token("close" if numbers is None else "open", *marker.span(), ordinals)
-        position = search_from = marker.end()
+    position = 0
+    for start, end, ordinals in _markers(text):
+        if start > position:
+            yield Token("text", position, start)
+        yield (
+            Token("close", start, end) if ordinals is None else Token("open", start, end, ordinals)
+        )
+        position = end
     if position < len(text):
         yield Token("text", position, len(text))
 
@@ -109,18 +118,26 @@ def parse_clozes(text: str) -> list[Span | Cloze]:
 
 
 def cloze_numbers(*texts: str) -> set[int]:
-    """The cloze numbers in `texts`, nested deletions included: Anki makes one card for each."""
+    """The cloze numbers in `texts`, nested deletions included: Anki makes one card for each.
+
+    The same reading as `parse_clozes`, keeping only numbers: a deletion counts once it and every
+    deletion around it are closed."""
     numbers: set[int] = set()
-
-    def collect(nodes: Sequence[Span | Cloze]) -> None:
-        for node in nodes:
-            if isinstance(node, Cloze):
-                numbers.update(node.ordinals)
-                collect(node.nodes)
-
     for text in texts:
-        if "{{c" in text:
-            collect(parse_clozes(text))
+        if "{{c" not in text:
+            continue
+        open_clozes: list[list[int]] = []  # each open deletion's numbers, its children's after
+        for marker in _MARKER.findall(text):  # "1,2::" for an opener, "" for a closer
+            if marker:
+                ordinals = _ordinals(marker[:-2])
+                if ordinals and len(open_clozes) < MAX_CLOZE_DEPTH:
+                    open_clozes.append(list(ordinals))
+            elif open_clozes:
+                closed = open_clozes.pop()
+                if open_clozes:
+                    open_clozes[-1] += closed
+                else:
+                    numbers.update(closed)
     return numbers - {0}
 
 

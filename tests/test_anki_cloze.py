@@ -6,7 +6,11 @@ three former readings (card ordinals, preview, formula check) disagreed on.
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ankigen.anki_cloze import (
+    Cloze,
     cloze_numbers,
     clozes_as_text,
     parse_clozes,
@@ -34,6 +38,7 @@ def test_only_what_anki_reads_opens_a_deletion() -> None:
     assert cloze_numbers("{{C1::upper}} {{c65536::big}} {{cx::x}} {{c::y}}") == set()
     assert cloze_numbers("{{c01::padded}} {{c0::zero}} {{c65535::max}}") == {1, 65535}
     assert cloze_numbers("{{c000000000000002::long}}") == {2}
+    assert cloze_numbers("{{c" + "0" * 5000 + "1::longer than int() reads}}") == {1}
     assert [t.kind for t in tokenize("}} {{c1::a}} }}")] == [
         "close", "text", "open", "text", "close", "text", "close",
     ]  # fmt: skip
@@ -69,3 +74,27 @@ def test_a_note_whose_only_deletion_anki_reads_as_text_makes_no_card() -> None:
         "deck.md:1:4: error: the cloze note has no deletion, so Anki would make no card"
     ]
     assert [note.ordinals for note in notes] == [(), (0,)]
+
+
+_PIECES = st.sampled_from(["{{c1::", "{{c2,3::", "{{c0::", "{{c70000::", "{{C1::", "}}", "::", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_the_quick_count_of_numbers_reads_as_the_tree_does(text: str) -> None:
+    def numbers(nodes: list[tuple[int, int] | Cloze]) -> set[int]:
+        found: set[int] = set()
+        for node in nodes:
+            if isinstance(node, Cloze):
+                found |= {*node.ordinals, *numbers(node.nodes)}
+        return found
+
+    assert cloze_numbers(text) == numbers(parse_clozes(text)) - {0}
+
+
+def test_a_deletion_never_closed_is_reported_once() -> None:
+    # Anki makes no card of it either, but the build says why once, where the deletion opens
+    _, diagnostics = render("## Unclosed\n\nThe answer is {{c1::forty-two\n")
+    assert messages(diagnostics) == [
+        "deck.md:3:15: error: cloze deletion is never closed with `}}`"
+    ]
