@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Literal
 
 MAX_CLOZE_DEPTH = 10  # Anki ignores a deletion opened inside ten open ones
 # Anki stores a card's ordinal (cloze number - 1) as a 16-bit number and reads `{{cN::` only for
@@ -37,7 +38,7 @@ _MARKER = re.compile(r"\{\{c([0-9,]*::)|\}\}")  # an opener's numbers with its `
 class Token:
     """A piece of a field: `text`, `open` (with its cloze numbers) or `close`, by offsets."""
 
-    kind: str
+    kind: Literal["text", "open", "close"]
     start: int
     end: int
     ordinals: tuple[int, ...] = ()
