@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from . import __version__
+from .errors import print_diagnostics
 
 if TYPE_CHECKING:
     from .build import BuildResult
@@ -55,7 +56,7 @@ def _load_config(diagnostics: Diagnostics) -> tuple[Config, Path]:
     root = find_project(Path.cwd())
     config = load_config(root, diagnostics)
     if diagnostics.failed():
-        _report(diagnostics)
+        print_diagnostics(diagnostics)
         sys.exit(2)
     return seen_from_here(config, root), root
 
@@ -79,11 +80,15 @@ def _sources(given: tuple[Path, ...], config: Config, root: Path) -> list[Path]:
     return [config.source]
 
 
+class _SetupProblem(click.ClickException):
+    """A setup problem, not a note's: exit status 2."""
+
+    exit_code = 2
+
+
 def _fail(message: str) -> NoReturn:
     """End the run with `message`, exit status 2: for a setup problem, not a note's."""
-    problem = click.ClickException(message)
-    problem.exit_code = 2
-    raise problem
+    raise _SetupProblem(message)
 
 
 @main.command()
@@ -119,7 +124,7 @@ def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: b
     except OSError as exc:
         written = [config.output, output.parent if output and output.suffix == ".apkg" else output]
         raise click.ClickException(_os_problem(exc, [f for f in written if f])) from exc
-    _report(diagnostics)
+    print_diagnostics(diagnostics)
     if not result.written:
         failing = "warnings (--strict)" if not diagnostics.errors else "errors"
         click.echo(f"ankigen: build failed with {failing}; nothing was written", err=True)
@@ -156,7 +161,7 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage errors.
     """
     from .build import check_cards
-    from .errors import Diagnostics, Location, format_diagnostics
+    from .errors import Diagnostics, Location
 
     diagnostics = Diagnostics()
     config, root = _load_config(diagnostics)
@@ -170,11 +175,7 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
             if caveat.kind == "namespace_changed":
                 where = caveat.location or Location(caveat.where)
                 diagnostics.error(where, f"since {against}, {caveat.message}")
-    output = format_diagnostics(diagnostics, fmt)
-    if fmt == "json":
-        click.echo(output)
-    elif output:
-        click.echo(output, err=fmt == "text")
+    print_diagnostics(diagnostics, fmt)
     if fmt == "text":
         errors = _count(len(diagnostics.errors), "error")
         warnings = _count(len(diagnostics.warnings), "warning")
@@ -221,7 +222,7 @@ def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
             diagnostics = Diagnostics()
             config, root = _load_config(diagnostics)
             result = _diff_against(against, config, root, diagnostics)
-            _report(diagnostics)
+            print_diagnostics(diagnostics)
             if diagnostics.errors:
                 sys.exit(1)
     except ValueError as exc:
@@ -298,7 +299,7 @@ def preview(
         serve=serve,
         port=port,
     )
-    _report(diagnostics)
+    print_diagnostics(diagnostics)
     sys.exit(status)
 
 
@@ -312,11 +313,6 @@ def _os_problem(exc: OSError, written: list[Path]) -> str:
     writing = any(path.is_relative_to(folder.absolute()) for folder in written)
     shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
     return f"cannot {'write' if writing else 'read'} {shown}: {reason}"
-
-
-def _report(diagnostics: Diagnostics) -> None:
-    for diagnostic in diagnostics:
-        click.echo(str(diagnostic), err=True)
 
 
 def _progress(items: Iterable[T], length: int) -> Iterable[T]:

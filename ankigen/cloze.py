@@ -1,9 +1,10 @@
-"""Cloze deletions: the `==text==` shorthand for markdown-it, and a check of Anki's `{{cN::...}}`.
+"""The check of cloze deletions `{{cN::...}}` as notes write them in markdown.
 
 The check reads the raw markdown the way Anki will read the finished field: every `{{cN::` opens a
-deletion and the next `}}` closes the innermost one. It also finds formulas and code in the raw
-text, because a `}}` that belongs to a formula but closes a deletion opened outside it breaks the
-card silently in Anki.
+deletion and the next `}}` closes the innermost one. Unlike Anki's own reading (`anki_cloze`), it
+also takes what Anki would read as text (`{{cx::`, `{{C1::`, `{{c1,2::`) for an opener, to report
+its number. It also finds formulas and code in the raw text, because a `}}` that belongs to a
+formula but closes a deletion opened outside it breaks the card silently in Anki.
 """
 
 from __future__ import annotations
@@ -13,27 +14,12 @@ import html
 import re
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
-from markdown_it.rules_inline.state_inline import Delimiter
+from .anki_cloze import MAX_CLOZE
 
-_EQUALS = 0x3D
 CLOZE_ATTEMPT = re.compile(r"\{\{c([^:{}\s]*)::", re.IGNORECASE)
 
 
-def cloze_numbers(*texts: str) -> set[int]:
-    """The cloze numbers used in `texts`, nested deletions included: one card each in Anki.
-
-    Numbers above MAX_CLOZE are left out: they make no card (and are reported in parse)."""
-    attempts = (m.group(1) for text in texts for m in CLOZE_ATTEMPT.finditer(text))
-    numbers = (int(n) for n in attempts if n.isascii() and n.isdigit() and len(n) <= _MAX_DIGITS)
-    return {n for n in numbers if n <= MAX_CLOZE} - {0}
-
-
 VALID_NUMBER = re.compile(r"[1-9][0-9]*")
-# Anki stores a card's ordinal (cloze number - 1) as a 16-bit number and reads `{{cN::` only for
-# N up to 65535: {{c65536:: imports as a card that shows an error, {{c65537:: is refused.
-MAX_CLOZE = 65535
 _MAX_DIGITS = len(str(MAX_CLOZE))
 
 
@@ -68,64 +54,11 @@ def number_problem(numbers: list[str]) -> str | None:
 
 
 def cloze_number(text: str) -> int | None:
-    """The number of a `{{cN::` as Anki reads it: 1 to MAX_CLOZE, else None."""
+    """The number of a `{{cN::` as notes may write it: 1 to MAX_CLOZE, no leading zeros; else
+    None."""
     if not VALID_NUMBER.fullmatch(text) or len(text) > _MAX_DIGITS or int(text) > MAX_CLOZE:
         return None
     return int(text)
-
-
-# --- the `==text==` shorthand (after markdown-it-mark, which mdit-py-plugins does not ship) ---
-
-
-def cloze_shorthand_plugin(md: MarkdownIt) -> None:
-    """Parse `==text==` into cloze_open/cloze_close tokens; the renderer numbers them."""
-    md.inline.ruler.before("emphasis", "cloze_shorthand", _tokenize)
-    md.inline.ruler2.before("emphasis", "cloze_shorthand", _post_process)
-
-
-def _tokenize(state: StateInline, silent: bool) -> bool:
-    if silent or state.src[state.pos] != "=":
-        return False
-    scanned = state.scanDelims(state.pos, True)
-    length = scanned.length
-    if length < 2:
-        return False
-    if length % 2:
-        state.push("text", "", 0).content = "="
-        length -= 1
-    for _ in range(length // 2):
-        token = state.push("text", "", 0)
-        token.content = "=="
-        state.delimiters.append(
-            Delimiter(
-                marker=_EQUALS,
-                length=0,
-                token=len(state.tokens) - 1,
-                end=-1,
-                open=scanned.can_open,
-                close=scanned.can_close,
-            )
-        )
-    state.pos += scanned.length
-    return True
-
-
-def _pair(state: StateInline, delimiters: list[Delimiter]) -> None:
-    for start in delimiters:
-        if start.marker != _EQUALS or start.end == -1:
-            continue
-        end = delimiters[start.end]
-        ends = ((start.token, "cloze_open", 1), (end.token, "cloze_close", -1))
-        for index, kind, nesting in ends:
-            token = state.tokens[index]
-            token.type, token.nesting, token.markup, token.content = kind, nesting, "==", ""
-
-
-def _post_process(state: StateInline) -> None:
-    _pair(state, state.delimiters)
-    for meta in state.tokens_meta:
-        if meta and "delimiters" in meta:
-            _pair(state, meta["delimiters"])
 
 
 # --- the check of explicit deletions ---

@@ -1,4 +1,8 @@
-"""Problems found in notes, each with the place in the source it came from."""
+"""Problems found in notes, each with the place in the source it came from.
+
+This is also the one place that prints them, for every command: `path:line:col: severity:
+message` lines, GitHub workflow commands, or a JSON list (`print_diagnostics`).
+"""
 
 from __future__ import annotations
 
@@ -33,7 +37,13 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity}: {self.message}"
+        return problem_line(str(self.location), self.severity, self.message)
+
+
+def problem_line(where: str, severity: str, message: str) -> str:
+    """A problem as one line, `path:line:col: severity: message`; without a place when `where`
+    is empty."""
+    return f"{where}: {severity}: {message}" if where else f"{severity}: {message}"
 
 
 @dataclass
@@ -89,6 +99,20 @@ def format_diagnostics(diagnostics: Diagnostics, fmt: str) -> str:
     if fmt == "github":
         return "\n".join(_github_command(d) for d in diagnostics)
     return "\n".join(str(d) for d in diagnostics)
+
+
+def print_diagnostics(diagnostics: Diagnostics, fmt: str = "text") -> None:
+    """Print every problem: text lines on stderr, GitHub commands or a JSON list on stdout.
+
+    Nothing is printed for no problems, except the empty JSON list.
+    """
+    import click
+
+    output = format_diagnostics(diagnostics, fmt)
+    if fmt == "json":
+        click.echo(output)
+    elif output:
+        click.echo(output, err=fmt == "text")
 
 
 def _github_command(diagnostic: Diagnostic) -> str:

@@ -78,7 +78,7 @@ class Note:
     @property
     def ordinals(self) -> tuple[int, ...]:
         """Anki's `ord` of each of its cards: 0 for a basic note, cloze number - 1 for a cloze."""
-        from .cloze import cloze_numbers
+        from .anki_cloze import cloze_numbers
 
         return (
             (0,)

@@ -18,10 +18,9 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from slugify import slugify
 
+from .anki_cloze import MAX_CLOZE
 from .cloze import (
-    MAX_CLOZE,
     attempts_once_rendered,
-    cloze_shorthand_plugin,
     number_problem,
     protected_spans,
     scan_clozes,
@@ -29,6 +28,7 @@ from .cloze import (
     unclosed_display_math,
 )
 from .cloze_answers import check_answers
+from .cloze_shorthand import cloze_shorthand_plugin
 from .config import Config
 from .diagrams import PlotSpec
 from .errors import NO_HEADINGS, Diagnostics, Location

@@ -14,12 +14,13 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .anki_cloze import cloze_numbers
 from .cloze import (
     CLOZE_ATTEMPT,
     attempts_once_rendered,
     cloze_number,
-    cloze_numbers,
     number_problem,
+    scan_clozes,
 )
 from .config import Config
 from .diagrams import PlotSpec
@@ -189,7 +190,11 @@ def _field_problems(
         problem = number_problem([n for n in attempts if n not in raw and n not in numbered])
         if problem is not None:
             problems.append(problem)
-        elif not cloze_numbers(*fields) and all(cloze_number(n) for n in raw):
+        elif (
+            not cloze_numbers(*fields)
+            and all(cloze_number(n) for n in raw)
+            and not any(scan_clozes(t).problems for t in (card.heading, card.body_text))
+        ):  # Anki reads no deletion, and parse has not already said why (`{{c1::` never closed)
             problems.append("the cloze note has no deletion, so Anki would make no card")
     elif not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[0]):
         problems.append("the card's front is empty once rendered, so Anki would make no card")

@@ -184,6 +184,8 @@ def test_template_features_render_as_anki(lab_collection, front: str, back: str)
         "{{C1::upper}} {{c1::lower}}",
         "{{c01::zero-padded}} {{c65535::max}} {{c65536::too big}}",
         "{{c1::never closed",
+        "a {{c1::b {{c2::c}} d",  # the outer deletion is never closed: both vanish
+        "{{c1,2::shared}} {{c2,,3::two}} {{c,1::one}} {{c000001::padded}}",  # several numbers
         "}} {{c2::a}} }}",
         "\\(x^{{c1::2}}\\) \\[<b>{{c2::y}}</b>\\) \\(a",
         "<!-- {{c1::in a comment}} --> {{c2::out}}",

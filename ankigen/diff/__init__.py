@@ -10,6 +10,7 @@ straight from the notes of a build. Notes are matched by GUID, as Anki's importe
 
 from __future__ import annotations
 
+from ..html_text import plain_text
 from .compare import (
     RENAME_SIMILARITY,
     DeckDiff,
@@ -22,7 +23,6 @@ from .compare import (
     word_diff,
 )
 from .effects import Caveat, ImportEffect, effect_line, import_effect
-from .field_text import plain_text
 from .formats import CONTEXT_WORDS, FORMATS, format_diff
 from .packages import (
     Origin,

@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ..html_text import field_words
 from .effects import ImportEffect, import_effect
-from .field_text import field_words
 from .packages import Origin, PackageContents, PackagedNote
 
 RENAME_SIMILARITY = 0.8  # difflib ratio of two notes' words from which a pair is a likely rename

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import Location
-from .field_text import plain_text
+from ..html_text import plain_text
 from .packages import Origin, PackageContents, PackagedNote
 
 if TYPE_CHECKING:

@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..errors import problem_line
+from ..html_text import plain_text
 from .compare import DeckDiff, FieldDiff, Span, rename_advice
 from .effects import Caveat, effect_line
-from .field_text import plain_text
 from .packages import PackagedNote
 
 CONTEXT_WORDS = 6  # unchanged words shown around a change in text and markdown
@@ -108,8 +109,8 @@ def _text(diff: DeckDiff) -> str:
         return _spans(items, marks, str, "(markup only)")
 
     def warning(caveat: Caveat) -> str:
-        parts = (caveat.where, "warning", caveat.heading, caveat.message)
-        return ": ".join(part for part in parts if part)
+        about = ": ".join(part for part in (caveat.heading, caveat.message) if part)
+        return problem_line(caveat.where, "warning", about)
 
     lines = [effect_line(diff.effect)] if diff.effect else []
     lines.append("No card changes." if diff.empty else _counts(diff))

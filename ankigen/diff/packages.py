@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .field_text import field_words, plain_text
+from ..html_text import field_words, plain_text
 
 if TYPE_CHECKING:
     from ..model import Note

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from ..config import Config
-from ..errors import Diagnostics
+from ..errors import Diagnostics, print_diagnostics
 from .cards import PreviewCard, preview_cards
 from .page import PageInfo, render_page
 
@@ -56,8 +56,7 @@ def run_preview(
         return 0
     from .serve import serve as serve_folder
 
-    for diagnostic in diagnostics:  # now, not after the server stops
-        click.echo(str(diagnostic), err=True)
+    print_diagnostics(diagnostics)  # now, not after the server stops
     diagnostics.items.clear()
 
     def rebuild() -> None:
@@ -68,8 +67,7 @@ def run_preview(
         except click.ClickException as exc:
             click.echo(f"ankigen: {exc.format_message()}", err=True)
             return
-        for diagnostic in fresh:
-            click.echo(str(diagnostic), err=True)
+        print_diagnostics(fresh)
         if rebuilt is None:
             click.echo("ankigen: the notes have errors; the last good preview stays", err=True)
         else:

@@ -6,9 +6,11 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..anki_cloze import clozes_as_text
+from ..html_text import strip_html
 from ..model import Note
 from ..notetypes import NOTE_TYPES, NoteType
-from .templates import card_ordinals, clozes_as_text, render_card, strip_html
+from .templates import card_ordinals, render_card
 
 
 @dataclass(frozen=True)

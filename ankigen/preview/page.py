@@ -8,9 +8,9 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from ..html_text import strip_html
 from ..notetypes import card_css
 from .cards import PreviewCard
-from .templates import strip_html
 
 MATHJAX_FOLDER = "mathjax"  # in the preview folder: the bundle, its TeX extensions and fonts
 MATHJAX_BUNDLE = "tex-chtml-full.js"  # what Anki's reviewer loads: CommonHTML output, all of TeX

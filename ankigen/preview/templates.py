@@ -1,18 +1,20 @@
-"""Anki's card rendering, reimplemented: templates, conditionals, clozes and sound tags.
+"""Anki's card rendering, reimplemented: templates, conditionals, filters and sound tags.
 
-It follows the official backend (rslib's template.rs, cloze.rs and text.rs, and the Python side of
+It follows the official backend (rslib's template.rs, and the Python side of
 `Card.render_output()`) for everything the ankigen note types can meet, so that a card's question
-and answer here are the very strings Anki renders. tests/test_preview_anki.py holds it to that,
-card by card, against the real backend.
+and answer here are the very strings Anki renders. The cloze filter reads deletions with
+`anki_cloze` (cloze.rs), the text filter strips markup with `html_text` (text.rs).
+tests/test_preview_anki.py holds it to that, card by card, against the real backend.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-MAX_CLOZE_DEPTH = 10  # Anki ignores a deletion opened inside ten open ones
+from ..anki_cloze import cloze_numbers, reveal_clozes
+from ..html_text import strip_html, strip_html_preserving_entities
 
 # Anki's English messages for a card with nothing to show (\u2068 \u2069: Fluent's isolation)
 _MORE_INFO = "<br><a href='https://docs.ankiweb.net/templates/errors.html#{}'>More information</a>"
@@ -58,7 +60,7 @@ def render_card(
     nonempty = {name for name, value in values.items() if not field_is_empty(value)}
     context = _Context(values, nonempty, ordinal, question=True)
     question = _render(front_nodes, context)
-    if is_cloze and ordinal + 1 not in cloze_numbers(fields.values()):
+    if is_cloze and ordinal + 1 not in cloze_numbers(*fields.values()):
         empty = _MISSING_CLOZE.format(number=ordinal + 1)
         return RenderedCard(_av_refs(question + empty, "q"), _av_refs(empty, "a"))
     if not is_cloze and _is_empty(front_nodes, nonempty):
@@ -73,7 +75,7 @@ def card_ordinals(front: str, fields: Mapping[str, str], *, is_cloze: bool) -> t
     if not is_cloze:
         return (0,)
     cloze_fields = _cloze_fields(parse_template(front))
-    numbers = cloze_numbers(value for name, value in fields.items() if name in cloze_fields)
+    numbers = cloze_numbers(*(value for name, value in fields.items() if name in cloze_fields))
     return tuple(number - 1 for number in sorted(numbers))
 
 
@@ -235,144 +237,21 @@ def field_is_empty(text: str) -> bool:
     return _EMPTY_FIELD.match(text) is not None
 
 
-# --- clozes (cloze.rs) ---
-
-_CLOZE_MARKER = re.compile(r"\{\{c([0-9]+)::|\}\}")
-
-
-@dataclass
-class _Cloze:
-    ordinal: int
-    nodes: list[str | _Cloze] = field(default_factory=list)
-    hint: str | None = None
-
-
-def _cloze_tokens(text: str) -> list[tuple[str, str | int]]:
-    """Text, `open` (with its number) and `close` tokens, as Anki's cloze tokenizer splits them."""
-    tokens: list[tuple[str, str | int]] = []
-    position = search_from = 0
-    while (marker := _CLOZE_MARKER.search(text, search_from)) is not None:
-        number = marker.group(1)
-        if number is not None and int(number) > 0xFFFF:
-            search_from = marker.start() + 1  # not a number Anki can read: plain text
-            continue
-        if marker.start() > position:
-            tokens.append(("text", text[position : marker.start()]))
-        tokens.append(("open", int(number)) if number is not None else ("close", ""))
-        position = search_from = marker.end()
-    if position < len(text):
-        tokens.append(("text", text[position:]))
-    return tokens
-
-
-def _parse_clozes(text: str) -> list[str | _Cloze]:
-    output: list[str | _Cloze] = []
-    open_clozes: list[_Cloze] = []
-    for kind, value in _cloze_tokens(text):
-        if kind == "open":
-            if len(open_clozes) < MAX_CLOZE_DEPTH:
-                open_clozes.append(_Cloze(int(value)))
-        elif kind == "text":
-            assert isinstance(value, str)
-            if open_clozes:
-                head, separator, tail = value.partition("::")
-                if separator:
-                    value, open_clozes[-1].hint = head, tail
-                open_clozes[-1].nodes.append(value)
-            else:
-                output.append(value)
-        elif open_clozes:
-            closed = open_clozes.pop()
-            (open_clozes[-1].nodes if open_clozes else output).append(closed)
-        else:
-            output.append("}}")
-    return output  # deletions never closed vanish, as in Anki
-
-
-def cloze_numbers(texts: Iterable[str]) -> set[int]:
-    """Every cloze number in the texts, nested deletions included (Anki's card numbers)."""
-    numbers: set[int] = set()
-
-    def collect(nodes: Sequence[str | _Cloze]) -> None:
-        for node in nodes:
-            if isinstance(node, _Cloze):
-                if node.ordinal != 0:
-                    numbers.add(node.ordinal)
-                collect(node.nodes)
-
-    for text in texts:
-        collect(_parse_clozes(text))
-    return numbers
-
-
-def reveal_clozes(text: str, number: int, *, question: bool) -> str:
-    """The text with deletion `number` hidden (question) or shown (answer); "" if it has none."""
-    found = [False]
-
-    def reveal(cloze: _Cloze) -> str:
-        active = cloze.ordinal == number
-        found[0] |= active
-        inner = "".join(n if isinstance(n, str) else reveal(n) for n in cloze.nodes)
-        if active and question:
-            hint = "..." if cloze.hint is None else cloze.hint
-            return (
-                f'<span class="cloze" data-cloze="{encode_attribute(inner)}" '
-                f'data-ordinal="{cloze.ordinal}">[{hint}]</span>'
-            )
-        kind = "cloze" if active else "cloze-inactive"
-        return f'<span class="{kind}" data-ordinal="{cloze.ordinal}">{inner}</span>'
-
-    out = "".join(n if isinstance(n, str) else reveal(n) for n in _parse_clozes(text))
-    return out if found[0] else ""
-
-
-def clozes_as_text(text: str) -> str:
-    """The text with every deletion shown plainly, without markers or hints."""
-
-    def show(nodes: Sequence[str | _Cloze]) -> str:
-        return "".join(n if isinstance(n, str) else show(n.nodes) for n in nodes)
-
-    return show(_parse_clozes(text))
-
+# --- the cloze filter's last step (cloze.rs) ---
 
 _MATHJAX = re.compile(r"(\\[(\[])(.*?)(\\[\])])", re.DOTALL)
 
 
 def _strip_html_inside_mathjax(text: str) -> str:
     """Deletion markup inside `\\(...\\)` and `\\[...\\]` is dropped, so MathJax sees TeX."""
-    return _MATHJAX.sub(lambda m: m.group(1) + _HTML.sub("", m.group(2)) + m.group(3), text)
+
+    def strip(match: re.Match[str]) -> str:
+        return match.group(1) + strip_html_preserving_entities(match.group(2)) + match.group(3)
+
+    return _MATHJAX.sub(strip, text)
 
 
-_MINIMAL_ENTITIES = {'"': "&quot;", "&": "&amp;", "'": "&#x27;", "<": "&lt;", ">": "&gt;"}
-
-
-def encode_attribute(text: str) -> str:
-    """The htmlescape crate's attribute encoding, which Anki uses for `data-cloze`."""
-    out = []
-    for char in text:
-        if char in _MINIMAL_ENTITIES:
-            out.append(_MINIMAL_ENTITIES[char])
-        elif ord(char) < 256 and not (char.isascii() and char.isalnum()):
-            out.append(f"&#x{ord(char):02X};")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-# --- text (text.rs) ---
-
-_HTML = re.compile(
-    r"(<!--.*?-->)|(<style.*?>.*?</style>)|(<script.*?>.*?</script>)|(<.*?>)",
-    re.DOTALL | re.IGNORECASE,
-)
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
-
-
-def strip_html(text: str) -> str:
-    """Text without tags, comments, styles and scripts; entities decoded."""
-    import html
-
-    return html.unescape(_HTML.sub("", text)).replace("\xa0", " ")
 
 
 def _av_refs(text: str, side: str) -> str:
