@@ -150,7 +150,7 @@ _CARD_CSS = """\
 @cache
 def card_css() -> str:
     """The CSS shared by both note types: card layout plus code colours for day and night."""
-    from pygments.formatters import HtmlFormatter
+    from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
 
     day = HtmlFormatter(style=DAY_CODE_STYLE).get_token_style_defs(".ankigen .highlight")
     night = HtmlFormatter(style=NIGHT_CODE_STYLE).get_token_style_defs(

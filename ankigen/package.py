@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import genanki
+import genanki  # type: ignore[import-untyped]
 
 from .ids import deck_id
 from .model import MediaFile, PackageNote

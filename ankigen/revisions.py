@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .config import CONFIG_FILES
 
 if TYPE_CHECKING:
-    from .model import Note
+    from .model import RenderedNote
 
 
 MAX_PICTURE_BYTES = 32 * 1024 * 1024  # a picture larger than this is left out
@@ -289,7 +289,7 @@ def _reason(done: subprocess.CompletedProcess[bytes]) -> str:
     return text.removeprefix("fatal: ") or f"git exited with status {done.returncode}"
 
 
-def notes_at_revision(ref: str, folder: Path) -> list[Note]:
+def notes_at_revision(ref: str, folder: Path) -> list[RenderedNote]:
     """The notes of the project in `folder` as they were at git revision `ref`.
 
     The revision is built in a temporary checkout with its own settings; its problems are not

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cache import code_fingerprint  # a walk made by other code is stale
 from ..config import CONFIG_FILES
+from ..fingerprint import code_fingerprint  # a walk made by other code is stale
 from ..model import SourceFile
 from ..sources import run_git
 from ..storage import read_regular, seal, unseal, write_atomically

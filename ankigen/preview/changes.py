@@ -19,7 +19,7 @@ from ..build import read_notes
 from ..config import Config
 from ..diff import contents_from_notes
 from ..errors import Diagnostics
-from ..model import Note
+from ..model import RenderedNote
 from ..revisions import checkout_revision, repository_root
 from .cards import PreviewCard, preview_cards
 
@@ -34,7 +34,7 @@ def changes_since(
     ref: str,
     config: Config,
     sources: Sequence[Path],
-    notes: Sequence[Note],
+    notes: Sequence[RenderedNote],
     cards: Sequence[PreviewCard],
 ) -> Changes:
     """Compare the cards of `notes` with those the same sources had at git revision `ref`."""
@@ -55,7 +55,9 @@ def changes_since(
     return Changes(status, removed)
 
 
-def _notes_at(ref: str, config: Config, sources: Sequence[Path], folder: Path) -> list[Note]:
+def _notes_at(
+    ref: str, config: Config, sources: Sequence[Path], folder: Path
+) -> list[RenderedNote]:
     """The notes the sources held at `ref`; problems in that old version are not reported."""
     start = next((p if p.is_dir() else p.parent for p in sources if p.exists()), Path.cwd())
     try:
