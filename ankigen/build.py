@@ -102,7 +102,7 @@ def check_cards(
         cached = cache.look_up(files)
         missing = _not_in(cached, files)
         fresh = parse_and_render(missing, config, cache.folder, progress, render=False)
-        read = file_notes(files, cached, fresh, None, diagnostics)  # check stores no entries
+        read = file_notes(files, cached, fresh, cache, diagnostics, rendered=False)
     check_across_files(read, sources, diagnostics)
     return sum(len(file.identities) for file in read)
 
@@ -133,34 +133,35 @@ def file_notes(
     files: Sequence[SourceFile],
     cached: dict[Path, CacheEntry],
     fresh: Sequence[FileResult],
-    cache: NoteCache | None,
+    cache: NoteCache,
     diagnostics: Diagnostics,
+    rendered: bool = True,
 ) -> list[FileNotes]:
     """Every file's notes, in the files' order, with their problems reported: the cached ones,
     and the fresh ones, which are stored in `cache`.
 
-    Without a cache (`check`, which renders nothing) nothing is stored, and only the problems
-    found by parsing are reported."""
+    When the fresh files were not `rendered` (`check`), they are not stored, and only the
+    problems found by parsing are reported."""
     read: dict[Path, FileNotes] = {}
     for source in files:
         if source.path in cached:
             entry = cached[source.path]
             notes = entry.notes
-            key = cache.key(source) if cache is not None else ""
+            key = cache.key(source)
             read[source.path] = FileNotes(source, key, identities(notes), notes, entry.media)
             diagnostics.items += entry.parse_problems
-            if cache is not None:
+            if rendered:
                 diagnostics.items += entry.render_problems
     for result in fresh:
         source = result.source
-        key = cache.key(source) if cache is not None else ""
+        key = cache.key(source)
         if result.missing:
             read[source.path] = FileNotes(source, key, (), (), {})
             diagnostics.error(Location(source.display), "its pictures could not be drawn")
             continue
         media = {m.name: m for note in result.notes for m in note.media}
         read[source.path] = FileNotes(source, key, result.identities, result.notes, media)
-        if cache is not None:
+        if rendered:
             problems = (result.parse_problems, result.render_problems)
             cache.store(source, result.notes, problems, result.consulted)
         diagnostics.items += result.parse_problems + result.render_problems

@@ -1,4 +1,5 @@
-"""Notes -> .apkg: the only module that touches genanki, sqlite and zip.
+"""Notes -> .apkg: the only module that writes packages (genanki for the collection's schema,
+sqlite for its notes and cards, zip for the archive). diff/packages.py reads them back.
 
 genanki writes the collection; the archive is written here, with fixed entry dates, modes and
 order, so the same notes and times give the same bytes. The file appears atomically.
