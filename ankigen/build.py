@@ -74,7 +74,7 @@ def build(
     files = discover(sources, diagnostics, notes_root=config.source)
     with NoteCache(config.output / ".cache", config) as cache:
         cached = cache.look_up(files)
-        fresh = parse_and_render(_not_in(cached, files), config, cache.folder, progress)
+        fresh = parse_and_render(_uncached(files, cached), config, cache.folder, progress)
         fresh = draw_missing_pictures(fresh, config, cache.folder, progress)
         read = file_notes(files, cached, fresh, cache, diagnostics)
     check_across_files(read, sources, diagnostics)
@@ -100,7 +100,7 @@ def check_cards(
     files = discover(sources, diagnostics, notes_root=config.source)
     with NoteCache(config.output / ".cache", config) as cache:
         cached = cache.look_up(files)
-        missing = _not_in(cached, files)
+        missing = _uncached(files, cached)
         fresh = parse_and_render(missing, config, cache.folder, progress, render=False)
         read = file_notes(files, cached, fresh, cache, diagnostics, rendered=False)
     check_across_files(read, sources, diagnostics)
@@ -118,14 +118,14 @@ def read_notes(
     files = discover(sources, diagnostics, notes_root=config.source)
     with NoteCache(config.output / ".cache", config) as cache:
         cached = cache.look_up(files)
-        fresh = parse_and_render(_not_in(cached, files), config, cache.folder, progress)
+        fresh = parse_and_render(_uncached(files, cached), config, cache.folder, progress)
         fresh = draw_missing_pictures(fresh, config, cache.folder, progress)
         read = file_notes(files, cached, fresh, cache, diagnostics)
     check_across_files(read, sources, diagnostics)
     return [note for file in read for note in file.notes]
 
 
-def _not_in(cached: dict[Path, CacheEntry], files: Sequence[SourceFile]) -> list[SourceFile]:
+def _uncached(files: Sequence[SourceFile], cached: dict[Path, CacheEntry]) -> list[SourceFile]:
     return [source for source in files if source.path not in cached]
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import genanki  # type: ignore[import-untyped]
+import genanki  # type: ignore[import-untyped, unused-ignore]
 
 from .ids import deck_id
 from .model import MediaFile, PackageNote

@@ -130,7 +130,7 @@ def _serve(connection: Connection, other_end: Connection, parent: int) -> None:
     other_end.close()
     die_with_parent(parent)
     import numpy  # noqa: F401  (imported before the clock starts: not the call's cost)
-    import sympy  # type: ignore[import-untyped]  # noqa: F401
+    import sympy  # type: ignore[import-untyped, unused-ignore]  # noqa: F401
 
     connection.send("ready")
     while True:
