@@ -1,5 +1,6 @@
-"""The pipeline: find notes, parse, check identities, render, package. Nothing is written unless
-every note is sound."""
+"""The pipeline: find the note files, look them up in the cache, parse and render the others
+(on every core), draw the missing pictures, check identities across files, plan the packages
+and write them. Nothing is written unless every note is sound."""
 
 from __future__ import annotations
 
@@ -7,34 +8,37 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from slugify import slugify
 
-from .cache import (
-    CacheEntry,
-    NoteCache,
-    PackageLedger,
-    code_fingerprint,
-    note_from_row,
-)
+from .cache import CacheEntry, NoteCache
 from .config import Config
 from .errors import NO_HEADINGS, Diagnostics, Location
-from .files import Progress, no_progress
+from .fingerprint import code_fingerprint
 from .ids import Identity, check_identities
-from .model import MediaFile, Note, PackageNote, SourceFile
+from .ledger import PackageLedger
+from .model import MediaFile, PackageNote, RenderedNote, SourceFile
 from .notetimes import NoteTimes
 from .sources import discover
+from .stages import (
+    FileResult,
+    Progress,
+    draw_missing_pictures,
+    identities,
+    no_progress,
+    parse_and_render,
+)
 from .storage import remove_leftovers
 
 
 @dataclass(frozen=True)
 class FileNotes:
-    """One note file's rendered notes as rows (the notes cache's form), with their media."""
+    """One note file's identities and, when rendered, its notes and their media."""
 
     source: SourceFile
-    key: str  # the notes cache's key: with `media`, everything the rows depend on
-    rows: list[dict[str, Any]]
+    key: str  # the notes cache's key: with `media`, everything the notes depend on
+    identities: tuple[Identity, ...]
+    notes: tuple[RenderedNote, ...]
     media: dict[str, MediaFile]
 
 
@@ -56,69 +60,51 @@ class BuildResult:
     unchanged: tuple[Path, ...] = ()  # packages already on disk as they would be written
 
 
+def build(
+    config: Config,
+    sources: Sequence[Path],
+    output: Path,
+    diagnostics: Diagnostics,
+    strict: bool = False,
+    progress: Progress = no_progress,
+    project: Path = Path(),
+) -> BuildResult:
+    """Build `sources` into .apkg files under `output` (or into `output` if it ends in .apkg);
+    `project` is the folder of the settings, whose git history gives the notes' times."""
+    files = discover(sources, diagnostics, notes_root=config.source)
+    with NoteCache(config.output / ".cache", config) as cache:
+        cached = cache.look_up(files)
+        fresh = parse_and_render(_uncached(files, cached), config, cache.folder, progress)
+        fresh = draw_missing_pictures(fresh, config, cache.folder, progress)
+        read = file_notes(files, cached, fresh, cache, diagnostics)
+    check_across_files(read, sources, diagnostics)
+    times = card_times(config, read, project)
+    packages = plan_packages(read, output, times)
+    if diagnostics.failed(strict):
+        return BuildResult(packages, written=False)
+    unchanged = write_packages(packages, config.output / ".cache")
+    return BuildResult(packages, written=True, unchanged=unchanged)
+
+
 def check_cards(
     config: Config,
     sources: Sequence[Path],
     diagnostics: Diagnostics,
     progress: Progress = no_progress,
 ) -> int:
-    """Parse and check every card of `sources`, within and across files, drawing nothing;
-    returns how many notes there are (a note is a heading; its cards are counted by `build`).
+    """`build`'s stages up to the checks across files, rendering and drawing nothing; returns
+    how many notes there are (a note is a heading; its cards are counted by `build`).
 
     Files whose notes are in the cache are not parsed again; their problems come from it.
     """
-    from .files import check_files
-
-    files, cache, _, hits, misses = _read_cache(config, sources, diagnostics)
-    cache.close()  # check writes no entries
-    rows: dict[Path, list[dict[str, Any]]] = {}
-    for source in files:
-        if source.path in hits:
-            entry = hits[source.path]
-            rows[source.path] = entry.rows
-            diagnostics.items += entry.parse_problems  # what parsing found, as a fresh check would
-    for result in check_files(misses, config, cache.folder, progress):
-        rows[result.source.path] = result.rows or []
-        diagnostics.items += result.parse_problems
-    ordered = [row for source in files for row in rows[source.path]]
-    _check_across_files(_identities(ordered), sources, diagnostics)
-    return len(ordered)
-
-
-def read_files(
-    config: Config,
-    sources: Sequence[Path],
-    diagnostics: Diagnostics,
-    progress: Progress = no_progress,
-) -> list[FileNotes]:
-    """Every note file of `sources` with its notes: from the cache when the file is unchanged,
-    else parsed and rendered, on every core when there is enough to do."""
-    from .files import process_files
-
-    files, cache, keys, hits, misses = _read_cache(config, sources, diagnostics)
-    read: dict[Path, FileNotes] = {}
-    for source in files:
-        if source.path in hits:
-            entry = hits[source.path]
-            read[source.path] = FileNotes(source, keys[source.path], entry.rows, entry.media)
-            diagnostics.items += entry.parse_problems + entry.render_problems
-    try:
-        for result in process_files(misses, config, cache.folder, progress):
-            source, rows, key = result.source, result.rows, keys[result.source.path]
-            if rows is None:
-                read[source.path] = FileNotes(source, key, [], {})
-                diagnostics.error(Location(source.display), "its pictures could not be drawn")
-                continue
-            read[source.path] = FileNotes(source, key, rows, {m.name: m for m in result.media})
-            problems = (result.parse_problems, result.render_problems)
-            cache.store(key, rows, result.media, problems, result.consulted)
-            diagnostics.items += result.parse_problems + result.render_problems
-    finally:
-        cache.close()
-    ordered = [read[source.path] for source in files]
-    identities = _identities(row for file in ordered for row in file.rows)
-    _check_across_files(identities, sources, diagnostics)
-    return ordered
+    files = discover(sources, diagnostics, notes_root=config.source)
+    with NoteCache(config.output / ".cache", config) as cache:
+        cached = cache.look_up(files)
+        missing = _uncached(files, cached)
+        fresh = parse_and_render(missing, config, cache.folder, progress, render=False)
+        read = file_notes(files, cached, fresh, cache, diagnostics, rendered=False)
+    check_across_files(read, sources, diagnostics)
+    return sum(len(file.identities) for file in read)
 
 
 def read_notes(
@@ -126,48 +112,70 @@ def read_notes(
     sources: Sequence[Path],
     diagnostics: Diagnostics,
     progress: Progress = no_progress,
-) -> list[Note]:
-    """Every note of `sources` as a `Note`, for the commands that look into them."""
-    return [
-        note_from_row(row, file.source, file.media)
-        for file in read_files(config, sources, diagnostics, progress)
-        for row in file.rows
-    ]
-
-
-def _read_cache(
-    config: Config, sources: Sequence[Path], diagnostics: Diagnostics
-) -> tuple[list[SourceFile], NoteCache, dict[Path, str], dict[Path, CacheEntry], list[SourceFile]]:
-    """The note files of `sources`, the cache, each file's key, the entries of the unchanged
-    files and the other files."""
+) -> list[RenderedNote]:
+    """Every note of `sources`, through `build`'s stages up to the checks across files, for the
+    commands that look into them."""
     files = discover(sources, diagnostics, notes_root=config.source)
-    cache = NoteCache(config.output / ".cache", config)
-    keys = {source.path: cache.key(source) for source in files}
-    entries = cache.load(list(keys.values()))
-    hits = {path: entries[key] for path, key in keys.items() if key in entries}
-    misses = [source for source in files if source.path not in hits]
-    return files, cache, keys, hits, misses
+    with NoteCache(config.output / ".cache", config) as cache:
+        cached = cache.look_up(files)
+        fresh = parse_and_render(_uncached(files, cached), config, cache.folder, progress)
+        fresh = draw_missing_pictures(fresh, config, cache.folder, progress)
+        read = file_notes(files, cached, fresh, cache, diagnostics)
+    check_across_files(read, sources, diagnostics)
+    return [note for file in read for note in file.notes]
 
 
-def _identities(rows: Iterable[dict[str, Any]]) -> list[Identity]:
-    return [
-        Identity(
-            row["guid"],
-            row["card"]["identity"],
-            row["card"]["namespace"],
-            Location(*row["location"]),
-            row["card"]["deck"],
-        )
-        for row in rows
-    ]
+def _uncached(files: Sequence[SourceFile], cached: dict[Path, CacheEntry]) -> list[SourceFile]:
+    return [source for source in files if source.path not in cached]
 
 
-def _check_across_files(
-    identities: Sequence[Identity], sources: Sequence[Path], diagnostics: Diagnostics
+def file_notes(
+    files: Sequence[SourceFile],
+    cached: dict[Path, CacheEntry],
+    fresh: Sequence[FileResult],
+    cache: NoteCache,
+    diagnostics: Diagnostics,
+    rendered: bool = True,
+) -> list[FileNotes]:
+    """Every file's notes, in the files' order, with their problems reported: the cached ones,
+    and the fresh ones, which are stored in `cache`.
+
+    When the fresh files were not `rendered` (`check`), they are not stored, and only the
+    problems found by parsing are reported."""
+    read: dict[Path, FileNotes] = {}
+    for source in files:
+        if source.path in cached:
+            entry = cached[source.path]
+            notes = entry.notes
+            key = cache.key(source)
+            read[source.path] = FileNotes(source, key, identities(notes), notes, entry.media)
+            diagnostics.items += entry.parse_problems
+            if rendered:
+                diagnostics.items += entry.render_problems
+    for result in fresh:
+        source = result.source
+        key = cache.key(source)
+        if result.missing:
+            read[source.path] = FileNotes(source, key, (), (), {})
+            diagnostics.error(Location(source.display), "its pictures could not be drawn")
+            continue
+        media = {m.name: m for note in result.notes for m in note.media}
+        read[source.path] = FileNotes(source, key, result.identities, result.notes, media)
+        if rendered:
+            problems = (result.parse_problems, result.render_problems)
+            cache.store(source, result.notes, problems, result.consulted)
+        diagnostics.items += result.parse_problems + result.render_problems
+    return [read[source.path] for source in files]
+
+
+def check_across_files(
+    files: Sequence[FileNotes], sources: Sequence[Path], diagnostics: Diagnostics
 ) -> None:
-    if not identities and not diagnostics.errors:
+    """Identities and deck names checked across all files; an error when nothing has cards."""
+    found = [identity for file in files for identity in file.identities]
+    if not found and not diagnostics.errors:
         _no_cards(sources, diagnostics)
-    check_identities(identities, diagnostics)
+    check_identities(found, diagnostics)
 
 
 def _no_cards(sources: Sequence[Path], diagnostics: Diagnostics) -> None:
@@ -187,23 +195,10 @@ def _no_cards(sources: Sequence[Path], diagnostics: Diagnostics) -> None:
         diagnostics.error(Location(given.as_posix()), message)
 
 
-def build(
-    config: Config,
-    sources: Sequence[Path],
-    output: Path,
-    diagnostics: Diagnostics,
-    strict: bool = False,
-    progress: Progress = no_progress,
-    project: Path = Path(),
-) -> BuildResult:
-    """Build `sources` into .apkg files under `output` (or into `output` if it ends in .apkg);
-    `project` is the folder of the settings, whose git history gives the notes' times."""
-    files = read_files(config, sources, diagnostics, progress)
-    times = card_times(config, files, project)
-    packages = plan_packages(files, output, times)
-    if diagnostics.failed(strict):
-        return BuildResult(packages, written=False)
-    cache = config.output / ".cache"
+def write_packages(packages: Sequence[PlannedPackage], cache: Path) -> tuple[Path, ...]:
+    """Write the packages not already on disk as planned; returns those that were."""
+    from .package import write_apkg
+
     written = PackageLedger(cache)
     for folder in {cache, cache / "media", cache / "pictures", *(p.path.parent for p in packages)}:
         remove_leftovers(folder)  # of a build killed while writing
@@ -212,8 +207,6 @@ def build(
         if written.holds(package.path, package.digest):
             unchanged.append(package.path)
             continue
-        from .package import write_apkg
-
         try:
             write_apkg(package.path, package.notes, package.media, package.timestamp)
         except OSError as exc:
@@ -222,7 +215,7 @@ def build(
             # the package is where it failed: say so, for a message that names it
             raise OSError(exc.errno, exc.strerror or str(exc), str(package.path)) from exc
         written.record(package.path, package.digest)
-    return BuildResult(packages, written=True, unchanged=tuple(unchanged))
+    return tuple(unchanged)
 
 
 def card_times(config: Config, files: Sequence[FileNotes], project: Path = Path()) -> NoteTimes:
@@ -260,10 +253,9 @@ def plan_packages(
     for file in files:
         fallback = by_file.get(file.source.path, file.source.modified)
         in_file = cards.get(file.source.path, {})
-        for row in file.rows:
-            card = row["card"]
-            modified = in_file.get(row["location"][1], fallback)
-            top = card["deck"].split("::")[0]
+        for note in file.notes:
+            modified = in_file.get(note.location.line, fallback)
+            top = note.deck.split("::")[0]
             if top not in paths:
                 name = (
                     output
@@ -271,16 +263,10 @@ def plan_packages(
                     else output / f"{slugify(top) or 'deck'}.apkg"
                 )
                 paths[top] = name
-            note = PackageNote(
-                row["guid"],
-                row["kind"],
-                tuple(row["fields"]),
-                card["deck"],
-                tuple(card["tags"]),
-                modified,
-                tuple(row["ords"]),
+            package_note = PackageNote(
+                note.guid, note.kind, note.fields, note.deck, note.tags, modified, note.ordinals
             )
-            groups.setdefault(paths[top], []).append(note)
+            groups.setdefault(paths[top], []).append(package_note)
             inputs.setdefault(paths[top], {})[file.key] = file
     planned = []
     for path, members in sorted(groups.items()):
@@ -294,7 +280,9 @@ def plan_packages(
     return tuple(planned)
 
 
-def _package_digest(sources: Any, notes: Sequence[PackageNote], media: dict[str, MediaFile]) -> str:
+def _package_digest(
+    sources: Iterable[FileNotes], notes: Sequence[PackageNote], media: dict[str, MediaFile]
+) -> str:
     """Everything a package's bytes depend on: ankigen's code with the library versions (note
     types, CSS, the writer), each note's time, and for each of its files in order the cache key
     (text, path, settings) and media (named by content)."""

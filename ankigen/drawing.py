@@ -17,7 +17,7 @@ from typing import Any
 
 from .storage import read_regular, seal, unseal, write_atomically
 
-PARALLEL_FROM = 3  # below this, starting worker processes costs more than it saves
+PARALLEL_FROM_JOBS = 3  # pictures; below this, starting workers costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -42,19 +42,18 @@ Result = Drawing | str  # a drawing, or why it could not be drawn
 
 def draw_all(jobs: Iterable[Job], cache_dir: Path) -> dict[str, Result]:
     """The result of every job, keyed by job key: from the cache, or drawn now."""
-    wanted = {job.key: job for job in jobs}
-    results = {key: found for key in wanted if (found := _load(cache_dir, key)) is not None}
-    missing = [wanted[key] for key in sorted(wanted) if key not in results]
+    results, missing = look_up(jobs, cache_dir)
     for job, result in zip(missing, _draw(missing), strict=True):
         _store(cache_dir, job.key, result)
         results[job.key] = result
     return results
 
 
-def missing_jobs(jobs: Iterable[Job], cache_dir: Path) -> list[Job]:
-    """The jobs whose pictures are not in the cache yet."""
+def look_up(jobs: Iterable[Job], cache_dir: Path) -> tuple[dict[str, Result], list[Job]]:
+    """The results of the jobs in the cache, by job key, and the jobs not drawn yet."""
     wanted = {job.key: job for job in jobs}
-    return [job for key, job in sorted(wanted.items()) if _load(cache_dir, key) is None]
+    results = {key: found for key in wanted if (found := _load(cache_dir, key)) is not None}
+    return results, [wanted[key] for key in sorted(wanted) if key not in results]
 
 
 def _run(job: Job) -> Result:
@@ -71,7 +70,7 @@ def worker_count() -> int:
 
 
 def _draw(jobs: list[Job]) -> list[Result]:
-    if len(jobs) < PARALLEL_FROM:
+    if len(jobs) < PARALLEL_FROM_JOBS:
         return [_run(job) for job in jobs]
     workers = min(len(jobs), worker_count())
     if workers < 2:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -43,7 +44,7 @@ class Card:
     heading: str  # markdown of the heading, without its `{#id}`
     heading_col: int  # 1-based column where `heading` starts on its line
     body: tuple[Token, ...]  # markdown-it block tokens of the body
-    heading_inline: Token | None  # markdown-it inline token of `heading` (None when from cache)
+    heading_inline: Token | None  # markdown-it inline token of `heading`
     body_text: str  # the raw markdown of the body, for checks that need columns
     body_line: int  # 1-based line where body_text starts
     deck: str  # full deck name, `Parent::Child`
@@ -56,6 +57,14 @@ class Card:
     plots: tuple[tuple[int, PlotSpec], ...] = ()  # checked `plot` blocks by index in `body`
     images: tuple[tuple[str, Path], ...] = ()  # checked image references: src -> file
 
+    @cached_property
+    def guid(self) -> str:
+        """The GUID of the card's note: computed here only, once, from its namespace and
+        identity."""
+        from .ids import note_guid
+
+        return note_guid(self.namespace, self.identity)
+
 
 @dataclass(frozen=True)
 class MediaFile:
@@ -65,26 +74,30 @@ class MediaFile:
     data: bytes
 
 
-@dataclass(frozen=True)
-class Note:
-    """A card rendered to Anki fields, ready to package."""
+class RenderedNote(NamedTuple):
+    """A card rendered to Anki fields: what render makes, the notes cache stores, and package,
+    preview and diff read. It holds no markdown tokens; a plain tuple, cheap to make for every
+    note of an unchanged deck read from the cache."""
 
-    card: Card
+    guid: str
     kind: str  # "basic" or "cloze"
     fields: tuple[str, ...]
-    guid: str
+    deck: str  # full deck name, `Parent::Child`
+    tags: tuple[str, ...]
+    namespace: str
+    identity: str  # explicit `{#id}` or the slug path of sections and heading
+    location: Location  # of the card's heading
+    source: SourceFile  # the note file it was written in
+    ordinals: tuple[int, ...]  # Anki's `ord` of each card: 0 for basic, cloze number - 1
     media: tuple[MediaFile, ...] = ()
 
-    @property
-    def ordinals(self) -> tuple[int, ...]:
-        """Anki's `ord` of each of its cards: 0 for a basic note, cloze number - 1 for a cloze."""
-        from .anki_cloze import cloze_numbers
 
-        return (
-            (0,)
-            if self.kind == "basic"
-            else tuple(n - 1 for n in sorted(cloze_numbers(*self.fields)))
-        )
+def card_ordinals(kind: str, fields: tuple[str, ...]) -> tuple[int, ...]:
+    """Anki's `ord` of each of a note's cards: 0 for a basic note, cloze number - 1 for a
+    cloze."""
+    from .anki_cloze import cloze_numbers
+
+    return (0,) if kind == "basic" else tuple(n - 1 for n in sorted(cloze_numbers(*fields)))
 
 
 class PackageNote(NamedTuple):

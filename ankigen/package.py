@@ -1,4 +1,5 @@
-"""Notes -> .apkg: the only module that touches genanki, sqlite and zip.
+"""Notes -> .apkg: the only module that writes packages (genanki for the collection's schema,
+sqlite for its notes and cards, zip for the archive). diff/packages.py reads them back.
 
 genanki writes the collection; the archive is written here, with fixed entry dates, modes and
 order, so the same notes and times give the same bytes. The file appears atomically.
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import genanki
+import genanki  # type: ignore[import-untyped, unused-ignore]
 
 from .ids import deck_id
 from .model import MediaFile, PackageNote

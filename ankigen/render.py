@@ -26,9 +26,8 @@ from .config import Config
 from .diagrams import PlotSpec
 from .drawing import Drawing, Job, Result, draw_all, plot_job
 from .errors import Diagnostics, Location
-from .ids import note_guid
 from .mathsvg import formula_job
-from .model import Card, MediaFile, Note
+from .model import Card, MediaFile, RenderedNote, card_ordinals
 from .parse import lexer_for, markdown_parser
 from .storable import (
     OWN_MEDIA,
@@ -60,11 +59,17 @@ class Pictures:
 
 
 def render_cards(
-    cards: Sequence[Card], config: Config, cache_dir: Path, diagnostics: Diagnostics
-) -> list[Note]:
-    """Every card as a note; pictures are drawn (or taken from the cache) first, all at once."""
+    cards: Sequence[Card],
+    config: Config,
+    cache_dir: Path,
+    diagnostics: Diagnostics,
+    drawn: dict[str, Result] | None = None,
+) -> list[RenderedNote]:
+    """Every card as a note. Its pictures are `drawn` (by job key) when given, else drawn (or
+    taken from the cache) first, all at once."""
     md = _with_rules(markdown_parser(config.allow_html))
-    drawn = draw_all(picture_jobs(cards, config), cache_dir)
+    if drawn is None:
+        drawn = draw_all(picture_jobs(cards, config), cache_dir)
     pictures = Pictures(config.plot_format, config.math == "svg", drawn)
     return [render_card(card, md, pictures, diagnostics) for card in cards]
 
@@ -82,7 +87,9 @@ def picture_jobs(cards: Sequence[Card], config: Config) -> list[Job]:
     return jobs
 
 
-def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Diagnostics) -> Note:
+def render_card(
+    card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Diagnostics
+) -> RenderedNote:
     """One card's fields: front (heading) and back (body), as a Basic or a Cloze note."""
     env: dict[str, Any] = {
         "card": card,
@@ -131,11 +138,18 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
     if not _reported_in_parse(card, md.options["html"]):
         for problem in _storable_problems(fields, env["media"]):
             diagnostics.error(card.location, problem)
-    return Note(
-        card=card,
-        kind="cloze" if is_cloze else "basic",
+    kind = "cloze" if is_cloze else "basic"
+    return RenderedNote(
+        guid=card.guid,
+        kind=kind,
         fields=fields,
-        guid=note_guid(card.namespace, card.identity),
+        deck=card.deck,
+        tags=card.tags,
+        namespace=card.namespace,
+        identity=card.identity,
+        location=card.location,
+        source=card.source,
+        ordinals=card_ordinals(kind, fields),
         media=tuple(sorted(env["media"].values(), key=lambda m: m.name)),
     )
 

@@ -101,8 +101,8 @@ def call_with_deadline(function: Callable[[Any], Any], argument: Any, seconds: f
 
 
 def _start() -> tuple[multiprocessing.process.BaseProcess, Connection]:
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    context = multiprocessing.get_context(method)
+    linux = sys.platform.startswith("linux")
+    context = multiprocessing.get_context("fork") if linux else multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     process = context.Process(
         target=_serve, args=(theirs, ours, os.getpid()), name="ankigen-deadline", daemon=True
@@ -130,7 +130,7 @@ def _serve(connection: Connection, other_end: Connection, parent: int) -> None:
     other_end.close()
     die_with_parent(parent)
     import numpy  # noqa: F401  (imported before the clock starts: not the call's cost)
-    import sympy  # noqa: F401
+    import sympy  # type: ignore[import-untyped, unused-ignore]  # noqa: F401
 
     connection.send("ready")
     while True:

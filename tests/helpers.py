@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ankigen.config import Config
 from ankigen.errors import Diagnostics
-from ankigen.model import Card, Note, SourceFile
+from ankigen.model import Card, RenderedNote, SourceFile
 from ankigen.parse import parse_file
 from ankigen.render import render_cards
 
@@ -26,7 +26,7 @@ def parse(
 
 def render(
     text: str, allow_html: bool = False, cache_dir: Path = Path("/nonexistent"), **kwargs: object
-) -> tuple[list[Note], Diagnostics]:
+) -> tuple[list[RenderedNote], Diagnostics]:
     diagnostics = Diagnostics()
     config = Config(allow_html=allow_html)
     cards = parse_file(source(text, **kwargs), config, diagnostics)  # type: ignore[arg-type]

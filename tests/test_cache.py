@@ -179,7 +179,7 @@ def test_a_new_note_time_alone_writes_the_package_again(project: Project) -> Non
 def test_library_versions_are_read_as_importlib_reads_them() -> None:
     from importlib import metadata
 
-    from ankigen.cache import _LIBRARIES, _library_versions
+    from ankigen.fingerprint import _LIBRARIES, _library_versions
 
     versions = _library_versions()
     assert set(versions) == set(_LIBRARIES)
@@ -302,7 +302,7 @@ def test_a_sealed_entry_moved_under_another_files_key_is_not_trusted(
 def test_libraries_installed_as_eggs_are_read_too(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from ankigen.cache import _library_versions
+    from ankigen.fingerprint import _library_versions
 
     (tmp_path / "Pygments-2.99-py3.11.egg-info").mkdir()
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -83,8 +83,8 @@ def test_the_deletions_read_are_the_ones_rendered(text: str | Path) -> None:
     if isinstance(text, Path):
         text = text.read_text(encoding="utf-8")
     notes, _ = render(text)
-    for note in notes:
-        card = note.card
+    cards, _ = parse(text)
+    for card, note in zip(cards, notes, strict=True):
         highest = card.cloze_highest
         in_heading = deletions(card.heading, highest + 1)
         shorthand = sum(card.heading.startswith("==", d.start) for d in in_heading)

@@ -30,7 +30,7 @@ from ankigen.diff import (
 from ankigen.errors import Diagnostics
 from ankigen.git import repository_root
 from ankigen.git.revision import checkout_revision
-from ankigen.model import Note
+from ankigen.model import RenderedNote
 
 from .conftest import Project, git
 from .test_render import PNG
@@ -112,7 +112,7 @@ A card whose tag changes.
 """
 
 
-def _notes(root: Path) -> list[Note]:
+def _notes(root: Path) -> list[RenderedNote]:
     """The notes of a build of `root`/source_notes, with paths shown relative to `root`."""
     old_cwd = Path.cwd()
     os.chdir(root)
@@ -138,8 +138,8 @@ class Scenario:
     project: Project
     old_apkg: Path
     new_apkg: Path
-    old_notes: list[Note]
-    new_notes: list[Note]
+    old_notes: list[RenderedNote]
+    new_notes: list[RenderedNote]
 
     def diff(self, with_origins: bool = True) -> DeckDiff:
         return diff_contents(

@@ -53,9 +53,9 @@ def test_preview_writes_every_card_into_a_self_contained_folder(lab: Project, mo
     assert _shown(page) == [card.key for card in _ordered(cards)]
     for card in cards:
         assert card.question in page and card.answer in page, card.key
-        location = card.note.card.location
+        location = card.note.location
         assert f"{location.path}:{location.line}" in page
-        assert f">{card.note.card.identity}<" in page
+        assert f">{card.note.identity}<" in page
         assert f">{html.escape(card.note.guid, quote=False)}<" in page
     media = {m.name for note in notes for m in note.media}
     assert len(media) == 1 and all((folder / name).is_file() for name in media)

@@ -38,7 +38,7 @@ def test_reference_links_work_in_headings_with_and_without_an_id() -> None:
     link = '<a href="https://example.org/softmax">softmax</a>'
     assert notes[0].fields[0] == f"What is {link}?"
     assert notes[1].fields[0] == f"Where is {link} used?"
-    assert notes[1].card.identity == "softmax-use"
+    assert notes[1].identity == "softmax-use"
     assert not diagnostics.items
 
 

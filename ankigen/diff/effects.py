@@ -130,14 +130,14 @@ def import_effect(
     caveats += [
         _removed(note, at(note, old_ids)) for note in removed if note.guid not in duplicated
     ]
-    gone = sum(guid not in new.notes for guid in old.notes)
+    left_out = sum(guid not in new.notes for guid in old.notes)
     caveats.sort(key=_reading_order)
     return ImportEffect(
         added=sum(guid not in old.notes for guid in new.notes),
         updated=updated,
         left_alone=len(old.notes) - updated,
         conflicting=conflicting,
-        removed=gone,
+        removed=left_out,
         by_times=by_times,
         caveats=tuple(caveats),
     )

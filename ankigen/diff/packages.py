@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..html_text import field_words, plain_text
 
 if TYPE_CHECKING:
-    from ..model import Note
+    from ..model import RenderedNote
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def _read_collection(path: Path, collection: bytes) -> dict[str, PackagedNote]:
     return dict(sorted(result.items()))
 
 
-def contents_from_notes(notes: Sequence[Note]) -> PackageContents:
+def contents_from_notes(notes: Sequence[RenderedNote]) -> PackageContents:
     """The view `read_package` gives of these notes' package, without writing one, but without
     times: the notes of a revision carry its checkout's times, not those its release carried."""
     from ..notetypes import NOTE_TYPES as types
@@ -147,8 +147,8 @@ def contents_from_notes(notes: Sequence[Note]) -> PackageContents:
             guid=note.guid,
             note_type=types[note.kind].name,
             fields=dict(zip(types[note.kind].fields, note.fields, strict=True)),
-            tags=tuple(sorted(note.card.tags)),
-            deck=note.card.deck,
+            tags=tuple(sorted(note.tags)),
+            deck=note.deck,
             ordinals=note.ordinals,
         )
         for note in notes
@@ -157,21 +157,21 @@ def contents_from_notes(notes: Sequence[Note]) -> PackageContents:
     return PackageContents(dict(sorted(packaged.items())), dict(sorted(media.items())))
 
 
-def origins_from_notes(notes: Sequence[Note], folder: Path | None = None) -> dict[str, Origin]:
+def origins_from_notes(
+    notes: Sequence[RenderedNote], folder: Path | None = None
+) -> dict[str, Origin]:
     """Each note's identity, namespace and heading location, by GUID, for rename advice.
 
     With `folder`, a location is shown as if the note's file were in that notes folder: for the
     notes of a revision, built in a temporary copy that is gone by the time they are shown.
     """
 
-    def shown(note: Note) -> str:
+    def shown(note: RenderedNote) -> str:
         if folder is None:
-            return note.card.location.path
-        return (folder / note.card.source.path.relative_to(note.card.source.root)).as_posix()
+            return note.location.path
+        return (folder / note.source.path.relative_to(note.source.root)).as_posix()
 
     return {
-        note.guid: Origin(
-            note.card.identity, note.card.namespace, f"{shown(note)}:{note.card.location.line}"
-        )
+        note.guid: Origin(note.identity, note.namespace, f"{shown(note)}:{note.location.line}")
         for note in notes
     }

@@ -21,7 +21,7 @@ from . import BlobReader, git_process, repository_root
 from .tree import FILES, FOLDER, LINK, Tree
 
 if TYPE_CHECKING:
-    from ..model import Note
+    from ..model import RenderedNote
 
 
 MAX_PICTURE_BYTES = 32 * 1024 * 1024  # a picture larger than this is left out
@@ -31,7 +31,7 @@ _MAX_CONFIG_BYTES = 1024 * 1024
 
 def notes_at_revision(
     ref: str, project: Path, output: Path, paths: Sequence[Path] | None = None
-) -> list[Note]:
+) -> list[RenderedNote]:
     """The notes of the project in the folder `project` as git revision `ref` built them: with
     the settings files it had there, from the notes folder they name, or, given `paths` (note
     files and folders of the working tree), from the same places in the revision.

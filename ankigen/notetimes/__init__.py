@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cache import code_fingerprint  # a walk made by other code is stale
 from ..config import CONFIG_FILES
+from ..fingerprint import code_fingerprint  # a walk made by other code is stale
 from ..git import run_git
 from ..model import SourceFile
 from .cards import (

@@ -92,7 +92,7 @@ def build_preview(
     if diagnostics.failed():
         return None
     cards = preview_cards(notes)
-    decks = dict.fromkeys(note.card.deck.split("::")[0] for note in notes)
+    decks = dict.fromkeys(note.deck.split("::")[0] for note in notes)
     info = PageInfo(title=" · ".join(decks) or "ankigen preview", build_id="")
     if changed_since is not None:
         from .changes import changes_since

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..anki_cloze import clozes_as_text
 from ..html_text import strip_html
-from ..model import Note
+from ..model import RenderedNote
 from ..notetypes import NOTE_TYPES, NoteType
 from .templates import card_ordinals, render_card
 
@@ -17,7 +17,7 @@ from .templates import card_ordinals, render_card
 class PreviewCard:
     """One card of a note: its question and answer HTML exactly as Anki renders them."""
 
-    note: Note
+    note: RenderedNote
     ordinal: int  # Anki's card ordinal: 0 for a basic card, cloze number - 1 for a cloze card
     question: str
     answer: str
@@ -39,14 +39,14 @@ class PreviewCard:
         return " ".join(strip_html(clozes_as_text(heading)).split())
 
 
-def note_fields(note: Note) -> dict[str, str]:
+def note_fields(note: RenderedNote) -> dict[str, str]:
     """A note's fields by name, as Anki stores them after import (Unicode NFC)."""
     names = NOTE_TYPES[note.kind].fields
     values = (unicodedata.normalize("NFC", value) for value in note.fields)
     return dict(zip(names, values, strict=True))
 
 
-def preview_cards(notes: Sequence[Note]) -> list[PreviewCard]:
+def preview_cards(notes: Sequence[RenderedNote]) -> list[PreviewCard]:
     """Every card of the notes, in note order, each note's cards by ordinal."""
     cards = []
     for note in notes:
@@ -59,7 +59,7 @@ def preview_cards(notes: Sequence[Note]) -> list[PreviewCard]:
                 fields,
                 ordinal,
                 is_cloze=note_type.is_cloze,
-                deck=note.card.deck,
+                deck=note.deck,
             )
             cards.append(
                 PreviewCard(note, ordinal, rendered.question, rendered.answer, len(ordinals))

@@ -17,7 +17,7 @@ import click
 
 from ..config import Config
 from ..diff import contents_from_notes
-from ..model import Note
+from ..model import RenderedNote
 from .cards import PreviewCard, preview_cards
 
 
@@ -31,7 +31,7 @@ def changes_since(
     ref: str,
     config: Config,
     sources: Sequence[Path],
-    notes: Sequence[Note],
+    notes: Sequence[RenderedNote],
     cards: Sequence[PreviewCard],
 ) -> Changes:
     """Compare the cards of `notes` with those the same sources had at git revision `ref`."""
@@ -51,7 +51,7 @@ def changes_since(
     return Changes(status, removed)
 
 
-def _notes_at(ref: str, config: Config, sources: Sequence[Path]) -> list[Note]:
+def _notes_at(ref: str, config: Config, sources: Sequence[Path]) -> list[RenderedNote]:
     """The notes the sources held at `ref`; problems in that old version are not reported."""
     from ..config import find_project
     from ..git.revision import notes_at_revision

@@ -72,7 +72,7 @@ def deck_tree(cards: Sequence[PreviewCard]) -> list[Deck]:
     top: dict[str, Deck] = {}
     for card in cards:
         level, path = top, []
-        for part in card.note.card.deck.split("::"):
+        for part in card.note.deck.split("::"):
             path.append(part)
             deck = level.setdefault(part, Deck("::".join(path)))
             level = deck.children
@@ -179,8 +179,8 @@ def _deck_section(deck: Deck, info: PageInfo, numbers: Iterator[int]) -> str:
 
 
 def _tile(card: PreviewCard, number: int, info: PageInfo) -> str:
-    note, source = card.note, card.note.card
-    where = f"{source.location.path}:{source.location.line}"
+    note = card.note
+    where = f"{note.location.path}:{note.location.line}"
     if card.note_type.is_cloze:
         kind = f"Cloze {card.ordinal + 1}"
         kind += f" · {card.note_cards} cards" if card.note_cards > 1 else ""
@@ -189,7 +189,7 @@ def _tile(card: PreviewCard, number: int, info: PageInfo) -> str:
     status = info.status.get(card.key)
     badge = f'<span class="pv-badge pv-{status}">{status}</span>' if status else ""
     texts = (card.title, strip_html(card.question), strip_html(card.answer), where)
-    search = " ".join((*texts, source.deck, source.identity, note.guid, *source.tags))
+    search = " ".join((*texts, note.deck, note.identity, note.guid, *note.tags))
     search = " ".join(search.lower().split())
     body_class = f"card card{card.ordinal + 1}"
     key = _attr(card.key)
@@ -200,7 +200,7 @@ data-search="{_attr(search)}">
 <p class="pv-meta">{badge}<span class="pv-kind">{kind}</span>
 <span class="pv-loc" title="source of the card">{_text(where)}</span>
 <span class="pv-id" title="identity; the note's GUID is {_attr(note.guid)}">\
-{_text(source.identity)}</span>
+{_text(note.identity)}</span>
 <code class="pv-guid" title="GUID: Anki matches notes by it">{_text(note.guid)}</code></p>
 </header>
 <div class="pv-faces">

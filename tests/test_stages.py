@@ -1,4 +1,4 @@
-"""Note files through parse and render in worker processes (above PARALLEL_FROM characters):
+"""Note files through parse and render in worker processes (above PARALLEL_FROM_CHARS characters):
 the same results and problems, in the files' order, as in one process."""
 
 from __future__ import annotations
@@ -10,10 +10,17 @@ from typing import Any, TypeVar
 
 import pytest
 
-from ankigen import files
+from ankigen import stages
 from ankigen.config import Config
-from ankigen.files import PARALLEL_FROM, FileResult, check_files, process_files
 from ankigen.model import SourceFile
+from ankigen.stages import (
+    PARALLEL_FROM_CHARS,
+    FileResult,
+    Progress,
+    draw_missing_pictures,
+    no_progress,
+    parse_and_render,
+)
 
 T = TypeVar("T")
 
@@ -41,15 +48,16 @@ def sources(tmp_path: Path) -> list[SourceFile]:
         _file(root, "d-tiny", 1),
         _file(root, "e-large", 280, "```klingon\ny\n```\n"),
     ]
-    assert sum(len(source.text) for source in made) >= PARALLEL_FROM
+    assert sum(len(source.text) for source in made) >= PARALLEL_FROM_CHARS
     return made
 
 
-def _summary(results: list[FileResult]) -> list[tuple[str, Any, list[str], list[str]]]:
+def _summary(results: list[FileResult]) -> list[tuple[str, Any, Any, list[str], list[str]]]:
     return [
         (
             result.source.display,
-            result.rows,
+            result.identities,
+            result.notes,
             [str(d) for d in result.parse_problems],
             [str(d) for d in result.render_problems],
         )
@@ -70,7 +78,22 @@ class _Pools:
         return self.real(*args, **kwargs)
 
 
-@pytest.mark.parametrize("work", [process_files, check_files], ids=["build", "check"])
+def build_files(
+    sources: list[SourceFile], config: Config, cache: Path, progress: Progress = no_progress
+) -> list[FileResult]:
+    """The files through `build`'s per-file stages: parsed, rendered, pictures drawn."""
+    parsed = parse_and_render(sources, config, cache, progress)
+    return draw_missing_pictures(parsed, config, cache, progress)
+
+
+def check_files(
+    sources: list[SourceFile], config: Config, cache: Path, progress: Progress = no_progress
+) -> list[FileResult]:
+    """The files through `check`'s per-file stage: parsed only."""
+    return parse_and_render(sources, config, cache, progress, render=False)
+
+
+@pytest.mark.parametrize("work", [build_files, check_files], ids=["build", "check"])
 def test_worker_processes_give_the_same_results_in_the_files_order(
     work: Any, sources: list[SourceFile], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -82,7 +105,7 @@ def test_worker_processes_give_the_same_results_in_the_files_order(
             seen.append(length)
             yield item
 
-    monkeypatch.setattr(files, "worker_count", lambda: 2)
+    monkeypatch.setattr(stages, "worker_count", lambda: 2)
     monkeypatch.setattr(
         concurrent.futures, "ProcessPoolExecutor", _Pools(concurrent.futures.ProcessPoolExecutor)
     )
@@ -92,18 +115,19 @@ def test_worker_processes_give_the_same_results_in_the_files_order(
     assert [result.source.display for result in parallel] == [s.display for s in sources]
     assert len(seen) >= len(sources)
 
-    monkeypatch.setattr(files, "PARALLEL_FROM", 10**9)
+    monkeypatch.setattr(stages, "PARALLEL_FROM_CHARS", 10**9)
     _Pools.made = 0
     alone = work(sources, config, tmp_path / "cache-2")
     assert _Pools.made == 0
     assert _summary(parallel) == _summary(alone)
 
-    problems = [p for _, _, parse, render in _summary(parallel) for p in parse + render]
+    problems = [p for _, _, _, parse, render in _summary(parallel) for p in parse + render]
     assert problems == [
         "a-small.md:7:1: warning: unknown code language 'klingon': shown without highlighting",
         "b-large.md:7:1: error: cloze deletion is never closed with `}}`",
         "e-large.md:7:1: warning: unknown code language 'klingon': shown without highlighting",
     ]
-    if work is process_files:
+    if work is build_files:
         medium = next(r for r in parallel if r.source.display == "c-medium.md")
-        assert medium.rows is not None and len(medium.media) == 1  # drawn between the passes
+        media = {m.name for note in medium.notes for m in note.media}
+        assert not medium.missing and len(media) == 1  # drawn between the passes
