@@ -4,21 +4,19 @@ and write them. Nothing is written unless every note is sound."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from slugify import slugify
-
 from .cache import CacheEntry, NoteCache
 from .config import Config
+from .context import Context
 from .errors import NO_HEADINGS, Diagnostics, Location
-from .fingerprint import code_fingerprint
 from .ids import Identity, check_identities
 from .ledger import PackageLedger
-from .model import MediaFile, PackageNote, RenderedNote, SourceFile
+from .model import MediaFile, RenderedNote, SourceFile
 from .notetimes import NoteTimes
+from .plan import PlannedPackage, plan_packages
 from .sources import discover
 from .stages import (
     FileResult,
@@ -28,7 +26,7 @@ from .stages import (
     no_progress,
     parse_and_render,
 )
-from .storage import remove_leftovers
+from .storage import remove_leftovers, within
 
 
 @dataclass(frozen=True)
@@ -40,17 +38,6 @@ class FileNotes:
     identities: tuple[Identity, ...]
     notes: tuple[RenderedNote, ...]
     media: dict[str, MediaFile]
-
-
-@dataclass(frozen=True)
-class PlannedPackage:
-    """One .apkg to write: where, and which notes and media go in it."""
-
-    path: Path
-    notes: tuple[PackageNote, ...]
-    media: tuple[MediaFile, ...]
-    timestamp: int  # the collection's time: the newest of its notes
-    digest: str  # of everything the package's bytes depend on
 
 
 @dataclass(frozen=True)
@@ -68,21 +55,25 @@ def build(
     strict: bool = False,
     progress: Progress = no_progress,
     project: Path = Path(),
+    context: Context | None = None,
 ) -> BuildResult:
     """Build `sources` into .apkg files under `output` (or into `output` if it ends in .apkg);
-    `project` is the folder of the settings, whose git history gives the notes' times."""
-    files = discover(sources, diagnostics, notes_root=config.source)
-    with NoteCache(config.output / ".cache", config) as cache:
-        cached = cache.look_up(files)
-        fresh = parse_and_render(_uncached(files, cached), config, cache.folder, progress)
-        fresh = draw_missing_pictures(fresh, config, cache.folder, progress)
-        read = file_notes(files, cached, fresh, cache, diagnostics)
-    check_across_files(read, sources, diagnostics)
-    times = card_times(config, read, project)
-    packages = plan_packages(read, output, times)
-    if diagnostics.failed(strict):
-        return BuildResult(packages, written=False)
-    unchanged = write_packages(packages, config.output / ".cache")
+    `project` is the folder of the settings, whose git history gives the notes' times. The
+    `context` is the process's unless given."""
+    context = context or Context.from_environment()
+    with within(context):
+        files = discover(sources, diagnostics, notes_root=config.source, context=context)
+        with NoteCache(config.output / ".cache", config) as cache:
+            cached, jobs = cache.look_up(files), context.jobs
+            fresh = parse_and_render(_uncached(files, cached), config, cache.folder, jobs, progress)
+            fresh = draw_missing_pictures(fresh, config, cache.folder, jobs, progress)
+            read = file_notes(files, cached, fresh, cache, diagnostics)
+        check_across_files(read, sources, diagnostics)
+        times = card_times(config, read, project, context.epoch)
+        packages = plan_packages(read, output, times)
+        if diagnostics.failed(strict):
+            return BuildResult(packages, written=False)
+        unchanged = write_packages(packages, config.output / ".cache", context.clock())
     return BuildResult(packages, written=True, unchanged=unchanged)
 
 
@@ -91,19 +82,16 @@ def check_cards(
     sources: Sequence[Path],
     diagnostics: Diagnostics,
     progress: Progress = no_progress,
+    context: Context | None = None,
 ) -> int:
     """`build`'s stages up to the checks across files, rendering and drawing nothing; returns
     how many notes there are (a note is a heading; its cards are counted by `build`).
 
     Files whose notes are in the cache are not parsed again; their problems come from it.
     """
-    files = discover(sources, diagnostics, notes_root=config.source)
-    with NoteCache(config.output / ".cache", config) as cache:
-        cached = cache.look_up(files)
-        missing = _uncached(files, cached)
-        fresh = parse_and_render(missing, config, cache.folder, progress, render=False)
-        read = file_notes(files, cached, fresh, cache, diagnostics, rendered=False)
-    check_across_files(read, sources, diagnostics)
+    context = context or Context.from_environment()
+    with within(context):
+        read = _read(config, sources, diagnostics, progress, context, render=False)
     return sum(len(file.identities) for file in read)
 
 
@@ -112,17 +100,35 @@ def read_notes(
     sources: Sequence[Path],
     diagnostics: Diagnostics,
     progress: Progress = no_progress,
+    context: Context | None = None,
 ) -> list[RenderedNote]:
     """Every note of `sources`, through `build`'s stages up to the checks across files, for the
     commands that look into them."""
-    files = discover(sources, diagnostics, notes_root=config.source)
+    context = context or Context.from_environment()
+    with within(context):
+        read = _read(config, sources, diagnostics, progress, context)
+    return [note for file in read for note in file.notes]
+
+
+def _read(
+    config: Config,
+    sources: Sequence[Path],
+    diagnostics: Diagnostics,
+    progress: Progress,
+    context: Context,
+    render: bool = True,
+) -> list[FileNotes]:
+    """`build`'s stages up to the checks across files; the files are only parsed unless
+    `render`."""
+    files = discover(sources, diagnostics, notes_root=config.source, context=context)
     with NoteCache(config.output / ".cache", config) as cache:
         cached = cache.look_up(files)
-        fresh = parse_and_render(_uncached(files, cached), config, cache.folder, progress)
-        fresh = draw_missing_pictures(fresh, config, cache.folder, progress)
-        read = file_notes(files, cached, fresh, cache, diagnostics)
+        missing, jobs = _uncached(files, cached), context.jobs
+        fresh = parse_and_render(missing, config, cache.folder, jobs, progress, render)
+        fresh = draw_missing_pictures(fresh, config, cache.folder, jobs, progress)
+        read = file_notes(files, cached, fresh, cache, diagnostics, rendered=render)
     check_across_files(read, sources, diagnostics)
-    return [note for file in read for note in file.notes]
+    return read
 
 
 def _uncached(files: Sequence[SourceFile], cached: dict[Path, CacheEntry]) -> list[SourceFile]:
@@ -195,13 +201,14 @@ def _no_cards(sources: Sequence[Path], diagnostics: Diagnostics) -> None:
         diagnostics.error(Location(given.as_posix()), message)
 
 
-def write_packages(packages: Sequence[PlannedPackage], cache: Path) -> tuple[Path, ...]:
-    """Write the packages not already on disk as planned; returns those that were."""
+def write_packages(packages: Sequence[PlannedPackage], cache: Path, now: float) -> tuple[Path, ...]:
+    """Write the packages not already on disk as planned; returns those that were. Temporary
+    files killed writers left are removed first, those of an hour before `now` at least."""
     from .package import write_apkg
 
     written = PackageLedger(cache)
     for folder in {cache, cache / "media", cache / "pictures", *(p.path.parent for p in packages)}:
-        remove_leftovers(folder)  # of a build killed while writing
+        remove_leftovers(folder, now)  # of a build killed while writing
     unchanged = []
     for package in packages:
         if written.holds(package.path, package.digest):
@@ -218,77 +225,24 @@ def write_packages(packages: Sequence[PlannedPackage], cache: Path) -> tuple[Pat
     return tuple(unchanged)
 
 
-def card_times(config: Config, files: Sequence[FileNotes], project: Path = Path()) -> NoteTimes:
+def card_times(
+    config: Config, files: Sequence[FileNotes], project: Path, epoch: int | None
+) -> NoteTimes:
     """The time each note carries: by card from the history of the project in `project` (whose
-    settings `config` holds), by file for the rest."""
+    settings `config` holds), by file for the rest; none later than SOURCE_DATE_EPOCH, `epoch`."""
     from .notetimes import note_times
     from .sources import note_times as file_times
-    from .sources import source_date_epoch
 
     by_folder: dict[Path, list[SourceFile]] = {}  # the notes folders given, usually one
     for file in files:
         by_folder.setdefault(file.source.root, []).append(file.source)
     times = NoteTimes({}, {})
-    epoch, cache = source_date_epoch(), config.output / ".cache"
+    cache = config.output / ".cache"
     for folder, sources in by_folder.items():
         found = note_times(sources, project, folder, config.release_tags, epoch, cache)
         times.cards.update(found.cards)
         times.files.update(found.files)
     rest = {f.source.path: f.source.modified for f in files if f.source.path not in times.files}
     if rest:  # not in the notes' git HEAD: each file's own last commit, where it has one
-        times.files.update(file_times(rest))
+        times.files.update(file_times(rest, epoch))
     return times
-
-
-def plan_packages(
-    files: Sequence[FileNotes], output: Path, times: NoteTimes | None = None
-) -> tuple[PlannedPackage, ...]:
-    """One package per top-level deck, named after it; or all in one when output is a file.
-
-    A note carries its card's time from `times`, else its file's."""
-    groups: dict[Path, list[PackageNote]] = {}
-    inputs: dict[Path, dict[str, FileNotes]] = {}  # the files with notes in each package
-    paths: dict[str, Path] = {}
-    cards, by_file = (times.cards, times.files) if times else ({}, {})
-    for file in files:
-        fallback = by_file.get(file.source.path, file.source.modified)
-        in_file = cards.get(file.source.path, {})
-        for note in file.notes:
-            modified = in_file.get(note.location.line, fallback)
-            top = note.deck.split("::")[0]
-            if top not in paths:
-                name = (
-                    output
-                    if output.suffix == ".apkg"
-                    else output / f"{slugify(top) or 'deck'}.apkg"
-                )
-                paths[top] = name
-            package_note = PackageNote(
-                note.guid, note.kind, note.fields, note.deck, note.tags, modified, note.ordinals
-            )
-            groups.setdefault(paths[top], []).append(package_note)
-            inputs.setdefault(paths[top], {})[file.key] = file
-    planned = []
-    for path, members in sorted(groups.items()):
-        sources = inputs[path].values()
-        media = {m.name: m for file in sources for m in file.media.values()}
-        timestamp = max(note.modified for note in members)
-        digest = _package_digest(sources, members, media)
-        planned.append(
-            PlannedPackage(path, tuple(members), tuple(media.values()), timestamp, digest)
-        )
-    return tuple(planned)
-
-
-def _package_digest(
-    sources: Iterable[FileNotes], notes: Sequence[PackageNote], media: dict[str, MediaFile]
-) -> str:
-    """Everything a package's bytes depend on: ankigen's code with the library versions (note
-    types, CSS, the writer), each note's time, and for each of its files in order the cache key
-    (text, path, settings) and media (named by content)."""
-    digest = hashlib.sha256(code_fingerprint().encode())
-    digest.update(" ".join(str(note.modified) for note in notes).encode())
-    for file in sources:
-        digest.update(f"\x1e{file.key}\x1f{sorted(file.media)}".encode())
-    digest.update(f"\x1e{sorted(media)}".encode())
-    return digest.hexdigest()

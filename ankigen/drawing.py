@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +39,15 @@ class Job:
 Result = Drawing | str  # a drawing, or why it could not be drawn
 
 
-def draw_all(jobs: Iterable[Job], cache_dir: Path) -> dict[str, Result]:
-    """The result of every job, keyed by job key: from the cache, or drawn now."""
+def draw_all(jobs: Iterable[Job], cache_dir: Path, workers: int | None = None) -> dict[str, Result]:
+    """The result of every job, keyed by job key: from the cache, or drawn now with up to
+    `workers` processes (by default, the context's jobs: ANKIGEN_JOBS, else one per core)."""
+    if workers is None:
+        from .context import Context
+
+        workers = Context.from_environment().jobs
     results, missing = look_up(jobs, cache_dir)
-    for job, result in zip(missing, _draw(missing), strict=True):
+    for job, result in zip(missing, _draw(missing, workers), strict=True):
         _store(cache_dir, job.key, result)
         results[job.key] = result
     return results
@@ -63,16 +67,10 @@ def _run(job: Job) -> Result:
         return str(exc) or type(exc).__name__
 
 
-def worker_count() -> int:
-    """Processes to draw with: ANKIGEN_JOBS if set, else one per core."""
-    configured = os.environ.get("ANKIGEN_JOBS", "")
-    return max(1, int(configured)) if configured.isdigit() else os.cpu_count() or 1
-
-
-def _draw(jobs: list[Job]) -> list[Result]:
+def _draw(jobs: list[Job], workers: int) -> list[Result]:
     if len(jobs) < PARALLEL_FROM_JOBS:
         return [_run(job) for job in jobs]
-    workers = min(len(jobs), worker_count())
+    workers = min(len(jobs), workers)
     if workers < 2:
         return [_run(job) for job in jobs]
     from .workers import pool  # only here: a warm build never needs it

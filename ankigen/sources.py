@@ -7,6 +7,7 @@ import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .context import Context
 from .errors import Diagnostics, Location
 from .git import run_git
 from .model import SourceFile
@@ -19,17 +20,23 @@ MAX_NOTE_BYTES = 8 * 1024 * 1024  # a note file larger than this is a mistake, n
 
 
 def discover(
-    paths: Iterable[Path], diagnostics: Diagnostics, notes_root: Path | None = None
+    paths: Iterable[Path],
+    diagnostics: Diagnostics,
+    notes_root: Path | None = None,
+    context: Context | None = None,
 ) -> list[SourceFile]:
     """Every note file under `paths`, sorted, decoded; unreadable files become diagnostics.
+    Each carries its modification time, or SOURCE_DATE_EPOCH when `context` has one; paths are
+    shown from the context's working folder (by default, the process's).
 
     A file named on its own belongs to the notes folder `notes_root` when it lies inside it (as
     when a pre-commit hook passes single files), else to its own folder. A file that is a link
     to somewhere outside its notes folder, or not a regular file, is refused: notes come from
     strangers' pull requests.
     """
+    context = context or Context.from_environment()
     root = notes_root.resolve() if notes_root else None
-    display = _displayer()
+    display = _displayer(str(context.cwd))
 
     def unreadable(folder: str, exc: OSError) -> None:
         reason = exc.strerror or str(exc)
@@ -67,7 +74,7 @@ def discover(
             real, status = accepted
             readable[path] = (folder, shown, real, status)
             modified[path] = int(status.st_mtime)
-    epoch = source_date_epoch()
+    epoch = context.epoch
     times = modified if epoch is None else dict.fromkeys(modified, epoch)
     files = []
     for path, (folder, shown, real, status) in readable.items():
@@ -152,11 +159,10 @@ def _walk(root: Path, unreadable: Callable[[str, OSError], None]) -> Iterable[tu
                 yield entry.path, plain
 
 
-def _displayer() -> Callable[[Path], str]:
-    """How paths are shown in messages: relative to the working folder, through `..` when the
-    path is beside it (from a sub-folder of the project, say), absolute when it shares no more
-    than the top folder with it."""
-    cwd = os.getcwd()
+def _displayer(cwd: str) -> Callable[[Path], str]:
+    """How paths are shown in messages: relative to the working folder `cwd`, through `..` when
+    the path is beside it (from a sub-folder of the project, say), absolute when it shares no
+    more than the top folder with it."""
     prefix = os.path.join(cwd, "")
     top = os.path.join(os.sep, cwd.split(os.sep)[1], "") if cwd != os.sep else None
 
@@ -171,16 +177,15 @@ def _displayer() -> Callable[[Path], str]:
     return display
 
 
-def note_times(modified: dict[Path, int]) -> dict[Path, int]:
+def note_times(modified: dict[Path, int], epoch: int | None) -> dict[Path, int]:
     """The time of each file, for files notetimes.py cannot follow (outside the notes' git
     HEAD: untracked, or in a repository of their own): the file's last commit, no later than
-    SOURCE_DATE_EPOCH; for a file with uncommitted changes, or outside git, SOURCE_DATE_EPOCH if
+    SOURCE_DATE_EPOCH (`epoch`); for a file with uncommitted changes, or outside git, `epoch` if
     set, else its modification time (given in `modified`).
 
     Rebuilding an unchanged working tree gives the same times, so the package need not be
     written again.
     """
-    epoch = source_date_epoch()
     times = dict(modified) if epoch is None else dict.fromkeys(modified, epoch)
     paths = list(modified)
     if not paths:
@@ -205,12 +210,6 @@ def note_times(modified: dict[Path, int]) -> dict[Path, int]:
     for path, when in committed.items():
         times[path] = when if epoch is None else min(when, epoch)
     return times
-
-
-def source_date_epoch() -> int | None:
-    """SOURCE_DATE_EPOCH, when set to a number: the latest time a build may give anything."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return int(epoch) if epoch is not None and epoch.strip().isdigit() else None
 
 
 def _git_times(folder: Path, top: str, members: list[Path]) -> tuple[dict[Path, int], list[Path]]:

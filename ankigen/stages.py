@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from .config import Config
-from .drawing import Job, draw_all, worker_count
+from .drawing import Job, draw_all
 from .errors import Diagnostic, Diagnostics
 from .ids import Identity
 from .model import Card, RenderedNote, SourceFile
@@ -81,26 +81,30 @@ def parse_and_render(
     sources: Sequence[SourceFile],
     config: Config,
     cache_dir: Path,
+    workers: int,
     progress: Progress = no_progress,
     render: bool = True,
 ) -> list[FileResult]:
-    """Every file parsed, and rendered with `render`; in worker processes when that pays off."""
-    return _map(list(sources), config, cache_dir, render, progress)
+    """Every file parsed, and rendered with `render`; in up to `workers` processes when that
+    pays off."""
+    return _map(list(sources), config, cache_dir, render, workers, progress)
 
 
 def draw_missing_pictures(
     results: Sequence[FileResult],
     config: Config,
     cache_dir: Path,
+    workers: int,
     progress: Progress = no_progress,
 ) -> list[FileResult]:
-    """The pictures the files still miss, drawn together; those files rendered now."""
+    """The pictures the files still miss, drawn together (in up to `workers` processes); those
+    files rendered now."""
     jobs = {job.key: job for result in results for job in result.missing}
     if not jobs:
         return list(results)
-    draw_all(jobs.values(), cache_dir)
+    draw_all(jobs.values(), cache_dir, workers)
     again = [result.source for result in results if result.missing]
-    redone = {r.source.path: r for r in _map(again, config, cache_dir, True, progress)}
+    redone = {r.source.path: r for r in _map(again, config, cache_dir, True, workers, progress)}
     return [redone.get(result.source.path, result) for result in results]
 
 
@@ -109,9 +113,10 @@ def _map(
     config: Config,
     cache_dir: Path,
     render: bool,
+    workers: int,
     progress: Progress,
 ) -> list[FileResult]:
-    workers = min(worker_count(), len(sources))
+    workers = min(workers, len(sources))
     if workers < 2 or sum(len(s.text) for s in sources) < PARALLEL_FROM_CHARS:
         alone = (process_file(s, config, cache_dir, render) for s in sources)
         return list(progress(alone, len(sources)))

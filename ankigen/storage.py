@@ -3,6 +3,9 @@
 A cache lives in the output folder, which a pull request could fill with files of its own
 making. Each record is sealed with an HMAC under a key kept outside the repository (in the
 user's cache folder), so a record this machine did not write is never trusted.
+
+Where the key is kept and which project the working folder belongs to come from the run's
+`Context`: the one a command runs `within`, else the process's own.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import hmac
 import os
 import re
 import stat
-import time
-from collections.abc import Callable
-from functools import cache, lru_cache
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
+
+from .context import Context
 
 _TAG_BYTES = 64  # hex digits of an HMAC-SHA256
 MAX_READ_BYTES = 256 * 1024 * 1024  # a cache record or medium larger than this is not ours
@@ -28,6 +33,29 @@ _LEFTOVER_SECONDS = 3600  # a temporary file this old is a killed writer's, not 
 
 class UnsafePath(OSError):
     """A write that would leave the project through a link."""
+
+
+_context: Context | None = None  # the run's, while a command runs
+
+
+@contextmanager
+def within(context: Context) -> Iterator[None]:
+    """Seal with the key of `context`, and keep writes in the project of its working folder,
+    until the block ends (the pipeline's entry points run in one)."""
+    global _context
+    previous, _context = _context, context
+    try:
+        yield
+    finally:
+        _context = previous
+
+
+def _key_file() -> Path:
+    return _context.key_file if _context else Context.from_environment().key_file
+
+
+def _working_folder() -> str:
+    return str(_context.cwd) if _context else os.getcwd()
 
 
 def read_regular(
@@ -74,7 +102,7 @@ def check_inside_project(path: Path) -> None:
 
     Checked before every write, so the first run is as safe as the next.
     """
-    project = _project(os.getcwd())
+    project = _project(_working_folder())
     absolute = Path(os.path.abspath(path))
     if not absolute.is_relative_to(project):
         return  # a place the user chose, outside what a pull request can shape
@@ -94,14 +122,16 @@ def _project(folder: str) -> Path:
     return find_project(Path(folder))
 
 
-def remove_leftovers(folder: Path) -> None:
+def remove_leftovers(folder: Path, now: float | None = None) -> None:
     """Remove temporary files of `write_atomically` that a killed writer left in `folder`:
-    those of a process that is gone, or older than an hour."""
+    those of a process that is gone, or older than an hour at `now` (by default, the run's
+    clock)."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
-    now = time.time()
+    if now is None:
+        now = (_context or Context.from_environment()).clock()
     for entry in entries:
         parts = entry.name.split(".")
         # .NAME.PID.RANDOM.tmp
@@ -163,11 +193,14 @@ def write_atomically(path: Path, write: bytes | Callable[[BinaryIO], None]) -> N
         raise
 
 
-@cache
 def _key() -> bytes | None:
-    """This machine's sealing key, made on first use; None when it cannot be kept."""
-    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    path = Path(home, "ankigen", "cache-key")
+    """This machine's sealing key, from the run's key file."""
+    return _key_in(_key_file())
+
+
+@lru_cache(maxsize=4)
+def _key_in(path: Path) -> bytes | None:
+    """The sealing key kept in `path`, made on first use; None when it cannot be kept."""
     try:
         return read_regular(path, 1024)
     except OSError:

@@ -12,6 +12,7 @@ import pytest
 
 from ankigen import stages
 from ankigen.config import Config
+from ankigen.context import Context
 from ankigen.model import SourceFile
 from ankigen.stages import (
     PARALLEL_FROM_CHARS,
@@ -23,6 +24,7 @@ from ankigen.stages import (
 )
 
 T = TypeVar("T")
+JOBS = Context.from_environment().jobs
 
 PLOT = '```plot function\ntitle: "a line"\nexpr: 2*x\nrange: [0, 1]\n```\n'
 
@@ -79,18 +81,26 @@ class _Pools:
 
 
 def build_files(
-    sources: list[SourceFile], config: Config, cache: Path, progress: Progress = no_progress
+    sources: list[SourceFile],
+    config: Config,
+    cache: Path,
+    progress: Progress = no_progress,
+    workers: int = JOBS,
 ) -> list[FileResult]:
     """The files through `build`'s per-file stages: parsed, rendered, pictures drawn."""
-    parsed = parse_and_render(sources, config, cache, progress)
-    return draw_missing_pictures(parsed, config, cache, progress)
+    parsed = parse_and_render(sources, config, cache, workers, progress)
+    return draw_missing_pictures(parsed, config, cache, workers, progress)
 
 
 def check_files(
-    sources: list[SourceFile], config: Config, cache: Path, progress: Progress = no_progress
+    sources: list[SourceFile],
+    config: Config,
+    cache: Path,
+    progress: Progress = no_progress,
+    workers: int = JOBS,
 ) -> list[FileResult]:
     """The files through `check`'s per-file stage: parsed only."""
-    return parse_and_render(sources, config, cache, progress, render=False)
+    return parse_and_render(sources, config, cache, workers, progress, render=False)
 
 
 @pytest.mark.parametrize("work", [build_files, check_files], ids=["build", "check"])
@@ -105,12 +115,11 @@ def test_worker_processes_give_the_same_results_in_the_files_order(
             seen.append(length)
             yield item
 
-    monkeypatch.setattr(stages, "worker_count", lambda: 2)
     monkeypatch.setattr(
         concurrent.futures, "ProcessPoolExecutor", _Pools(concurrent.futures.ProcessPoolExecutor)
     )
     _Pools.made = 0
-    parallel = work(sources, config, tmp_path / "cache-1", progress)
+    parallel = work(sources, config, tmp_path / "cache-1", progress, workers=2)
     assert _Pools.made >= 1
     assert [result.source.display for result in parallel] == [s.display for s in sources]
     assert len(seen) >= len(sources)

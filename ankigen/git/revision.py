@@ -21,6 +21,7 @@ from . import BlobReader, git_process, repository_root
 from .tree import FILES, FOLDER, LINK, Tree
 
 if TYPE_CHECKING:
+    from ..context import Context
     from ..model import RenderedNote
 
 
@@ -30,7 +31,11 @@ _MAX_CONFIG_BYTES = 1024 * 1024
 
 
 def notes_at_revision(
-    ref: str, project: Path, output: Path, paths: Sequence[Path] | None = None
+    ref: str,
+    project: Path,
+    output: Path,
+    paths: Sequence[Path] | None = None,
+    context: Context | None = None,
 ) -> list[RenderedNote]:
     """The notes of the project in the folder `project` as git revision `ref` built them: with
     the settings files it had there, from the notes folder they name, or, given `paths` (note
@@ -41,7 +46,8 @@ def notes_at_revision(
     folder. The revision's problems are not reported: a comparison takes what was there.
 
     Raises ValueError for a folder outside git, an unknown revision, a path outside the
-    repository, or a revision too large to take.
+    repository, or a revision too large to take. The build runs in `context`, by default the
+    process's.
     """
     from ..build import read_notes
     from ..config import load_config
@@ -66,7 +72,7 @@ def notes_at_revision(
         built = Path(temporary, "build")
         _share_pictures(built, output)
         config = replace(config, source=tree / relative / config.source, output=built)
-        return read_notes(config, sources, ignored)
+        return read_notes(config, sources, ignored, context=context)
 
 
 def _in_repository(path: Path, root: Path) -> str:
