@@ -1,5 +1,9 @@
 """The command line: thin click commands over the pipeline in build.py.
 
+The edge of the program: each command's inputs from outside its arguments (working folder,
+environment, clock) are read here once, into a `Context` passed down to everything it runs.
+Only this module and cli_output.py talk to the terminal and set the exit status.
+
 Only click is imported at start-up; the pipeline (markdown, genanki, pygments) loads when a
 command runs, so `ankigen --help` answers at once.
 """
@@ -7,37 +11,42 @@ command runs, so `ankigen --help` answers at once.
 from __future__ import annotations
 
 import gc
-import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from . import __version__
-from .errors import print_diagnostics
+from .cli_output import build_summary, count, os_problem, progress, run_preview
+from .context import Context
+from .errors import Diagnostics, Location, print_diagnostics
 
 if TYPE_CHECKING:
-    from .build import BuildResult
     from .config import Config
     from .diff import DeckDiff
-    from .errors import Diagnostics
-
-PROGRESS_THRESHOLD = 20  # files; smaller builds finish before a bar would help
-T = TypeVar("T")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ankigen")
 @click.pass_context
-def main(context: click.Context) -> None:
+def main(command: click.Context) -> None:
     """Build Anki decks from markdown study notes."""
-    # The pipeline makes millions of small objects and no garbage cycles worth collecting;
-    # the cyclic collector would spend a quarter of a build walking them.
+    from .storage import within
+
+    command.obj = context = Context.from_environment()  # the one read of the process's inputs
+    command.with_resource(within(context))
+    _pause_cycle_collector(command)
+
+
+def _pause_cycle_collector(command: click.Context) -> None:
+    """Python's cyclic garbage collector off while the command runs. The pipeline makes
+    millions of small objects and no cycles worth collecting: a cold build of 10,000 cards
+    takes about a tenth longer with the collector on."""
     if gc.isenabled():
         gc.disable()
-        context.call_on_close(gc.enable)
+        command.call_on_close(gc.enable)
 
 
 _SOURCES = click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
@@ -48,12 +57,12 @@ def _output_option(help: str) -> Callable[[Callable[..., None]], Any]:
     return click.option("-o", "--output", type=click.Path(path_type=Path), help=help)
 
 
-def _load_config(diagnostics: Diagnostics) -> tuple[Config, Path]:
+def _load_config(diagnostics: Diagnostics, context: Context) -> tuple[Config, Path]:
     """The settings of the project the working folder is in, with its folders relative to the
     working folder, and the project's folder. A problem in them ends the run with status 2."""
     from .config import find_project, load_config, seen_from_here
 
-    root = find_project(Path.cwd())
+    root = find_project(context.cwd)
     config = load_config(root, diagnostics)
     if diagnostics.failed():
         print_diagnostics(diagnostics)
@@ -61,7 +70,7 @@ def _load_config(diagnostics: Diagnostics) -> tuple[Config, Path]:
     return seen_from_here(config, root), root
 
 
-def _sources(given: tuple[Path, ...], config: Config, root: Path) -> list[Path]:
+def _sources(given: tuple[Path, ...], config: Config, root: Path, context: Context) -> list[Path]:
     """The note files and folders to read: those given, else the configured notes folder, which
     must exist (a new project's first run): say what was looked for and how to start."""
     if given:
@@ -69,7 +78,7 @@ def _sources(given: tuple[Path, ...], config: Config, root: Path) -> list[Path]:
     if not config.source.exists():
         from .config import shown
 
-        where = "" if root == Path.cwd() else f" of the project in {shown(root)}/"
+        where = "" if root == context.cwd else f" of the project in {shown(root)}/"
         _fail(
             f"no notes to build: there is no notes folder {config.source.as_posix()}/ "
             f"(the `source` setting{where}).\n"
@@ -99,7 +108,10 @@ def _fail(message: str) -> NoReturn:
 )
 @_STRICT
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems, no summary.")
-def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: bool) -> None:
+@click.pass_obj
+def build(
+    context: Context, sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: bool
+) -> None:
     """Build the notes into Anki .apkg packages.
 
     SOURCES are note folders or files; by default, the project's notes folder (`source`).
@@ -107,30 +119,25 @@ def build(sources: tuple[Path, ...], output: Path | None, strict: bool, quiet: b
     written and the exit status is 1.
     """
     from .build import build as run_build
-    from .errors import Diagnostics
 
     diagnostics = Diagnostics()
-    config, root = _load_config(diagnostics)
+    config, root = _load_config(diagnostics, context)
+    given = _sources(sources, config, root, context)
     try:
         result = run_build(
-            config,
-            _sources(sources, config, root),
-            output or config.output,
-            diagnostics,
-            strict=strict,
-            progress=_progress,
-            project=root,
+            config, given, output or config.output, diagnostics, strict, progress, root, context
         )
     except OSError as exc:
         written = [config.output, output.parent if output and output.suffix == ".apkg" else output]
-        raise click.ClickException(_os_problem(exc, [f for f in written if f])) from exc
+        problem = os_problem(exc, [f for f in written if f], context.cwd)
+        raise click.ClickException(problem) from exc
     print_diagnostics(diagnostics)
     if not result.written:
         failing = "warnings (--strict)" if not diagnostics.errors else "errors"
         click.echo(f"ankigen: build failed with {failing}; nothing was written", err=True)
         sys.exit(1)
     if not quiet:
-        click.echo(_summary(result, diagnostics))
+        click.echo(build_summary(result, diagnostics))
 
 
 def _format_option(choices: list[str], help: str) -> Callable[[Callable[..., None]], Any]:
@@ -152,7 +159,10 @@ def _format_option(choices: list[str], help: str) -> Callable[[Callable[..., Non
     help="Also fail if the notes' namespace changed since git revision REF: every student "
     "would get a second copy of the deck. Builds both revisions' notes, as `diff` does.",
 )
-def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None) -> None:
+@click.pass_obj
+def check(
+    context: Context, sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
+) -> None:
     """Check the notes as build would; write nothing.
 
     SOURCES are note folders or files; by default, the project's notes folder. Nothing is
@@ -161,14 +171,14 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage errors.
     """
     from .build import check_cards
-    from .errors import Diagnostics, Location
 
     diagnostics = Diagnostics()
-    config, root = _load_config(diagnostics)
-    notes = check_cards(config, _sources(sources, config, root), diagnostics, _progress)
+    config, root = _load_config(diagnostics, context)
+    given = _sources(sources, config, root, context)
+    notes = check_cards(config, given, diagnostics, progress, context)
     if against is not None:
         try:  # the notes' own problems are reported above, by check_cards
-            effect = _diff_against(against, config, root, Diagnostics()).effect
+            effect = _diff_against(against, config, root, Diagnostics(), context).effect
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
         for caveat in effect.caveats if effect else ():
@@ -177,9 +187,9 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
                 diagnostics.error(where, f"since {against}, {caveat.message}")
     print_diagnostics(diagnostics, fmt)
     if fmt == "text":
-        errors = _count(len(diagnostics.errors), "error")
-        warnings = _count(len(diagnostics.warnings), "warning")
-        click.echo(f"{_count(notes, 'note')} checked: {errors}, {warnings}", err=True)
+        errors = count(len(diagnostics.errors), "error")
+        warnings = count(len(diagnostics.warnings), "warning")
+        click.echo(f"{count(notes, 'note')} checked: {errors}, {warnings}", err=True)
     if diagnostics.failed(strict):
         sys.exit(1)
 
@@ -194,7 +204,8 @@ def check(sources: tuple[Path, ...], fmt: str, strict: bool, against: str | None
 @_format_option(
     ["text", "markdown", "json"], "markdown is what CI posts as a pull request's summary."
 )
-def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
+@click.pass_obj
+def diff(context: Context, packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
     """Show what a new deck changes for students.
 
     Lists the notes added, changed and removed between OLD.apkg and NEW.apkg, or since REF.
@@ -217,11 +228,9 @@ def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
                 raise click.UsageError("give OLD.apkg and NEW.apkg, or --against REF")
             result = diff_contents(read_package(packages[0]), read_package(packages[1]))
         else:
-            from .errors import Diagnostics
-
             diagnostics = Diagnostics()
-            config, root = _load_config(diagnostics)
-            result = _diff_against(against, config, root, diagnostics)
+            config, root = _load_config(diagnostics, context)
+            result = _diff_against(against, config, root, diagnostics, context)
             print_diagnostics(diagnostics)
             if diagnostics.errors:
                 sys.exit(1)
@@ -230,33 +239,17 @@ def diff(packages: tuple[Path, ...], against: str | None, fmt: str) -> None:
     click.echo(format_diff(result, fmt))
 
 
-def _diff_against(ref: str, config: Config, root: Path, diagnostics: Diagnostics) -> DeckDiff:
-    """The configured notes compared with those of git revision `ref`, by GUID.
-
-    The revision is built from a copy of its tree, which carries none of its history, so its
-    notes have no release times: the import is judged by what changed.
-    """
+def _diff_against(
+    ref: str, config: Config, root: Path, diagnostics: Diagnostics, context: Context
+) -> DeckDiff:
+    """The configured notes compared with those of git revision `ref`, by GUID (ValueError when
+    the revision's cannot be read); the working tree's problems go to `diagnostics`."""
     from .build import read_notes
-    from .diff import contents_from_notes, diff_contents, origins_from_notes
-    from .git import run_git
-    from .git.revision import notes_at_revision
+    from .diff.against import diff_notes, notes_at
 
-    if run_git(root, "rev-parse", "--show-toplevel") is None:
-        from .config import shown
-
-        where = "this folder is" if root == Path.cwd() else f"the project {shown(root)}/ is"
-        raise ValueError(
-            f"--against {ref} compares with the notes' git history, but {where} not in a git "
-            "repository: run it in a clone of the notes' repository"
-        )
-    old = notes_at_revision(ref, root, config.output)
-    new = read_notes(config, _sources((), config, root), diagnostics)
-    return diff_contents(
-        contents_from_notes(old),
-        contents_from_notes(new),
-        old_ids=origins_from_notes(old, folder=config.source),
-        new_ids=origins_from_notes(new),
-    )
+    old = notes_at(ref, config, root, context)
+    new = read_notes(config, _sources((), config, root, context), diagnostics, context=context)
+    return diff_notes(old, new, config.source)
 
 
 @main.command()
@@ -272,7 +265,9 @@ def _diff_against(ref: str, config: Config, root: Path, diagnostics: Diagnostics
 @click.option(
     "--port", type=int, default=8000, show_default=True, help="Port for --serve (0: any free port)."
 )
+@click.pass_obj
 def preview(
+    context: Context,
     sources: tuple[Path, ...],
     output: Path | None,
     changed_since: str | None,
@@ -284,16 +279,14 @@ def preview(
 
     One self-contained page, by default in preview/ of the output folder (build/preview/).
     """
-    from .errors import Diagnostics
-    from .preview import run_preview
-
     diagnostics = Diagnostics()
-    config, root = _load_config(diagnostics)
+    config, root = _load_config(diagnostics, context)
     status = run_preview(
         config,
-        _sources(sources, config, root),
+        _sources(sources, config, root, context),
         output or config.output / "preview",
         diagnostics,
+        context,
         changed_since=changed_since,
         open_browser=open_browser,
         serve=serve,
@@ -301,57 +294,3 @@ def preview(
     )
     print_diagnostics(diagnostics)
     sys.exit(status)
-
-
-def _os_problem(exc: OSError, written: list[Path]) -> str:
-    """What the system refused, and on which file: a write in the folders ankigen writes to, else
-    a read."""
-    reason = exc.strerror or str(exc)
-    if exc.filename is None:
-        return f"cannot build: {reason}"
-    path = Path(os.fsdecode(exc.filename)).absolute()
-    writing = any(path.is_relative_to(folder.absolute()) for folder in written)
-    shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
-    return f"cannot {'write' if writing else 'read'} {shown}: {reason}"
-
-
-def _progress(items: Iterable[T], length: int) -> Iterable[T]:
-    """`items`, with a progress bar on a terminal when there are enough of them to wait for."""
-    if length < PROGRESS_THRESHOLD or not sys.stderr.isatty():
-        return items
-    return _bar(items, length)
-
-
-def _bar(items: Iterable[T], length: int) -> Iterator[T]:
-    # click's bar draws and clears itself only inside its `with` block.
-    with click.progressbar(items, length=length, label="Notes", file=sys.stderr) as bar:
-        yield from bar
-
-
-def _summary(result: BuildResult, diagnostics: Diagnostics) -> str:
-    lines = []
-    for package in result.packages:
-        notes = package.notes
-        decks = len({note.deck for note in notes})
-        basic = sum(note.kind == "basic" for note in notes)
-        cards = sum(len(note.ordinals) for note in notes)
-        size = package.path.stat().st_size
-        lines.append(
-            f"{package.path}: {_count(decks, 'deck')}, {_count(len(notes), 'note')} "
-            f"({basic} basic, {len(notes) - basic} cloze), {_count(cards, 'card')}, "
-            f"{_count(len(package.media), 'media file')}, {_size(size)}"
-        )
-    kept = len(result.unchanged)
-    done = f"{_count(len(result.packages) - kept, 'package')} written"
-    warnings = _count(len(diagnostics.warnings), "warning")
-    lines.append(done + (f", {kept} unchanged" if kept else "") + f", {warnings}")
-    return "\n".join(lines)
-
-
-def _count(number: int, word: str) -> str:
-    """`1 note`, `2 notes`: a number with its noun."""
-    return f"{number} {word}{'s' * (number != 1)}"
-
-
-def _size(size: int) -> str:
-    return f"{size / 1024:.1f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"

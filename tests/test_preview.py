@@ -13,7 +13,7 @@ from ankigen.build import read_notes
 from ankigen.config import Config
 from ankigen.errors import Diagnostics
 from ankigen.notetypes import card_css
-from ankigen.preview import preview_cards, run_preview
+from ankigen.preview import preview_cards
 
 from .conftest import Project, git
 
@@ -116,18 +116,7 @@ def test_open_shows_the_page_in_a_browser(project: Project, monkeypatch) -> None
     project.write("source_notes/deck.md", "# Deck\n\n## Card\n\nBody.\n")
     opened: list[str] = []
     monkeypatch.setattr("webbrowser.open", lambda url, *args, **kwargs: opened.append(url))
-    monkeypatch.chdir(project.root)
-    status = run_preview(
-        Config(),
-        [Path("source_notes")],
-        Path("build/preview"),
-        Diagnostics(),
-        changed_since=None,
-        open_browser=True,
-        serve=False,
-        port=0,
-    )
-    assert status == 0
+    assert project.run("preview", "--open").exit_code == 0
     assert opened == [(project.root / "build" / "preview" / "index.html").as_uri()]
 
 

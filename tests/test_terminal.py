@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.cli import PROGRESS_THRESHOLD
+from ankigen.cli_output import PROGRESS_THRESHOLD
 
 from .conftest import commit_each, run_cli
 

@@ -3,25 +3,38 @@
 The pipeline reads the notes as `build` does; each card's question and answer are rendered with
 the deck's own note type templates (templates.py, Anki's renderer reimplemented) and shown in a
 page with the note types' CSS, MathJax and the media copied beside it.
+
+`build_preview` writes it and returns what it wrote; serve.py serves it and watches the notes.
+The command itself (what is printed, the exit status) is cli.py's.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
-import webbrowser
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import click
-
 from ..config import Config
-from ..errors import Diagnostics, print_diagnostics
+from ..context import Context
+from ..errors import Diagnostics
 from .cards import PreviewCard, preview_cards
 from .page import PageInfo, render_page
 
-__all__ = ["Preview", "PreviewCard", "build_preview", "preview_cards", "run_preview"]
+__all__ = [
+    "Preview",
+    "PreviewCard",
+    "PreviewError",
+    "build_preview",
+    "preview_cards",
+    "summary",
+]
+
+
+class PreviewError(Exception):
+    """The preview cannot be made or served: its folder cannot be written, MathJax is missing,
+    the notes of the `--changed-since` revision cannot be read, or the port is taken. The
+    message says why."""
 
 
 @dataclass(frozen=True)
@@ -33,49 +46,6 @@ class Preview:
     info: PageInfo
 
 
-def run_preview(
-    config: Config,
-    sources: Sequence[Path],
-    output_dir: Path,
-    diagnostics: Diagnostics,
-    *,
-    changed_since: str | None,
-    open_browser: bool,
-    serve: bool,
-    port: int,
-) -> int:
-    """The `preview` command: 0 when written, 1 when the notes have errors (nothing written)."""
-    preview = build_preview(config, sources, output_dir, diagnostics, changed_since=changed_since)
-    if preview is None:
-        click.echo("ankigen: the notes have errors; no preview was written", err=True)
-        return 1
-    click.echo(_summary(preview))
-    if not serve:
-        if open_browser:
-            webbrowser.open(preview.index.resolve().as_uri())
-        return 0
-    from .serve import serve as serve_folder
-
-    print_diagnostics(diagnostics)  # now, not after the server stops
-    diagnostics.items.clear()
-
-    def rebuild() -> None:
-        started = time.monotonic()
-        fresh = Diagnostics()
-        try:
-            rebuilt = build_preview(config, sources, output_dir, fresh, changed_since=changed_since)
-        except click.ClickException as exc:
-            click.echo(f"ankigen: {exc.format_message()}", err=True)
-            return
-        print_diagnostics(fresh)
-        if rebuilt is None:
-            click.echo("ankigen: the notes have errors; the last good preview stays", err=True)
-        else:
-            click.echo(f"{_summary(rebuilt)} ({time.monotonic() - started:.1f} s)")
-
-    return serve_folder(output_dir, port, sources, rebuild, open_browser=open_browser)
-
-
 def build_preview(
     config: Config,
     sources: Sequence[Path],
@@ -83,12 +53,31 @@ def build_preview(
     diagnostics: Diagnostics,
     *,
     changed_since: str | None = None,
+    context: Context | None = None,
 ) -> Preview | None:
-    """Read, render and write the preview; None (and nothing written) when a note has errors."""
+    """Read, render and write the preview; None (and nothing written) when a note has errors.
+
+    With `changed_since`, only the cards added or changed since that git revision. Raises
+    PreviewError when it cannot be made. The `context` is the process's unless given."""
+    from ..storage import within
+
+    context = context or Context.from_environment()
+    with within(context):
+        return _write(config, sources, output_dir, diagnostics, changed_since, context)
+
+
+def _write(
+    config: Config,
+    sources: Sequence[Path],
+    output_dir: Path,
+    diagnostics: Diagnostics,
+    changed_since: str | None,
+    context: Context,
+) -> Preview | None:
     from ..build import read_notes
     from .folder import write_folder
 
-    notes = read_notes(config, sources, diagnostics)
+    notes = read_notes(config, sources, diagnostics, context=context)
     if diagnostics.failed():
         return None
     cards = preview_cards(notes)
@@ -97,7 +86,7 @@ def build_preview(
     if changed_since is not None:
         from .changes import changes_since
 
-        changes = changes_since(changed_since, config, sources, notes, cards)
+        changes = changes_since(changed_since, config, sources, notes, cards, context)
         cards = [card for card in cards if card.key in changes.status]
         info = replace(
             info, changed_since=changed_since, status=changes.status, removed=changes.removed
@@ -111,7 +100,9 @@ def build_preview(
     return Preview(index, tuple(cards), info)
 
 
-def _summary(preview: Preview) -> str:
+def summary(preview: Preview) -> str:
+    """The line printed for a written preview: where it is, and how many cards of how many
+    notes it shows."""
     cards = len(preview.cards)
     notes = len({card.note.guid for card in preview.cards})
     since = preview.info.changed_since

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
-
 from ..config import Config
+from ..context import Context
 from ..diff import contents_from_notes
 from ..model import RenderedNote
+from . import PreviewError
 from .cards import PreviewCard, preview_cards
 
 
@@ -33,9 +33,12 @@ def changes_since(
     sources: Sequence[Path],
     notes: Sequence[RenderedNote],
     cards: Sequence[PreviewCard],
+    context: Context,
 ) -> Changes:
-    """Compare the cards of `notes` with those the same sources had at git revision `ref`."""
-    old_notes = _notes_at(ref, config, sources)
+    """Compare the cards of `notes` with those the same sources had at git revision `ref`, in
+    the project of the context's working folder. Raises PreviewError when the notes of
+    `ref` cannot be read."""
+    old_notes = _notes_at(ref, config, sources, context)
     old_cards = {card.key: card for card in preview_cards(old_notes)}
     old, new = contents_from_notes(old_notes).notes, contents_from_notes(notes).notes
     status = {}
@@ -51,12 +54,15 @@ def changes_since(
     return Changes(status, removed)
 
 
-def _notes_at(ref: str, config: Config, sources: Sequence[Path]) -> list[RenderedNote]:
+def _notes_at(
+    ref: str, config: Config, sources: Sequence[Path], context: Context
+) -> list[RenderedNote]:
     """The notes the sources held at `ref`; problems in that old version are not reported."""
     from ..config import find_project
     from ..git.revision import notes_at_revision
 
-    try:  # the project as the command found it, whose settings REF had too
-        return notes_at_revision(ref, find_project(Path.cwd()), config.output, sources)
+    project = find_project(context.cwd)  # as the command found it, whose settings REF had too
+    try:
+        return notes_at_revision(ref, project, config.output, sources, context)
     except ValueError as exc:
-        raise click.ClickException(f"--changed-since: {exc}") from exc
+        raise PreviewError(f"--changed-since: {exc}") from exc

@@ -19,10 +19,9 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-import click
-
 from ..model import MediaFile
 from ..storage import check_inside_project, read_regular, remove_leftovers, write_atomically
+from . import PreviewError
 from .page import MATHJAX_BUNDLE, MATHJAX_FOLDER
 
 ASSETS = ("preview.css", "preview.js")
@@ -34,7 +33,8 @@ _MEDIUM = re.compile(r"ankigen-[0-9a-f]+\.[a-z0-9]+")
 
 
 def write_folder(folder: Path, page: str, build_id: str, media: Iterable[MediaFile]) -> Path:
-    """Write the preview into `folder`; return its index.html."""
+    """Write the preview into `folder`; return its index.html. Raises PreviewError when it
+    cannot be written."""
     try:
         check_inside_project(folder / "index.html")  # before making any folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -51,18 +51,19 @@ def write_folder(folder: Path, page: str, build_id: str, media: Iterable[MediaFi
         _write_if_changed(folder / "build.txt", build_id.encode())
         remove_leftovers(folder)
     except OSError as exc:
-        raise click.ClickException(f"cannot write the preview into {folder}: {exc}") from exc
+        raise PreviewError(f"cannot write the preview into {folder}: {exc}") from exc
     return folder / "index.html"
 
 
 def mathjax_source() -> Traversable:
-    """MathJax's es5 bundles as the django-static-mathjax package ships them."""
+    """MathJax's es5 bundles as the django-static-mathjax package ships them; PreviewError when
+    they are missing."""
     try:
         source = resources.files("mathjax").joinpath("static", "mathjax", "es5")
     except ModuleNotFoundError:
         source = None
     if source is None or not source.joinpath(MATHJAX_FILES[0]).is_file():
-        raise click.ClickException(
+        raise PreviewError(
             "MathJax is missing: install ankigen with its dependencies "
             "(pip install 'django-static-mathjax>=3.2.2,<3.3')"
         )

@@ -2,6 +2,7 @@
 
 The server runs in a thread; the main thread polls the notes' modification times, so Ctrl-C
 reaches it and stops both. The page itself asks for build.txt and reloads after a rebuild.
+What it has to say goes to the `say` it is given (cli.py's output).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import click
+from . import PreviewError
 
 POLL_SECONDS = 0.5
 
@@ -66,12 +67,13 @@ def _plain_file(path: str) -> bool:
 
 
 def start_server(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
-    """Serve `folder` on 127.0.0.1:`port` (0: any free port) from a background thread."""
+    """Serve `folder` on 127.0.0.1:`port` (0: any free port) from a background thread; raises
+    PreviewError when the port cannot be had."""
     handler = functools.partial(_Handler, directory=str(folder.resolve()))
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:
-        raise click.ClickException(
+        raise PreviewError(
             f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; choose another --port"
         ) from exc
     threading.Thread(target=server.serve_forever, name="ankigen-preview", daemon=True).start()
@@ -83,10 +85,12 @@ def serve(
     port: int,
     watched: Iterable[Path],
     rebuild: Callable[[], None],
+    say: Callable[[str], None],
     *,
     open_browser: bool = False,
-) -> int:
-    """Serve the preview and rebuild it on every change until Ctrl-C; returns the exit status.
+) -> None:
+    """Serve the preview and rebuild it on every change until Ctrl-C, telling `say` where it
+    is served and when it stops.
 
     Files under `folder` itself are not watched, so a preview written inside the notes does not
     rebuild itself forever.
@@ -94,7 +98,7 @@ def serve(
     watched, ignored = list(watched), [folder.resolve()]
     server = start_server(folder, port)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
-    click.echo(f"Serving the preview at {url} — it rebuilds when a note changes; Ctrl-C stops.")
+    say(f"Serving the preview at {url} — it rebuilds when a note changes; Ctrl-C stops.")
     if open_browser:
         webbrowser.open(url)
     seen = snapshot(watched, ignored)
@@ -106,11 +110,10 @@ def serve(
                 seen = now
                 rebuild()
     except KeyboardInterrupt:
-        click.echo("Stopped serving the preview.")
+        say("Stopped serving the preview.")
     finally:
         server.shutdown()
         server.server_close()
-    return 0
 
 
 def snapshot(paths: Iterable[Path], ignored: Iterable[Path] = ()) -> Snapshot:
