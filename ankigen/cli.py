@@ -42,8 +42,8 @@ def main(command: click.Context) -> None:
 
 def _pause_cycle_collector(command: click.Context) -> None:
     """Python's cyclic garbage collector off while the command runs. The pipeline makes
-    millions of small objects and no cycles worth collecting: a cold build of 10,000 cards
-    takes about a tenth longer with the collector on."""
+    millions of small objects and no cycles worth collecting: with the collector on, a cold
+    build of 10,000 cards takes 5-9% more processor time."""
     if gc.isenabled():
         gc.disable()
         command.call_on_close(gc.enable)
