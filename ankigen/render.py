@@ -25,10 +25,11 @@ from .config import Config
 from .diagrams import PlotSpec
 from .drawing import Drawing, Job, Result, draw_all, plot_job
 from .errors import Diagnostics, Location
+from .highlight import code_html, plain_code
 from .ids import note_guid
+from .markdown import rendering_parser
 from .mathsvg import formula_job
 from .model import Card, MediaFile, Note
-from .parse import lexer_for, markdown_parser
 from .storable import (
     OWN_MEDIA,
     media_references,
@@ -62,7 +63,7 @@ def render_cards(
     cards: Sequence[Card], config: Config, cache_dir: Path, diagnostics: Diagnostics
 ) -> list[Note]:
     """Every card as a note; pictures are drawn (or taken from the cache) first, all at once."""
-    md = _with_rules(markdown_parser(config.allow_html))
+    md = _parser(config.allow_html)
     drawn = draw_all(picture_jobs(cards, config), cache_dir)
     pictures = Pictures(config.plot_format, config.math == "svg", drawn)
     return [render_card(card, md, pictures, diagnostics) for card in cards]
@@ -201,16 +202,10 @@ def _field_problems(
     return problems
 
 
-_RULES_INSTALLED: set[int] = set()
-
-
-def _with_rules(md: MarkdownIt) -> MarkdownIt:
-    """Install ankigen's render rules once on the shared parser."""
-    if id(md) not in _RULES_INSTALLED:
-        for name, rule in _RENDER_RULES.items():
-            md.add_render_rule(name, rule)
-        _RULES_INSTALLED.add(id(md))
-    return md
+@cache
+def _parser(allow_html: bool) -> MarkdownIt:
+    """The parser that renders cards, with ankigen's render rules; one per setting."""
+    return rendering_parser(allow_html, _RENDER_RULES)
 
 
 def media_file(data: bytes, suffix: str) -> MediaFile:
@@ -282,15 +277,10 @@ def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> 
         return ""  # a plot block with problems; they are reported already
     language = token.info.strip().split()[0] if token.info.strip() else card.code_language
     code = token.content
-    if CLOZE_ATTEMPT.search(code) or not language:
+    if CLOZE_ATTEMPT.search(code):
         # Highlighting would split `{{c1::` across spans and Anki would no longer see the cloze.
-        return _plain_code(code)
-    from pygments import highlight
-
-    lexer = lexer_for(language)
-    if lexer is None:
-        return _plain_code(code)  # parse has warned about it
-    return str(highlight(code, lexer, _formatter()))
+        return plain_code(code)
+    return code_html(code, language)  # plain when parse warned of an unknown language
 
 
 def _figure(picture: Drawing, env: dict[str, Any]) -> str:
@@ -302,19 +292,8 @@ def _figure(picture: Drawing, env: dict[str, Any]) -> str:
     return f'<figure class="ankigen-plot"><img src="{media.name}" alt="{alt}">{caption}</figure>\n'
 
 
-@cache
-def _formatter() -> Any:
-    from pygments.formatters import HtmlFormatter
-
-    return HtmlFormatter(cssclass="highlight", wrapcode=True)
-
-
-def _plain_code(code: str) -> str:
-    return '<div class="highlight"><pre><code>' + html.escape(code) + "</code></pre></div>\n"
-
-
 def _code_block(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return _plain_code(tokens[idx].content)
+    return plain_code(tokens[idx].content)
 
 
 _RENDER_RULES = {

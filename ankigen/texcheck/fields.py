@@ -49,7 +49,7 @@ def _strings(inline: Token, allow_html: bool, formulas: set[str]) -> list[str]:
     """An inline token's runs of text as they will stand in the field, each MathJax's to read."""
     children = inline.children
     if not children:  # `check` tokenizes inline content only where it needs it
-        from ..parse import markdown_parser
+        from ..markdown import markdown_parser
 
         md = markdown_parser(allow_html)
         children = md.parseInline(inline.content, {})[0].children or []
