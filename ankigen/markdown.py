@@ -1,18 +1,23 @@
 """The markdown-it parsers ankigen reads notes with: CommonMark, tables, strikethrough, links,
 math and cloze shorthand, built by `markdown_parser` (for parse) and `rendering_parser` (for
-render: the same parser with ankigen's render rules, which parse never needs)."""
+render: the same parser with ankigen's render rules, which parse never needs); and the kramdown
+markup dropped from their tokens."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .cloze import cloze_shorthand_plugin
+
+KRAMDOWN_IAL = re.compile(r"^\{:[^}]*\}$")
 
 # The checks read inline tokens only for these (`$$` left as text, images); everything else
 # they read off the raw text. `check` tokenizes the inline content of the others not at all.
@@ -78,3 +83,38 @@ def _skip_linkify_without_links(md: MarkdownIt) -> None:
             linkify(state)
 
     md.core.ruler.at("linkify", maybe_linkify)
+
+
+def drop_kramdown_markup(tokens: list[Token], skip_headings: bool = False) -> list[Token]:
+    """Remove kramdown's `{:toc}` list and lone attribute lines, which mean nothing to Anki."""
+    kept: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        end = _block_end(tokens, i)
+        block = tokens[i:end]
+        inline = [t.content for t in block if t.type == "inline"]
+        is_toc = token.type in ("bullet_list_open", "ordered_list_open") and any(
+            line.strip() == "{:toc}" for text in inline for line in text.split("\n")
+        )
+        is_ial = (
+            token.type == "paragraph_open"
+            and len(inline) == 1
+            and bool(KRAMDOWN_IAL.match(inline[0].strip()))
+        )
+        if skip_headings and token.type in ("heading_open", "front_matter"):
+            pass
+        elif not (is_toc or is_ial):
+            kept.extend(block)
+        i = end
+    return kept
+
+
+def _block_end(tokens: list[Token], start: int) -> int:
+    """Index just past the block that starts at `start` (matching its closing token)."""
+    depth = 0
+    for i in range(start, len(tokens)):
+        depth += tokens[i].nesting
+        if depth <= 0 and tokens[i].level == tokens[start].level:
+            return i + 1
+    return len(tokens)

@@ -21,7 +21,7 @@ from .config import Config
 from .errors import NO_HEADINGS, Diagnostic, Diagnostics
 from .front_matter import read_front_matter
 from .highlight import lexer_for
-from .markdown import markdown_parser
+from .markdown import drop_kramdown_markup, markdown_parser
 from .model import Card, Formula, SourceFile
 from .notetimes.cards import explicit_id as heading_id
 from .rules import CardDraft, FileContext, card_problems, names
@@ -40,7 +40,6 @@ __all__ = [
 
 HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
 VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*")  # `/` to keep a derived `section/card`
-KRAMDOWN_IAL = re.compile(r"^\{:[^}]*\}$")
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def parse_source(source: SourceFile, config: Config, checks_only: bool = False) 
     )
 
     first_card_token = headings[0].index if headings else len(tokens)
-    preamble = _drop_kramdown_markup(tokens[:first_card_token], skip_headings=True)
+    preamble = drop_kramdown_markup(tokens[:first_card_token], skip_headings=True)
     if preamble and headings:  # with none, the warning below says it all
         line = next((t.map[0] for t in preamble if t.map), 0)
         problems.append(
@@ -106,7 +105,7 @@ def parse_source(source: SourceFile, config: Config, checks_only: bool = False) 
     for position, heading in enumerate(headings):
         following = headings[position + 1] if position + 1 < len(headings) else None
         end = following.index if following else len(tokens)
-        body = _drop_kramdown_markup(tokens[heading.index + 3 : end])
+        body = drop_kramdown_markup(tokens[heading.index + 3 : end])
         while ancestors and ancestors[-1][0] >= heading.level:
             ancestors.pop()
         sections = [name for _, name in ancestors]
@@ -247,41 +246,6 @@ def _split_header_id(content: str) -> tuple[str, str | None, int]:
         return content, None, 0
     brace = len(content.rstrip()) - len(found) - 3
     return content[:brace].rstrip(), found.strip(), brace
-
-
-def _drop_kramdown_markup(tokens: list[Token], skip_headings: bool = False) -> list[Token]:
-    """Remove kramdown's `{:toc}` list and lone attribute lines, which mean nothing to Anki."""
-    kept: list[Token] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        end = _block_end(tokens, i)
-        block = tokens[i:end]
-        inline = [t.content for t in block if t.type == "inline"]
-        is_toc = token.type in ("bullet_list_open", "ordered_list_open") and any(
-            line.strip() == "{:toc}" for text in inline for line in text.split("\n")
-        )
-        is_ial = (
-            token.type == "paragraph_open"
-            and len(inline) == 1
-            and bool(KRAMDOWN_IAL.match(inline[0].strip()))
-        )
-        if skip_headings and token.type in ("heading_open", "front_matter"):
-            pass
-        elif not (is_toc or is_ial):
-            kept.extend(block)
-        i = end
-    return kept
-
-
-def _block_end(tokens: list[Token], start: int) -> int:
-    """Index just past the block that starts at `start` (matching its closing token)."""
-    depth = 0
-    for i in range(start, len(tokens)):
-        depth += tokens[i].nesting
-        if depth <= 0 and tokens[i].level == tokens[start].level:
-            return i + 1
-    return len(tokens)
 
 
 def _plain_text(inline: Token) -> str:

@@ -1,18 +1,20 @@
-"""Cards -> Anki fields: markdown to HTML with math for MathJax, highlighted code, media, clozes."""
+"""Cards -> Anki fields: markdown to HTML with math for MathJax, highlighted code, media, clozes.
+
+`render_cards` draws the cards' pictures, renders each card with `render_rules`' parser into a
+Basic or a Cloze note, and checks the finished fields for what Anki would show wrongly.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from .cloze import (
     CLOZE_ATTEMPT,
@@ -23,13 +25,12 @@ from .cloze import (
 )
 from .config import Config
 from .diagrams import PlotSpec
-from .drawing import Drawing, Job, Result, draw_all, plot_job
+from .drawing import Job, Result, draw_all, plot_job
 from .errors import Diagnostics, Location
-from .highlight import code_html, plain_code
 from .ids import note_guid
-from .markdown import rendering_parser
 from .mathsvg import formula_job
 from .model import Card, MediaFile, Note
+from .render_rules import card_parser, media_file, render_env
 from .storable import (
     OWN_MEDIA,
     media_references,
@@ -40,6 +41,15 @@ from .storable import (
 )
 from .texcheck import unsafe_tex
 from .texcheck.fields import field_strings, spans, text_formulas
+
+__all__ = [
+    "Pictures",
+    "media_file",
+    "picture_jobs",
+    "render_card",
+    "render_cards",
+    "render_note",
+]
 
 
 @dataclass(frozen=True)
@@ -63,10 +73,10 @@ def render_cards(
     cards: Sequence[Card], config: Config, cache_dir: Path, diagnostics: Diagnostics
 ) -> list[Note]:
     """Every card as a note; pictures are drawn (or taken from the cache) first, all at once."""
-    md = _parser(config.allow_html)
+    md = card_parser(config.allow_html)
     drawn = draw_all(picture_jobs(cards, config), cache_dir)
     pictures = Pictures(config.plot_format, config.math == "svg", drawn)
-    return [render_card(card, md, pictures, diagnostics) for card in cards]
+    return [render_note(card, md, pictures, diagnostics) for card in cards]
 
 
 def picture_jobs(cards: Sequence[Card], config: Config) -> list[Job]:
@@ -82,16 +92,12 @@ def picture_jobs(cards: Sequence[Card], config: Config) -> list[Job]:
     return jobs
 
 
-def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Diagnostics) -> Note:
-    """One card's fields: front (heading) and back (body), as a Basic or a Cloze note."""
-    env: dict[str, Any] = {
-        "card": card,
-        "diagnostics": diagnostics,
-        "media": {},
-        "next_cloze": card.cloze_highest + 1,
-        "plots": {},
-        "formulas": {},
-    }
+def render_note(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Diagnostics) -> Note:
+    """One card's fields: front (heading) and back (body), as a Basic or a Cloze note.
+
+    `md` is `render_rules.card_parser`'s parser for the build's `allow_html`.
+    """
+    env = render_env(card)
     for index, spec in card.plots:
         drawn = pictures.plot(spec)
         if isinstance(drawn, str):
@@ -101,20 +107,21 @@ def render_card(card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Dia
         else:
             env["plots"][index] = drawn
     for formula in card.formulas:
-        drawn = pictures.formula(formula.tex, formula.display)
-        if isinstance(drawn, str):
+        picture = pictures.formula(formula.tex, formula.display)
+        if isinstance(picture, str):
             diagnostics.warning(
                 formula.location,
-                f"formula cannot be drawn as SVG ({drawn}); it is left to MathJax",
+                f"formula cannot be drawn as SVG ({picture}); it is left to MathJax",
             )
-        elif drawn is not None:
-            env["formulas"][formula.tex, formula.display] = drawn
+        elif picture is not None:
+            env["formulas"][formula.tex, formula.display] = picture
     # Tokens are shared with the card: the render rules never change them.
     heading = card.heading_inline
-    heading_tokens = [heading] if heading else md.parseInline(card.heading, env)
+    markdown_env = cast("dict[str, Any]", env)  # markdown-it's type for it
+    heading_tokens = [heading] if heading else md.parseInline(card.heading, markdown_env)
     body_tokens = list(card.body)
-    front = md.renderer.render(heading_tokens, md.options, env).strip()
-    back = md.renderer.render(body_tokens, md.options, env).strip()
+    front = md.renderer.render(heading_tokens, md.options, markdown_env).strip()
+    back = md.renderer.render(body_tokens, md.options, markdown_env).strip()
     if md.options["html"]:
         front, back = _sanitize(front), _sanitize(back)
     is_cloze = any(CLOZE_ATTEMPT.search(text) for text in (front, back))
@@ -202,113 +209,6 @@ def _field_problems(
     return problems
 
 
-@cache
-def _parser(allow_html: bool) -> MarkdownIt:
-    """The parser that renders cards, with ankigen's render rules; one per setting."""
-    return rendering_parser(allow_html, _RENDER_RULES)
-
-
-def media_file(data: bytes, suffix: str) -> MediaFile:
-    """Media named by content: the same bytes get the same name, other bytes never collide."""
-    digest = hashlib.sha256(data).hexdigest()[:24]
-    return MediaFile(f"ankigen-{digest}{suffix.lower()}", data)
-
-
-# --- render rules ---
-
-
-def _image(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    """An image, pointed at a media file named after its content (parse checked the file)."""
-    token = tokens[idx]
-    src = str(token.attrs.get("src", ""))
-    path = dict(env["card"].images).get(src)
-    if path is None:
-        return str(self.image(tokens, idx, options, env))
-    media = media_file(path.read_bytes(), path.suffix)
-    env["media"][media.name] = media
-    pointed = token.copy(attrs={**token.attrs, "src": media.name})
-    return str(self.image([*tokens[:idx], pointed], idx, options, env))
-
-
-def _formula(tex: str, display: bool, block: bool, env: dict[str, Any]) -> str:
-    """A drawn formula's picture, or the TeX between MathJax's delimiters."""
-    drawn = env["formulas"].get((tex.strip(), display))
-    if drawn is not None:
-        from .mathsvg import image_tag
-
-        media = media_file(drawn.data, drawn.meta["ext"])
-        env["media"][media.name] = media
-        return image_tag(media.name, tex, drawn.meta, block)
-    escaped = html.escape(tex.strip() if block else tex, quote=False)
-    if not display:
-        return "\\(" + escaped + "\\)"
-    math = "\\[" + escaped + "\\]"
-    return f'<div class="math-display">{math}</div>\n' if block else math
-
-
-def _math_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return _formula(tokens[idx].content, False, False, env)
-
-
-def _math_display_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return _formula(tokens[idx].content, True, False, env)
-
-
-def _math_block(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return _formula(tokens[idx].content, True, True, env)
-
-
-def _cloze_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    number = env["next_cloze"]
-    env["next_cloze"] = number + 1
-    return f"{{{{c{number}::"
-
-
-def _cloze_close(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return "}}"
-
-
-def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    token = tokens[idx]
-    card: Card = env["card"]
-    if idx in env["plots"]:
-        return _figure(env["plots"][idx], env)
-    if token.info.split()[:1] == ["plot"]:
-        return ""  # a plot block with problems; they are reported already
-    language = token.info.strip().split()[0] if token.info.strip() else card.code_language
-    code = token.content
-    if CLOZE_ATTEMPT.search(code):
-        # Highlighting would split `{{c1::` across spans and Anki would no longer see the cloze.
-        return plain_code(code)
-    return code_html(code, language)  # plain when parse warned of an unknown language
-
-
-def _figure(picture: Drawing, env: dict[str, Any]) -> str:
-    media = media_file(picture.data, picture.meta["ext"])
-    env["media"][media.name] = media
-    title = picture.meta.get("title")
-    caption = f"<figcaption>{html.escape(title)}</figcaption>" if title else ""
-    alt = html.escape(picture.meta["alt"])
-    return f'<figure class="ankigen-plot"><img src="{media.name}" alt="{alt}">{caption}</figure>\n'
-
-
-def _code_block(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return plain_code(tokens[idx].content)
-
-
-_RENDER_RULES = {
-    "image": _image,
-    "math_inline": _math_inline,
-    "math_inline_double": _math_display_inline,
-    "math_block": _math_block,
-    "math_block_label": _math_block,
-    "cloze_open": _cloze_open,
-    "cloze_close": _cloze_close,
-    "fence": _fence,
-    "code_block": _code_block,
-}
-
-
 def _sanitize(fragment: str) -> str:
     """Raw HTML, when allowed, still may not carry scripts, handlers or frames."""
     import nh3
@@ -324,3 +224,6 @@ def _only_own_media(tag: str, attribute: str, value: str) -> str | None:
     if tag == "img" and attribute == "src" and not OWN_MEDIA.fullmatch(value):
         return None
     return value
+
+
+render_card = render_note  # its former name, until every caller says render_note

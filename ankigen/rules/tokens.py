@@ -55,9 +55,10 @@ def text_made_formulas(card: CardDraft, context: FileContext) -> Iterator[Diagno
 def code_languages(card: CardDraft, context: FileContext) -> Iterator[Diagnostic]:
     """A code block's language that pygments does not know is shown without highlighting."""
     for token in card.body:
-        language = (
-            (token.info.split() or [card.code_language])[0] if token.type == "fence" else None
-        )
+        if token.type != "fence":
+            continue
+        words = token.info.split()
+        language = words[0] if words else card.code_language
         if not language or language == "plot":
             continue
         if lexer_for(language) is None:
