@@ -7,7 +7,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, NamedTuple
 
 from markdown_it.token import Token
@@ -42,42 +41,29 @@ class FileContext:
 class RawText:
     """A card's heading or body as written, with what several rules read off it, found once."""
 
+    __slots__ = ("clozes", "col0", "context", "formulas", "line0", "spans", "starts", "text")
+
     def __init__(self, text: str, line0: int, col0: int, context: FileContext) -> None:
         self.text, self.line0, self.col0, self.context = text, line0, col0, context
-
-    @cached_property
-    def _starts(self) -> list[int]:  # of its lines: many formulas ask
-        return [0, *(m.end() for m in re.finditer("\n", self.text))]
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]  # many formulas ask
+        # code, formulas, clozes and tags: where markdown is not plain text
+        self.spans = protected_spans(text) if any(c in text for c in ("$", "{{", "<", "](")) else []
+        self.clozes: ClozeScan = scan_clozes(text, self.spans)
+        self.formulas: list[Dollars] = []  # each `$...$` and `$$...$$`
+        for start, end, kind in self.spans:
+            if kind == "math":
+                delimiter = 2 if text.startswith("$$", start) else 1
+                tex = text[start + delimiter : end - delimiter]
+                self.formulas.append(Dollars(start, start + delimiter, tex, delimiter == 2))
 
     def at(self, offset: int) -> Location:
-        line = bisect_right(self._starts, offset) - 1
-        col = offset - self._starts[line]
+        line = bisect_right(self.starts, offset) - 1
+        col = offset - self.starts[line]
         return self.context.at(self.line0 + line, (self.col0 if line == 0 else 0) + col)
 
     def line_of(self, offset: int) -> int:
         """The 0-based line in the file of an offset in the text."""
-        return self.line0 + bisect_right(self._starts, offset) - 1
-
-    @cached_property
-    def spans(self) -> list[tuple[int, int, str]]:
-        """Code, formulas, clozes and tags: where markdown is not plain text."""
-        text = self.text
-        return protected_spans(text) if any(c in text for c in ("$", "{{", "<", "](")) else []
-
-    @cached_property
-    def clozes(self) -> ClozeScan:
-        return scan_clozes(self.text, self.spans)
-
-    @cached_property
-    def formulas(self) -> list[Dollars]:
-        """Each `$...$` and `$$...$$` of the text."""
-        found = []
-        for start, end, kind in self.spans:
-            if kind == "math":
-                delimiter = 2 if self.text.startswith("$$", start) else 1
-                tex = self.text[start + delimiter : end - delimiter]
-                found.append(Dollars(start, start + delimiter, tex, delimiter == 2))
-        return found
+        return self.line0 + bisect_right(self.starts, offset) - 1
 
 
 class Dollars(NamedTuple):
