@@ -153,11 +153,11 @@ def _read(path: Path, display: str, diagnostics: Diagnostics, pyproject: bool) -
         elif key in _CHOICES and value not in _CHOICES[key]:
             diagnostics.error(where, f"setting {key!r} must be one of {', '.join(_CHOICES[key])}")
         elif key in ("source", "output") and (
-            Path(value).is_absolute() or ".." in Path(value).parts
+            Path(str(value)).is_absolute() or ".." in Path(str(value)).parts
         ):
             diagnostics.error(where, f"setting {key!r} must be a folder inside the project")
         else:
-            values[key] = Path(value) if key in ("source", "output") else value
+            values[key] = Path(str(value)) if key in ("source", "output") else value
     return replace(Config(), **values)
 
 
@@ -167,13 +167,14 @@ def _toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, int, st
     Python 3.14 gives them as attributes; before it, only inside the message, as "(at line 2,
     column 6)" or "(at end of document)".
     """
-    if hasattr(exc, "msg") and hasattr(exc, "lineno"):
-        return exc.lineno, exc.colno, exc.msg
-    message = str(exc)
-    if match := re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message, re.DOTALL):
+    line, column, message = (getattr(exc, name, None) for name in ("lineno", "colno", "msg"))
+    if isinstance(line, int) and isinstance(column, int) and isinstance(message, str):
+        return line, column, message
+    shown = str(exc)
+    if match := re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", shown, re.DOTALL):
         return int(match[2]), int(match[3]), match[1]
     lines = text.split("\n")
-    return len(lines), len(lines[-1]) + 1, message.removesuffix(" (at end of document)")
+    return len(lines), len(lines[-1]) + 1, shown.removesuffix(" (at end of document)")
 
 
 def _line_of_key(text: str, key: str) -> int:

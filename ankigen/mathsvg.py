@@ -18,7 +18,7 @@ RENDERER_VERSION = 1
 FONT_SIZE = 10.0  # points; every size is stored relative to it, in em
 DISPLAY_SCALE = 1.2  # display formulas are drawn a little larger, as TeX does
 _PRECISION_DPI = 720  # mathtext rounds its metrics to pixels: measure at a fine resolution
-_STYLE = {
+_STYLE: dict[Any, Any] = {  # matplotlib types its keys as a closed list of literals
     "mathtext.fontset": "cm",
     "svg.fonttype": "path",
     "svg.hashsalt": "ankigen",

@@ -1,18 +1,20 @@
-"""Cards -> Anki fields: markdown to HTML with math for MathJax, highlighted code, media, clozes."""
+"""Cards -> Anki fields: markdown to HTML with math for MathJax, highlighted code, media, clozes.
+
+`render_cards` draws the cards' pictures, renders each card with `render_rules`' parser into a
+Basic or a Cloze note, and checks the finished fields for what Anki would show wrongly.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from .anki_cloze import cloze_numbers
 from .cloze import (
@@ -24,11 +26,11 @@ from .cloze import (
 )
 from .config import Config
 from .diagrams import PlotSpec
-from .drawing import Drawing, Job, Result, draw_all, plot_job
+from .drawing import Job, Result, draw_all, plot_job
 from .errors import Diagnostics, Location
 from .mathsvg import formula_job
 from .model import Card, MediaFile, RenderedNote, card_ordinals
-from .parse import lexer_for, markdown_parser
+from .render_rules import card_parser, media_file, render_env
 from .storable import (
     OWN_MEDIA,
     media_references,
@@ -39,6 +41,14 @@ from .storable import (
 )
 from .texcheck import unsafe_tex
 from .texcheck.fields import field_strings, spans, text_formulas
+
+__all__ = [
+    "Pictures",
+    "media_file",
+    "picture_jobs",
+    "render_cards",
+    "render_note",
+]
 
 
 @dataclass(frozen=True)
@@ -67,11 +77,11 @@ def render_cards(
 ) -> list[RenderedNote]:
     """Every card as a note. Its pictures are `drawn` (by job key) when given, else drawn (or
     taken from the cache) first, all at once."""
-    md = _with_rules(markdown_parser(config.allow_html))
+    md = card_parser(config.allow_html)
     if drawn is None:
         drawn = draw_all(picture_jobs(cards, config), cache_dir)
     pictures = Pictures(config.plot_format, config.math == "svg", drawn)
-    return [render_card(card, md, pictures, diagnostics) for card in cards]
+    return [render_note(card, md, pictures, diagnostics) for card in cards]
 
 
 def picture_jobs(cards: Sequence[Card], config: Config) -> list[Job]:
@@ -87,18 +97,14 @@ def picture_jobs(cards: Sequence[Card], config: Config) -> list[Job]:
     return jobs
 
 
-def render_card(
+def render_note(
     card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Diagnostics
 ) -> RenderedNote:
-    """One card's fields: front (heading) and back (body), as a Basic or a Cloze note."""
-    env: dict[str, Any] = {
-        "card": card,
-        "diagnostics": diagnostics,
-        "media": {},
-        "next_cloze": card.cloze_highest + 1,
-        "plots": {},
-        "formulas": {},
-    }
+    """One card's fields: front (heading) and back (body), as a Basic or a Cloze note.
+
+    `md` is `render_rules.card_parser`'s parser for the build's `allow_html`.
+    """
+    env = render_env(card)
     for index, spec in card.plots:
         drawn = pictures.plot(spec)
         if isinstance(drawn, str):
@@ -108,20 +114,21 @@ def render_card(
         else:
             env["plots"][index] = drawn
     for formula in card.formulas:
-        drawn = pictures.formula(formula.tex, formula.display)
-        if isinstance(drawn, str):
+        picture = pictures.formula(formula.tex, formula.display)
+        if isinstance(picture, str):
             diagnostics.warning(
                 formula.location,
-                f"formula cannot be drawn as SVG ({drawn}); it is left to MathJax",
+                f"formula cannot be drawn as SVG ({picture}); it is left to MathJax",
             )
-        elif drawn is not None:
-            env["formulas"][formula.tex, formula.display] = drawn
+        elif picture is not None:
+            env["formulas"][formula.tex, formula.display] = picture
     # Tokens are shared with the card: the render rules never change them.
     heading = card.heading_inline
-    heading_tokens = [heading] if heading else md.parseInline(card.heading, env)
+    markdown_env = cast("dict[str, Any]", env)  # markdown-it's type for it
+    heading_tokens = [heading] if heading else md.parseInline(card.heading, markdown_env)
     body_tokens = list(card.body)
-    front = md.renderer.render(heading_tokens, md.options, env).strip()
-    back = md.renderer.render(body_tokens, md.options, env).strip()
+    front = md.renderer.render(heading_tokens, md.options, markdown_env).strip()
+    back = md.renderer.render(body_tokens, md.options, markdown_env).strip()
     if md.options["html"]:
         front, back = _sanitize(front), _sanitize(back)
     is_cloze = any(CLOZE_ATTEMPT.search(text) for text in (front, back))
@@ -218,135 +225,6 @@ def _field_problems(
         if tex not in checked:
             problems += [f"formula: {problem.message}" for problem in unsafe_tex(tex)]
     return problems
-
-
-_RULES_INSTALLED: set[int] = set()
-
-
-def _with_rules(md: MarkdownIt) -> MarkdownIt:
-    """Install ankigen's render rules once on the shared parser."""
-    if id(md) not in _RULES_INSTALLED:
-        for name, rule in _RENDER_RULES.items():
-            md.add_render_rule(name, rule)
-        _RULES_INSTALLED.add(id(md))
-    return md
-
-
-def media_file(data: bytes, suffix: str) -> MediaFile:
-    """Media named by content: the same bytes get the same name, other bytes never collide."""
-    digest = hashlib.sha256(data).hexdigest()[:24]
-    return MediaFile(f"ankigen-{digest}{suffix.lower()}", data)
-
-
-# --- render rules ---
-
-
-def _image(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    """An image, pointed at a media file named after its content (parse checked the file)."""
-    token = tokens[idx]
-    src = str(token.attrs.get("src", ""))
-    path = dict(env["card"].images).get(src)
-    if path is None:
-        return str(self.image(tokens, idx, options, env))
-    media = media_file(path.read_bytes(), path.suffix)
-    env["media"][media.name] = media
-    pointed = token.copy(attrs={**token.attrs, "src": media.name})
-    return str(self.image([*tokens[:idx], pointed], idx, options, env))
-
-
-def _formula(tex: str, display: bool, block: bool, env: dict[str, Any]) -> str:
-    """A drawn formula's picture, or the TeX between MathJax's delimiters."""
-    drawn = env["formulas"].get((tex.strip(), display))
-    if drawn is not None:
-        from .mathsvg import image_tag
-
-        media = media_file(drawn.data, drawn.meta["ext"])
-        env["media"][media.name] = media
-        return image_tag(media.name, tex, drawn.meta, block)
-    escaped = html.escape(tex.strip() if block else tex, quote=False)
-    if not display:
-        return "\\(" + escaped + "\\)"
-    math = "\\[" + escaped + "\\]"
-    return f'<div class="math-display">{math}</div>\n' if block else math
-
-
-def _math_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return _formula(tokens[idx].content, False, False, env)
-
-
-def _math_display_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return _formula(tokens[idx].content, True, False, env)
-
-
-def _math_block(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return _formula(tokens[idx].content, True, True, env)
-
-
-def _cloze_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    number = env["next_cloze"]
-    env["next_cloze"] = number + 1
-    return f"{{{{c{number}::"
-
-
-def _cloze_close(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return "}}"
-
-
-def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    token = tokens[idx]
-    card: Card = env["card"]
-    if idx in env["plots"]:
-        return _figure(env["plots"][idx], env)
-    if token.info.split()[:1] == ["plot"]:
-        return ""  # a plot block with problems; they are reported already
-    language = token.info.strip().split()[0] if token.info.strip() else card.code_language
-    code = token.content
-    if CLOZE_ATTEMPT.search(code) or not language:
-        # Highlighting would split `{{c1::` across spans and Anki would no longer see the cloze.
-        return _plain_code(code)
-    from pygments import highlight
-
-    lexer = lexer_for(language)
-    if lexer is None:
-        return _plain_code(code)  # parse has warned about it
-    return str(highlight(code, lexer, _formatter()))
-
-
-def _figure(picture: Drawing, env: dict[str, Any]) -> str:
-    media = media_file(picture.data, picture.meta["ext"])
-    env["media"][media.name] = media
-    title = picture.meta.get("title")
-    caption = f"<figcaption>{html.escape(title)}</figcaption>" if title else ""
-    alt = html.escape(picture.meta["alt"])
-    return f'<figure class="ankigen-plot"><img src="{media.name}" alt="{alt}">{caption}</figure>\n'
-
-
-@cache
-def _formatter() -> Any:
-    from pygments.formatters import HtmlFormatter
-
-    return HtmlFormatter(cssclass="highlight", wrapcode=True)
-
-
-def _plain_code(code: str) -> str:
-    return '<div class="highlight"><pre><code>' + html.escape(code) + "</code></pre></div>\n"
-
-
-def _code_block(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return _plain_code(tokens[idx].content)
-
-
-_RENDER_RULES = {
-    "image": _image,
-    "math_inline": _math_inline,
-    "math_inline_double": _math_display_inline,
-    "math_block": _math_block,
-    "math_block_label": _math_block,
-    "cloze_open": _cloze_open,
-    "cloze_close": _cloze_close,
-    "fence": _fence,
-    "code_block": _code_block,
-}
 
 
 def _sanitize(fragment: str) -> str:

@@ -60,13 +60,13 @@ def process_file(source: SourceFile, config: Config, cache_dir: Path, render: bo
     """Parse one file; with `render`, render its cards too, unless some of their pictures still
     need drawing."""
     from .drawing import look_up
-    from .parse import parse_file
+    from .parse import parse_source
 
-    parsing, consulted = Diagnostics(), set[Path]()
-    cards = parse_file(source, config, parsing, consulted, checks_only=not render)
+    parsed = parse_source(source, config, checks_only=not render)
+    cards, consulted = parsed.cards, set(parsed.consulted)
     found = identities(cards)
     if not render:
-        return FileResult(source, found, parse_problems=parsing.items, consulted=consulted)
+        return FileResult(source, found, parse_problems=parsed.problems, consulted=consulted)
     from .render import picture_jobs, render_cards
 
     drawn, missing = look_up(picture_jobs(cards, config), cache_dir)
@@ -74,7 +74,7 @@ def process_file(source: SourceFile, config: Config, cache_dir: Path, render: bo
         return FileResult(source, found, consulted=consulted, missing=tuple(missing))
     rendering = Diagnostics()
     notes = tuple(render_cards(cards, config, cache_dir, rendering, drawn))
-    return FileResult(source, found, notes, parsing.items, rendering.items, consulted)
+    return FileResult(source, found, notes, parsed.problems, rendering.items, consulted)
 
 
 def parse_and_render(

@@ -16,15 +16,15 @@ from .test_render import PNG
 
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the files parse_file is called on."""
+    """The names of the files parse_source is called on."""
     calls: list[str] = []
-    real = parse_module.parse_file
+    real = parse_module.parse_source
 
     def spy(source, *args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(source.path.name)
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(parse_module, "parse_file", spy)
+    monkeypatch.setattr(parse_module, "parse_source", spy)
     return calls
 
 

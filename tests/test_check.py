@@ -103,7 +103,7 @@ def _parsed(text: str, root: Path, checks_only: bool) -> tuple[list[str], list[o
 
     diagnostics = Diagnostics()
     source = SourceFile(root / "deck.md", root, "deck.md", text, 1_700_000_000)
-    cards = parse_file(source, Config(), diagnostics, set(), checks_only=checks_only)
+    cards = parse_file(source, Config(), diagnostics, checks_only=checks_only)
     return [str(d) for d in diagnostics], [_plain(card) for card in cards]
 
 

@@ -504,7 +504,8 @@ def test_title_becomes_the_caption():
 def test_formula_is_typeset_and_falls_back_to_plain_text(monkeypatch):
     import sympy
 
-    from ankigen.diagrams.function import _formula, analyse
+    from ankigen.diagrams.expression import analyse
+    from ankigen.diagrams.function import _formula
 
     expr, derivative = analyse("1/(1+exp(-x))", True)
     text, size = _formula(expr, derivative, room=300)

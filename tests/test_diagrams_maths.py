@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ankigen.diagrams.function import FormulaError, analyse, scan
+from ankigen.diagrams.expression import FormulaError, analyse, scan
 from ankigen.diagrams.nms import greedy_nms, iou
 from ankigen.diagrams.pr_curve import (
     eleven_point_ap,

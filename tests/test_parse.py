@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ankigen.config import Config
 
 from .helpers import messages, parse
@@ -132,3 +134,27 @@ def test_dollars_in_code_and_link_addresses_are_not_formulas() -> None:
     assert messages(diagnostics) == [
         "deck.md:7:75: error: formula opened with `$$` is never closed"
     ]
+
+
+def test_parse_returns_the_files_its_cards_name_and_its_problems_as_data(tmp_path: Path) -> None:
+    from ankigen.parse import parse_source
+    from ankigen.rules import CARD_RULES
+
+    from .helpers import source
+    from .test_render import PNG
+
+    (tmp_path / "here.png").write_bytes(PNG)
+    text = """
+        ## Pictures
+
+        ![found](here.png) and ![lost](gone.png) and ![shared](//x.png)
+        """
+    parsed = parse_source(source(text, root=tmp_path), Config())
+    assert parsed.consulted == {tmp_path / "here.png", tmp_path / "gone.png"}
+    assert [src for src, _ in parsed.cards[0].images] == ["here.png"]
+    assert sorted(str(p).split(": ", 1)[1] for p in parsed.problems) == [
+        "error: image '//x.png' must be a file in the notes folder",
+        "error: image 'gone.png' does not exist",
+    ]
+    names = [name for name, _ in CARD_RULES]
+    assert len(names) == len(set(names))

@@ -15,7 +15,7 @@ from ankigen.storable import SOUND_MESSAGE, sound_tags, unstorable
 _TAG = "tag:yaml.org,2002:"
 _NUMBER_TAGS = (_TAG + "int", _TAG + "float")
 _SCALAR_TAGS = (_TAG + "str", _TAG + "int", _TAG + "float", _TAG + "bool", _TAG + "null")
-_SHAPES = {yaml.SequenceNode: "a list", yaml.MappingNode: "a mapping"}
+_SHAPES: dict[type[yaml.Node], str] = {yaml.SequenceNode: "a list", yaml.MappingNode: "a mapping"}
 
 
 def shown(value: float) -> str:

@@ -102,8 +102,8 @@ def _series(block: Block, at: yaml.Node, fields: dict[str, yaml.Node], name: str
     has_scores = "scores" in fields or "labels" in fields
     has_points = "recall" in fields or "precision" in fields
     if has_scores and has_points:
-        first = fields.get("recall") or fields["precision"]
-        block.fail(first, f"{where}give scores and labels, or recall and precision, not both")
+        given = fields.get("recall") or fields["precision"]
+        block.fail(given, f"{where}give scores and labels, or recall and precision, not both")
         return {"name": name}
     if not has_scores and not has_points:
         block.missing(at, f"{where}scores and labels, or recall and precision")

@@ -4,13 +4,14 @@ and what importing the new deck does to a student who has the old one.
 A deck is read from an .apkg (sqlite inside a zip, the legacy schema genanki writes) or taken
 straight from the notes of a build. Notes are matched by GUID, as Anki's importer matches them.
 
-`packages` reads the decks, `compare` diffs them, `effects` applies Anki's import rules and
-`formats` writes the diff out.
+`packages` reads the decks, `compare` diffs them, `effects` applies Anki's import rules,
+`caveats` words what Anki will not carry over, and `formats` writes the diff out.
 """
 
 from __future__ import annotations
 
 from ..html_text import plain_text
+from .caveats import Caveat
 from .compare import (
     RENAME_SIMILARITY,
     DeckDiff,
@@ -22,7 +23,7 @@ from .compare import (
     rename_advice,
     word_diff,
 )
-from .effects import Caveat, ImportEffect, effect_line, import_effect
+from .effects import ImportEffect, effect_line, import_effect
 from .formats import CONTEXT_WORDS, FORMATS, format_diff
 from .packages import (
     Origin,

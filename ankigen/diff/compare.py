@@ -1,6 +1,7 @@
 """Two decks compared note by note: added, removed, changed (as word diffs), likely renames, media.
 
-Notes are matched by GUID, as Anki's importer matches them.
+Notes are matched by GUID, as Anki's importer matches them. The diff also carries what importing
+the new deck does to a student who has the old one, as `effects` decides it.
 """
 
 from __future__ import annotations

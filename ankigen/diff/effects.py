@@ -5,51 +5,37 @@ strictly newer, and never when its note type changed: the importer calls it conf
 and every later import. Anki deletes no note and moves no card to another deck. Where the notes
 carry no times (a revision's notes, not a package), a note counts as updated when its fields or
 tags changed: ankigen moves a note's time exactly then.
+
+The caveats found on the way are worded in `caveats`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from ..errors import Location
 from ..html_text import plain_text
+from ..plural import counted
+from .caveats import (
+    Caveat,
+    Place,
+    change_not_newer,
+    clozes_removed,
+    deck_changed,
+    deck_guids_changed,
+    fields_changed,
+    namespace_changed,
+    note_removed,
+    note_type_changed,
+    reading_order,
+    updated_unchanged,
+)
 from .packages import Origin, PackageContents, PackagedNote
 
 if TYPE_CHECKING:
     from .compare import Rename
-
-CaveatKind = Literal[
-    "deck_changed",
-    "note_type_changed",
-    "cloze_removed",
-    "note_removed",
-    "namespace_changed",
-    "updated_unchanged",
-    "change_not_newer",
-]
-
-
-Place = tuple[Location | None, str]  # a caveat's location, else the file its package names
-
-
-@dataclass(frozen=True)
-class Caveat:
-    """A change Anki will not carry to a student who has the old release, and what to do."""
-
-    kind: CaveatKind
-    heading: str  # the card's, or "" when the caveat is about many notes
-    message: str
-    location: Location | None = None  # the card's heading (a removed note's: where it was)
-    source: str = ""  # what the package tells of the card's file when its location is unknown
-
-    @property
-    def where(self) -> str:
-        """`path:line` where known, else the note file as the package names it, else ""."""
-        if self.location is not None:
-            return f"{self.location.path}:{self.location.line}"
-        return self.source
 
 
 @dataclass(frozen=True)
@@ -91,10 +77,10 @@ def import_effect(
             continue
         where = at(after, new_ids)
         if before.deck != after.deck:
-            caveats.append(_deck_changed(before, after, where))
+            caveats.append(deck_changed(before, after, where))
         if before.note_type != after.note_type:
             conflicting += 1
-            caveats.append(_type_changed(before, after, where))
+            caveats.append(note_type_changed(before, after, where))
             continue
         if tuple(before.fields) != tuple(after.fields):
             conflicting += 1
@@ -110,28 +96,19 @@ def import_effect(
             updated += 1
             unchanged_but_updated += not changed
             if gone := sorted(set(before.ordinals) - set(after.ordinals)):
-                caveats.append(_clozes_removed(after, gone, where))
+                caveats.append(clozes_removed(after, gone, where))
         elif changed:
-            caveats.append(
-                Caveat(
-                    "change_not_newer",
-                    after.heading,
-                    "its fields or tags change, but its time is not newer than in the old "
-                    "release, so Anki keeps students' old version; the release must give it a "
-                    "later time",
-                    *where,
-                )
-            )
-    caveats += [_fields_changed(*shape, count) for shape, count in sorted(reshaped.items())]
+            caveats.append(change_not_newer(after, where))
+    caveats += [fields_changed(*shape, count) for shape, count in sorted(reshaped.items())]
     if unchanged_but_updated:
-        caveats.append(_updated_unchanged(unchanged_but_updated))
+        caveats.append(updated_unchanged(unchanged_but_updated))
     namespaced, duplicated = _namespace_changes(old, new, renames, old_ids, new_ids)
     caveats += namespaced
     caveats += [
-        _removed(note, at(note, old_ids)) for note in removed if note.guid not in duplicated
+        note_removed(note, at(note, old_ids)) for note in removed if note.guid not in duplicated
     ]
     left_out = sum(guid not in new.notes for guid in old.notes)
-    caveats.sort(key=_reading_order)
+    caveats.sort(key=reading_order)
     return ImportEffect(
         added=sum(guid not in old.notes for guid in new.notes),
         updated=updated,
@@ -145,98 +122,20 @@ def import_effect(
 
 def effect_line(effect: ImportEffect) -> str:
     """The first line of a diff: the counts of the import log a student would see."""
-    notes = "note" if effect.added == 1 else "notes"
     rule = (
         "by note times, as Anki decides"
         if effect.by_times
         else "by changed fields, tags and note types"
     )
     return (
-        f"Anki will add {effect.added} {notes}, update {effect.updated} and leave "
+        f"Anki will add {counted(effect.added, 'note')}, update {effect.updated} and leave "
         f"{effect.left_alone} alone for a student who has the old release ({rule})."
     )
-
-
-def _reading_order(caveat: Caveat) -> tuple[int, Location, str, str]:
-    """Located caveats by place, then those the package names by file, then the deck-wide."""
-    rank = 0 if caveat.location else 1 if caveat.source else 2
-    return rank, caveat.location or Location(""), caveat.source, caveat.heading
 
 
 def _location(origin: Origin) -> Location:
     path, _, line = origin.location.rpartition(":")
     return Location(path, int(line)) if line.isdigit() else Location(origin.location)
-
-
-def _deck_changed(before: PackagedNote, after: PackagedNote, where: Place) -> Caveat:
-    return Caveat(
-        "deck_changed",
-        after.heading,
-        f"moves from deck `{before.deck}` to `{after.deck}`, but Anki never moves cards: "
-        f"students who have it keep it in `{before.deck}`; keep it there, or tell them to move "
-        "it (Browse > Change Deck)",
-        *where,
-    )
-
-
-def _type_changed(before: PackagedNote, after: PackagedNote, where: Place) -> Caveat:
-    return Caveat(
-        "note_type_changed",
-        after.heading,
-        f"its note type changes from `{before.note_type}` to `{after.note_type}`, which Anki "
-        "refuses on this and every later import; give the card a new `{#id}` so that it "
-        "arrives as a new note (its review history restarts), and tell students to delete the "
-        "old one",
-        *where,
-    )
-
-
-def _fields_changed(
-    note_type: str, before: tuple[str, ...], after: tuple[str, ...], count: int
-) -> Caveat:
-    return Caveat(
-        "note_type_changed",
-        "",
-        f"note type `{note_type}` has the fields {', '.join(after)} instead of "
-        f"{', '.join(before)}: Anki adds a second note type `{note_type}+` and stops "
-        f"updating the {count} note{'s' * (count != 1)} of the old one; keep the fields as "
-        "they were",
-    )
-
-
-def _clozes_removed(note: PackagedNote, ordinals: list[int], where: Place) -> Caveat:
-    numbers = ", ".join(f"c{o + 1}" for o in ordinals)
-    first = ordinals[0] + 1
-    return Caveat(
-        "cloze_removed",
-        note.heading,
-        f"cloze {numbers} removed: students who have it keep an empty card that shows "
-        f'"No cloze {first} found on card" until they run Tools > Empty Cards; say so in the '
-        "release notes, or keep the number",
-        *where,
-    )
-
-
-def _removed(note: PackagedNote, where: Place) -> Caveat:
-    was = " (this is where it was)" if where[0] else ""
-    return Caveat(
-        "note_removed",
-        note.heading,
-        f"removed{was}, but Anki never deletes notes: it stays in the collections of students "
-        "who have it; say so in the release notes, so that they can delete it",
-        *where,
-    )
-
-
-def _updated_unchanged(count: int) -> Caveat:
-    notes, their, them = ("note", "its", "it") if count == 1 else ("notes", "their", "them")
-    return Caveat(
-        "updated_unchanged",
-        "",
-        f"{count} {notes} will be updated though {their} fields, tags and note type are the "
-        f"same, because {their} time is newer: Anki replaces students' own edits and tags on "
-        f"{them}; a note's time should move only when the note changes",
-    )
 
 
 def _namespace_changes(
@@ -275,18 +174,7 @@ def _namespace_changes(
             path = _location(now).path
             groups.setdefault((was.namespace, now.namespace, path), []).append(before)
         for (was_ns, now_ns, path), notes in sorted(groups.items()):
-            caveats.append(
-                Caveat(
-                    "namespace_changed",
-                    "",
-                    f"the namespace of its notes changes from `{was_ns}` to `{now_ns}`, so "
-                    f"Anki takes its {len(notes)} note{'s' * (len(notes) != 1)} for new ones "
-                    "and every student who has the old release gets a second copy; pin "
-                    f'`namespace: {was_ns}` in its front matter (or `namespace = "{was_ns}"` '
-                    "in the configuration)",
-                    Location(path),
-                )
-            )
+            caveats.append(namespace_changed(was_ns, now_ns, path, len(notes)))
         return caveats, duplicated
     by_heading = {(_source(n), n.heading): n for n in lost}
     decks: dict[tuple[str, str], list[tuple[PackagedNote, PackagedNote]]] = {}
@@ -298,17 +186,7 @@ def _namespace_changes(
         if len(pairs) < 2:
             continue
         duplicated |= {before.guid for before, _ in pairs}
-        caveats.append(
-            Caveat(
-                "namespace_changed",
-                "",
-                f"{len(pairs)} notes of deck `{was_deck}` have new GUIDs though their files and "
-                "headings are the same: their namespace changed (a renamed deck?), so every "
-                "student who has the old release gets a second copy; pin the old namespace "
-                "with `namespace:` in the front matter or the configuration",
-                source=_source(pairs[0][1]) or was_deck,
-            )
-        )
+        caveats.append(deck_guids_changed(len(pairs), was_deck, _source(pairs[0][1]) or was_deck))
     return caveats, duplicated
 
 

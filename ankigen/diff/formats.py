@@ -14,8 +14,10 @@ from typing import Any
 
 from ..errors import problem_line
 from ..html_text import plain_text
+from ..plural import counted
+from .caveats import Caveat
 from .compare import DeckDiff, FieldDiff, Span, rename_advice
-from .effects import Caveat, effect_line
+from .effects import effect_line
 from .packages import PackagedNote
 
 CONTEXT_WORDS = 6  # unchanged words shown around a change in text and markdown
@@ -43,7 +45,7 @@ def _counts(diff: DeckDiff) -> str:
         (len(diff.media_changed), "media file changed", "media files changed"),
         (len(diff.media_removed), "media file removed", "media files removed"),
     ]
-    return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
+    return ", ".join(counted(n, one, many) for n, one, many in parts if n)
 
 
 def _trimmed(spans: Sequence[Span]) -> list[Span]:

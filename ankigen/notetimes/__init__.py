@@ -74,16 +74,16 @@ def note_times(
     through history is kept in `cache_folder` for the commit and tags it was made for.
     """
     # The top folder and HEAD from one git: every build of a git project waits for it.
-    found = run_git(project, "rev-parse", "--show-toplevel", "--verify", "-q", "HEAD^{commit}")
+    located = run_git(project, "rev-parse", "--show-toplevel", "--verify", "-q", "HEAD^{commit}")
     tags = run_git(
         project,
         "for-each-ref",
         "--format=%(objectname) %(*objectname) %(creatordate:unix)",
         f"refs/tags/{release_tags}",
     )
-    if found is None or tags is None or len(found.split("\n")) != 3 or not files:
+    if located is None or tags is None or len(located.split("\n")) != 3 or not files:
         return NoteTimes({}, {})  # not in a repository, or one with no commit yet
-    top_text, head, _ = found.split("\n")
+    top_text, head, _ = located.split("\n")
     top = Path(top_text).resolve()
     root = notes.resolve()
     try:
@@ -149,7 +149,7 @@ def note_times(
         repository.known(blob, source.text)
         version.blobs[relative] = blob
         cards[relative] = repository.cards(blob, relative, settings)
-    for picture in {p for found in cards.values() for card in found for p in card.pictures}:
+    for picture in {p for split in cards.values() for card in split for p in card.pictures}:
         version.blobs.setdefault(picture, file_blob(root / picture))
     target = digests(version, repository, [rel for rel in changed if is_note(rel)])
     for relative, found in target.items():

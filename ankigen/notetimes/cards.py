@@ -88,9 +88,9 @@ def split_file(text: str, relative: str, settings: str) -> Split:
     """`split_cards` as parallel lists, with what splitting another version can reuse."""
     start, front = 0, ""
     if text.startswith("---\n"):
-        end = _FRONT_END.search(text, 3)
-        if end is not None:
-            start, front = end.end(), text[4 : end.start()].rstrip("\n")
+        closing = _FRONT_END.search(text, 3)
+        if closing is not None:
+            start, front = closing.end(), text[4 : closing.start()].rstrip("\n")
     # Each line as "\n" + line: a pattern that starts with a literal is searched for in C at
     # memchr speed, and history holds many versions of every file. In `scan`, a match starts
     # where its line starts in `text`.
@@ -138,15 +138,15 @@ def split_file(text: str, relative: str, settings: str) -> Split:
     # The loop below runs for every card of every version split: kept lean on purpose.
     levels: list[int] = []  # of the enclosing sections, and their names
     names: list[str] = []
-    ends = [index for *_, index in headings[1:]] + [len(matches)] * bool(headings)
-    for (level, heading, index), end in zip(headings, ends, strict=True):
+    ends = [block for *_, block in headings[1:]] + [len(matches)] * bool(headings)
+    for (level, heading, block), end in zip(headings, ends, strict=True):
         if level == 1:
             continue
         while levels and levels[-1] >= level:
             levels.pop()
             names.pop()
         path = tuple(names)
-        split.starts.append(index)
+        split.starts.append(block)
         split.ends.append(end)
         split.paths.append(path)
         split.keys.append(card_key(namespace, path, heading))

@@ -8,6 +8,7 @@ import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..storage import read_regular, seal, unseal, write_atomically
 from .cards import WHOLE_FILE, Key
@@ -76,7 +77,7 @@ def _cards_path(path: Path | None) -> Path | None:
     return None if path is None else path.with_suffix(".cards.json")
 
 
-def _read(path: Path | None, key: str) -> dict[str, list] | None:
+def _read(path: Path | None, key: str) -> dict[str, list[Any]] | None:
     if path is None:
         return None
     try:
@@ -90,7 +91,7 @@ def _read(path: Path | None, key: str) -> dict[str, list] | None:
     return files if isinstance(files, dict) else None
 
 
-def _write(path: Path | None, key: str, files: dict[str, list]) -> None:
+def _write(path: Path | None, key: str, files: dict[str, list[Any]]) -> None:
     if path is None:
         return
     sealed = seal(json.dumps({"key": key, "files": files}, sort_keys=True).encode())

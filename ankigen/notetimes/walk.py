@@ -97,8 +97,8 @@ def walk(
         repository.forget(keep={*version.blobs.values(), *at_head_blobs.values()})
     history: History = {}
     for rel, found in at_head.items():
-        cards = repository.cards(at_head_blobs[rel], rel, at_head_settings)
-        lines = {card.key: card.line for card in cards}
+        at_head_cards = repository.cards(at_head_blobs[rel], rel, at_head_settings)
+        lines = {card.key: card.line for card in at_head_cards}
         timed: dict[Key, tuple[str, int, int]] = {}
         for key, digest in found.items():
             if digest is not None:

@@ -16,7 +16,7 @@ are marked `unsafe`), and `fields` finds the formulas a card's text makes beyond
 from __future__ import annotations
 
 from .cloze_sides import cloze_sides
-from .formula import Formula
+from .formula import TexParser
 from .reader import TexProblem
 
 __all__ = ["TexProblem", "check_tex", "unsafe_tex"]
@@ -34,7 +34,7 @@ def check_tex(tex: str, display: bool = False) -> list[TexProblem]:
     del display
     found: dict[tuple[int, str], TexProblem] = {}
     for side, text, where in cloze_sides(tex):
-        for problem in Formula(text, where).check():
+        for problem in TexParser(text, where).check():
             key = (problem.offset, problem.message)
             if key in found:
                 continue

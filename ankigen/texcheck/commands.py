@@ -27,11 +27,11 @@ from .reader import DIMEN_WHOLE, as_written
 from .safety import REFUSED, VETTED, refuse, vet
 
 if TYPE_CHECKING:
-    from .formula import Formula
+    from .formula import TexParser
     from .frames import Level
 
 
-def begin(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def begin(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     arg = formula.argument(j, lv.end, i, name, 0, 1)
     if arg is None:
         return lv.end
@@ -56,7 +56,7 @@ def begin(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return lv.end if k is None else k
 
 
-def end_env(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def end_env(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     arg = formula.argument(j, lv.end, i, name, 0, 1)
     if arg is None:
         return lv.end
@@ -64,19 +64,19 @@ def end_env(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return arg[2]
 
 
-def left(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def left(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     k = formula.delimiter(j, lv.end, i, name)
     lv.stack.append(Frame("left", i))
     return j if k is None else k
 
 
-def right(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def right(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     k = formula.delimiter(j, lv.end, i, name)
     formula.close(lv, i, "left")
     return j if k is None else k
 
 
-def middle(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def middle(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     k = formula.delimiter(j, lv.end, i, name)
     if lv.top.kind != "left":
         formula.error(i, "`\\middle` outside a `\\left ... \\right` pair")
@@ -86,7 +86,7 @@ def middle(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return j if k is None else k
 
 
-def over(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def over(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     frame = lv.top
     if frame.over:
         formula.error(
@@ -98,7 +98,7 @@ def over(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return lv.end if k is None else k
 
 
-def limits(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def limits(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     last = lv.top.last
     if last is not None and last.op:
         last.limits = name == "limits"
@@ -111,7 +111,7 @@ def limits(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return j
 
 
-def newline(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def newline(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     s, end = formula.s, lv.end
     formula.dangling(lv.top)
     if name == "\\":
@@ -142,7 +142,7 @@ def newline(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return j
 
 
-def hline(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def hline(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     if not lv.top.tabs:
         formula.error(i, f"misplaced `{as_written(name)}`: only inside an array or matrix")
     elif not lv.top.cell_empty:
@@ -150,7 +150,7 @@ def hline(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return j
 
 
-def tag(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def tag(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     scope = lv.stack.envs[-1] if lv.stack.envs else lv.stack[0]
     if name == "tag" and scope.kind == "env" and scope.name in NO_TAG_ENVS:
         formula.error(i, f"`\\tag` is not allowed in the `{scope.name}` environment")
@@ -161,7 +161,7 @@ def tag(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return lv.end if k is None else k
 
 
-def verb(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def verb(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     if j >= lv.end:
         formula.error(i, "missing argument: `\\verb` needs a delimiter, as in `\\verb|x|`")
         return j
@@ -173,7 +173,7 @@ def verb(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return k + 1
 
 
-def up_to(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def up_to(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     """\\root ... \\of x, \\buildrel ... \\over x, \\toggle ... \\endtoggle."""
     token = {"root": "of", "buildrel": "over", "toggle": "endtoggle"}[name]
     k = j
@@ -193,7 +193,7 @@ def up_to(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return lv.end
 
 
-def define(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def define(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     """\\newcommand and friends, refused (`guarded`): read past them, so the rest is checked."""
     s, end = formula.s, lv.end
     if name == "require":
@@ -273,7 +273,7 @@ def define(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
     return end if k is None else k
 
 
-def guarded(formula: Formula, lv: Level, i: int, j: int, name: str) -> int:
+def guarded(formula: TexParser, lv: Level, i: int, j: int, name: str) -> int:
     """A command that reaches attributes (`safety`): refused, or its arguments checked."""
     if name in REFUSED:
         refuse(formula, i, name)

@@ -3,7 +3,8 @@
 Markdown turns `\\\\(...\\\\)` into `\\(...\\)`, which Anki's MathJax typesets like any formula,
 and so it does with a `\\(...\\)` in a note file's name, shown in the Source field. `parse`
 checks only the `$...$` ones, so these are read here off the tokens, for `check` and `build`
-alike (`render` checks the finished fields once more, skipping what is found here).
+alike (parse's rule `text_made_formulas` checks them; `render` checks the finished fields once
+more, skipping what is found here).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-    from ..errors import Diagnostics, Location
     from ..model import SourceFile
 
 SPAN = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.DOTALL)  # MathJax's delimiters in Anki
@@ -49,7 +49,7 @@ def _strings(inline: Token, allow_html: bool, formulas: set[str]) -> list[str]:
     """An inline token's runs of text as they will stand in the field, each MathJax's to read."""
     children = inline.children
     if not children:  # `check` tokenizes inline content only where it needs it
-        from ..parse import markdown_parser
+        from ..markdown import markdown_parser
 
         md = markdown_parser(allow_html)
         children = md.parseInline(inline.content, {})[0].children or []
@@ -85,18 +85,3 @@ def spans(text: str) -> Iterable[str]:
     """The TeX of each formula in one run of text, stripped."""
     for match in SPAN.finditer(text):
         yield (match.group(1) or match.group(2) or "").strip()
-
-
-def check_text_formulas(
-    tokens: Sequence[Token],
-    source: SourceFile,
-    allow_html: bool,
-    where: Location,
-    diagnostics: Diagnostics,
-) -> None:
-    """Report, at the card, what the formulas its text makes would do to the card."""
-    from . import unsafe_tex
-
-    for tex in dict.fromkeys(text_formulas(tokens, allow_html, source)):
-        for problem in unsafe_tex(tex):
-            diagnostics.error(where, f"formula: {problem.message}")

@@ -18,8 +18,8 @@ _NUMBER = re.compile(r"[0-9]+(?:\{,\}[0-9]{3})*(?:\.[0-9]*)?|\.[0-9]+")
 _TOO_DEEP = "arguments nested more than 100 deep: not checked further"
 
 
-class Formula(Reader):
-    """Reads one formula and collects its problems."""
+class TexParser(Reader):
+    """Reads one formula as MathJax parses it and collects its problems."""
 
     def __init__(self, text: str, where: list[int]) -> None:
         super().__init__(text, where)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import SupportsIndex
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Stack(list[Frame]):
         if frame.kind == "env":
             self.envs.append(frame)
 
-    def pop(self, index: int = -1) -> Frame:
+    def pop(self, index: SupportsIndex = -1) -> Frame:
         assert index == -1, "frames are closed from the top"
         frame = super().pop()
         self.open[frame.kind, frame.name if frame.kind == "env" else ""] -= 1

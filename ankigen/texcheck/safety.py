@@ -24,7 +24,7 @@ from .names import DEFINITIONS, words
 from .reader import as_written
 
 if TYPE_CHECKING:
-    from .formula import Formula
+    from .formula import TexParser
     from .frames import Level
 
 _SAFE_LINK = re.compile(r"\s*(https?://|mailto:)", re.IGNORECASE)
@@ -71,13 +71,13 @@ VETTED = words(
 )
 
 
-def refuse(formula: Formula, i: int, name: str) -> None:
+def refuse(formula: TexParser, i: int, name: str) -> None:
     """Report a command that is not allowed in notes at all."""
     formula.vetted.add(i)
     formula.refuse(i, f"`{as_written(name)}` is not allowed in notes: it {REFUSED[name]}")
 
 
-def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> None:
+def vet(formula: TexParser, lv: Level, i: int, j: int, name: str) -> None:
     """Check the arguments of a command that reaches attributes, at `i`, its name ending at `j`.
 
     Only what reaches HTML is read here; the command's spec reads its arguments afterwards.
@@ -132,7 +132,7 @@ def vet(formula: Formula, lv: Level, i: int, j: int, name: str) -> None:
         k = arg[2]
 
 
-def _bbox(formula: Formula, at: int, options: str) -> None:
+def _bbox(formula: TexParser, at: int, options: str) -> None:
     for part in options.split(","):
         part = part.strip()
         if part and not (_BBOX_PADDING.fullmatch(part) or _BBOX_COLOUR.fullmatch(part)):
@@ -144,7 +144,7 @@ def _bbox(formula: Formula, at: int, options: str) -> None:
             return
 
 
-def sweep(formula: Formula) -> None:
+def sweep(formula: TexParser) -> None:
     """Refuse each command that reaches attributes where the parser did not vet it."""
     s, i = formula.s, 0
     while i < len(s):

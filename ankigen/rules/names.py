@@ -1,0 +1,64 @@
+"""Checks of a whole note file, not of one card: characters Anki cannot store, anywhere in the
+file or its name, and deck and section names that Anki would change or read as markup."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..errors import Diagnostic, Location
+from ..storable import unstorable, unstorable_lines, unstorable_references
+from .card import FileContext, error
+
+
+def characters(context: FileContext) -> Iterator[Diagnostic]:
+    """Characters that Anki cannot store in a field, anywhere in the file or its name."""
+    for line, col, message in unstorable_lines(context.lines):
+        yield error(context.at(line, col), message)
+    if context.allow_html:
+        for line, text in enumerate(context.lines):
+            for col, message in unstorable_references(text):
+                yield error(context.at(line, col), message)
+    name = context.source.path.relative_to(context.source.root).as_posix()
+    if (problem := unstorable(name)) is not None:
+        yield error(context.at(0), f"the file's name: {problem[1]}")
+
+
+def blank(part: str) -> bool:
+    """A deck name's part that Anki would store as `blank`: nothing but spaces and colons."""
+    return not part.replace(":", "").strip()
+
+
+def deck_name(deck: str, where: Location) -> Iterator[Diagnostic]:
+    """A deck name with an empty part (`E:: ::F`) becomes `E::blank::F` in Anki; one that
+    reads as markup would be markup on every card."""
+    if any(blank(part) for part in deck.split("::")):
+        yield error(where, f"deck name {deck!r} has an empty part (Anki would call it `blank`)")
+    yield from shown_name(f"deck name {deck!r}", deck, where)
+
+
+def section_name(section: str, written: str, where: Location) -> Iterator[Diagnostic]:
+    """A section with sub-headings names a deck: it must have a name Anki keeps as it is."""
+    if blank(section):
+        yield error(
+            where,
+            f"section {written.strip()!r} names a deck with nothing in it (Anki would call it "
+            "`blank`): give the section a name",
+        )
+    yield from shown_name(f"section {section!r}", section, where)
+
+
+# Every card shows its deck name ({{Deck}} in the templates), and Anki puts it into the card as
+# HTML, which MathJax then reads: only text that stays text may pass.
+_MARKUP_IN_NAME = re.compile(r"[<>]|&[A-Za-z#]|\\[()\[\]]")
+
+
+def shown_name(what: str, name: str, where: Location) -> Iterator[Diagnostic]:
+    markup = _MARKUP_IN_NAME.search(name)
+    if markup:
+        yield error(
+            where,
+            f"{what} holds {markup[0]!r}: every card shows its deck's name, and Anki reads it "
+            "as HTML and formulas there; leave out <, >, & before a name or #, and \\( \\) "
+            "\\[ \\]",
+        )
