@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from . import __version__
-from .cli_output import build_summary, count, os_problem, progress, run_preview
+from .cli_output import build_summary, os_problem, progress, run_preview
 from .context import Context
 from .errors import Diagnostics, Location, print_diagnostics
+from .plural import counted
 
 if TYPE_CHECKING:
     from .config import Config
@@ -187,9 +188,9 @@ def check(
                 diagnostics.error(where, f"since {against}, {caveat.message}")
     print_diagnostics(diagnostics, fmt)
     if fmt == "text":
-        errors = count(len(diagnostics.errors), "error")
-        warnings = count(len(diagnostics.warnings), "warning")
-        click.echo(f"{count(notes, 'note')} checked: {errors}, {warnings}", err=True)
+        errors = counted(len(diagnostics.errors), "error")
+        warnings = counted(len(diagnostics.warnings), "warning")
+        click.echo(f"{counted(notes, 'note')} checked: {errors}, {warnings}", err=True)
     if diagnostics.failed(strict):
         sys.exit(1)
 

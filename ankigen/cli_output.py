@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from .errors import Diagnostics, print_diagnostics
+from .plural import counted
 
 if TYPE_CHECKING:
     from .build import BuildResult
@@ -62,20 +63,15 @@ def build_summary(result: BuildResult, diagnostics: Diagnostics) -> str:
         cards = sum(len(note.ordinals) for note in notes)
         size = package.path.stat().st_size
         lines.append(
-            f"{package.path}: {count(decks, 'deck')}, {count(len(notes), 'note')} "
-            f"({basic} basic, {len(notes) - basic} cloze), {count(cards, 'card')}, "
-            f"{count(len(package.media), 'media file')}, {_size(size)}"
+            f"{package.path}: {counted(decks, 'deck')}, {counted(len(notes), 'note')} "
+            f"({basic} basic, {len(notes) - basic} cloze), {counted(cards, 'card')}, "
+            f"{counted(len(package.media), 'media file')}, {_size(size)}"
         )
     kept = len(result.unchanged)
-    done = f"{count(len(result.packages) - kept, 'package')} written"
-    warnings = count(len(diagnostics.warnings), "warning")
+    done = f"{counted(len(result.packages) - kept, 'package')} written"
+    warnings = counted(len(diagnostics.warnings), "warning")
     lines.append(done + (f", {kept} unchanged" if kept else "") + f", {warnings}")
     return "\n".join(lines)
-
-
-def count(number: int, word: str) -> str:
-    """`1 note`, `2 notes`: a number with its noun."""
-    return f"{number} {word}{'s' * (number != 1)}"
 
 
 def _size(size: int) -> str:

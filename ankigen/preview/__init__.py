@@ -18,6 +18,7 @@ from pathlib import Path
 from ..config import Config
 from ..context import Context
 from ..errors import Diagnostics
+from ..plural import counted
 from .cards import PreviewCard, preview_cards
 from .page import PageInfo, render_page
 
@@ -107,5 +108,4 @@ def summary(preview: Preview) -> str:
     notes = len({card.note.guid for card in preview.cards})
     since = preview.info.changed_since
     what = f" added or changed since {since}" if since is not None else ""
-    counted = f"{cards} card{'s' * (cards != 1)}{what}, from {notes} note{'s' * (notes != 1)}"
-    return f"{preview.index}: {counted}"
+    return f"{preview.index}: {counted(cards, 'card')}{what}, from {counted(notes, 'note')}"
