@@ -302,7 +302,7 @@ HINTS = {
 for _name in words("Var Cov tr Tr sgn sign diag rank softmax relu ReLU erf KL"):
     HINTS[_name] = f"\\operatorname{{{_name}}}"
 
-# Commands that define new commands or environments (and \require): `commands.define` reads them.
+# Commands that define new commands or environments (and \require): `definitions.define` reads them.
 DEFINITIONS = words(
     """newcommand renewcommand def let DeclareMathOperator newenvironment renewenvironment
     DeclarePairedDelimiter DeclarePairedDelimiters DeclarePairedDelimiterX DeclarePairedDelimitersX
