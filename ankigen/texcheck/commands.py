@@ -11,16 +11,9 @@ import difflib
 from typing import TYPE_CHECKING
 
 from .definitions import define
+from .environments import ENV_SPECS, ENVIRONMENTS, EQUATION_ENVS, NO_TAB_ENVS, NO_TAG_ENVS
 from .frames import Atom, Frame
-from .names import (
-    DEFINITIONS,
-    ENV_SPECS,
-    ENVIRONMENTS,
-    EQUATION_ENVS,
-    NO_TAB_ENVS,
-    NO_TAG_ENVS,
-    OVER,
-)
+from .names import DEFINITIONS, OVER
 from .reader import DIMEN_WHOLE, as_written
 from .safety import REFUSED, VETTED, refuse, vet
 

@@ -1,7 +1,11 @@
-"""The names MathJax 3.2.2 knows with Anki's packages, and how each command reads its arguments.
+"""The commands MathJax 3.2.2 knows with Anki's packages, and how each reads its arguments.
 
-Taken from MathJax 3.2.2 run with the configuration Anki's reviewer loads (`tex-chtml-full`
-without `physics` or `textmacros`).
+`KNOWN` names them and `SPECS` says how each reads its arguments; `OPS`, `MOVABLE`,
+`TRANSPARENT`, `NOT_A_SCRIPT`, `DELIMITERS` and `OVER` say how they behave with scripts,
+`\\left`/`\\right` and fractions; `HINTS` suggests what to write for a name MathJax does not
+know, and `DEFINITIONS` lists the commands that define new ones (and `\\require`). The
+environments' tables are in `environments`. Taken from MathJax 3.2.2 run with the configuration
+Anki's reviewer loads (`tex-chtml-full` without `physics` or `textmacros`).
 """
 
 from __future__ import annotations
@@ -242,42 +246,6 @@ OVER = {
     "atopwithdelims": "dd",
     "overwithdelims": "dd",
 }
-
-ENVIRONMENTS = words(
-    """Bmatrix Bmatrix* Bsmallmatrix Bsmallmatrix* CD Vmatrix Vmatrix* Vsmallmatrix Vsmallmatrix*
-    align align* alignat alignat* aligned alignedat array bmatrix bmatrix* bsmallmatrix
-    bsmallmatrix* cases cases* crampedsubarray dcases dcases* drcases drcases* empheq eqnarray
-    eqnarray* equation equation* flalign flalign* gather gather* gathered lgathered matrix
-    matrix* multline multline* multlined numcases pmatrix pmatrix* prooftree psmallmatrix
-    psmallmatrix* rcases rcases* rgathered smallmatrix smallmatrix* split spreadlines subarray
-    subnumcases vmatrix vmatrix* vsmallmatrix vsmallmatrix* xalignat xalignat* xxalignat"""
-)
-ENV_SPECS = {
-    "array": "ot",
-    "subarray": "t",
-    "crampedsubarray": "t",
-    "multlined": "oo",
-    "spreadlines": "t",
-    "empheq": "ot",
-    "numcases": "t",
-    "subnumcases": "t",
-    "alignat": "n",
-    "alignat*": "n",
-    "alignedat": "no",
-    "aligned": "o",
-    "gathered": "o",
-    "xalignat": "n",
-    "xalignat*": "n",
-    "xxalignat": "n",
-}
-ENV_SPECS.update((name, "o") for name in ENVIRONMENTS if name.endswith("matrix*"))
-# Environments that number equations: one per formula, not inside another.
-EQUATION_ENVS = words(
-    """equation equation* eqnarray eqnarray* align align* multline multline* gather gather*
-    alignat alignat* xalignat xalignat* xxalignat flalign flalign*"""
-)
-NO_TAB_ENVS = words("equation equation* multline multline*")
-NO_TAG_ENVS = words("aligned alignedat gathered split lgathered rgathered")
 
 HINTS = {
     "bm": "\\boldsymbol{...}",
