@@ -3,14 +3,16 @@
 A small re-implementation of the part of MathJax's TeX parser that raises errors: braces,
 arguments, ``\\left``/``\\right``, environments, alignment tabs, scripts and the names MathJax
 knows. Anki's reviewer loads MathJax 3's ``tex-chtml-full`` build (every TeX package but
-``physics``) without ``textmacros``; the tables in `names` were taken from MathJax 3.2.2 run with
-that configuration, and the test formulas were typeset by it.
+``physics``) without ``textmacros``; the tables in `names` and `environments` were taken from
+MathJax 3.2.2 run with that configuration, and the test formulas were typeset by it.
 
 The package reads a formula in stages: `cloze_sides` gives the text MathJax sees on each side
 of each card, `formula` parses it (with `reader` for the low-level tokens, `frames` for the
-parser's stack and `commands` for the commands with rules of their own), against the tables of
-`names`. `safety` holds the allow-list of what a formula may do to the card's HTML (its problems
-are marked `unsafe`), and `fields` finds the formulas a card's text makes beyond its `$...$`.
+parser's stack, `bookkeeping` for its atoms, scripts, cells and closing frames, `commands` for
+the commands with rules of their own and `definitions` for those that define new ones), against
+the tables of `names` and `environments`. `safety` holds the allow-list of what a formula may do
+to the card's HTML (its problems are marked `unsafe`), and `fields` finds the formulas a card's
+text makes beyond its `$...$`.
 """
 
 from __future__ import annotations
