@@ -1,6 +1,7 @@
 """The pipeline: find the note files, look them up in the cache, parse and render the others
-(on every core), draw the missing pictures, check identities across files, plan the packages
-and write them. Nothing is written unless every note is sound."""
+(on every core, each once), draw the pictures missing from the cache all together (on every
+core) into their notes, check identities across files, plan the packages and write them.
+Nothing is written unless every note is sound."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from .sources import discover
 from .stages import (
     FileResult,
     Progress,
-    draw_missing_pictures,
     identities,
     no_progress,
     parse_and_render,
@@ -66,7 +66,6 @@ def build(
         with NoteCache(config.output / ".cache", config) as cache:
             cached, jobs = cache.look_up(files), context.jobs
             fresh = parse_and_render(_uncached(files, cached), config, cache.folder, jobs, progress)
-            fresh = draw_missing_pictures(fresh, config, cache.folder, jobs, progress)
             read = file_notes(files, cached, fresh, cache, diagnostics)
         check_across_files(read, sources, diagnostics)
         times = card_times(config, read, project, context.epoch)
@@ -125,7 +124,6 @@ def _read(
         cached = cache.look_up(files)
         missing, jobs = _uncached(files, cached), context.jobs
         fresh = parse_and_render(missing, config, cache.folder, jobs, progress, render)
-        fresh = draw_missing_pictures(fresh, config, cache.folder, jobs, progress)
         read = file_notes(files, cached, fresh, cache, diagnostics, rendered=render)
     check_across_files(read, sources, diagnostics)
     return read
@@ -161,10 +159,6 @@ def file_notes(
     for result in fresh:
         source = result.source
         key = cache.key(source)
-        if result.missing:
-            read[source.path] = FileNotes(source, key, (), (), {})
-            diagnostics.error(Location(source.display), "its pictures could not be drawn")
-            continue
         media = {m.name: m for note in result.notes for m in note.media}
         read[source.path] = FileNotes(source, key, result.identities, result.notes, media)
         if rendered:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -72,6 +73,12 @@ class MediaFile:
 
     name: str
     data: bytes
+
+
+def media_file(data: bytes, suffix: str) -> MediaFile:
+    """Media named by content: the same bytes get the same name, other bytes never collide."""
+    digest = hashlib.sha256(data).hexdigest()[:24]
+    return MediaFile(f"ankigen-{digest}{suffix.lower()}", data)
 
 
 class RenderedNote(NamedTuple):

@@ -1,18 +1,20 @@
 """Cards -> Anki fields: markdown to HTML with math for MathJax, highlighted code, media, clozes.
 
-`render_cards` draws the cards' pictures, renders each card with `render_rules`' parser into a
-Basic or a Cloze note, and checks the finished fields for what Anki would show wrongly.
+A file's cards are rendered once, with `render_rules`' parser, into `DraftNote`s whose pictures
+(plots, formulas with `math = "svg"`) are markers; `finish_notes` writes the drawn pictures in
+their place and makes each draft a Basic or a Cloze note, checking the finished fields for what
+Anki would show wrongly. The pictures are drawn in between, all at once.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from markdown_it import MarkdownIt
 
@@ -25,12 +27,12 @@ from .cloze import (
     scan_clozes,
 )
 from .config import Config
-from .diagrams import PlotSpec
 from .drawing import Job, Result, draw_all, plot_job
 from .errors import Diagnostics, Location
 from .mathsvg import formula_job
-from .model import Card, MediaFile, RenderedNote, card_ordinals
-from .render_rules import card_parser, media_file, render_env
+from .model import Card, MediaFile, RenderedNote, SourceFile, card_ordinals
+from .picture_marks import Marked, fill
+from .render_rules import card_parser, render_env
 from .storable import (
     OWN_MEDIA,
     media_references,
@@ -43,45 +45,56 @@ from .texcheck import unsafe_tex
 from .texcheck.fields import field_strings, spans, text_formulas
 
 __all__ = [
-    "Pictures",
-    "media_file",
+    "DraftNote",
+    "draft_notes",
+    "finish_notes",
     "picture_jobs",
     "render_cards",
-    "render_note",
 ]
 
 
+class PictureUse(NamedTuple):
+    """A picture a card needs drawn: its job's key, where the card asks for it, and for a plot
+    its kind (None for a formula); reported where it cannot be drawn."""
+
+    key: str
+    where: Location
+    plot: str | None
+
+
 @dataclass(frozen=True)
-class Pictures:
-    """Everything drawn for a build: plots and formulas, by their job keys."""
+class DraftNote:
+    """A card rendered but for its pictures, which are markers (`picture_marks`) until drawn.
 
-    plot_format: str
-    math_as_svg: bool
-    drawn: dict[str, Result]
+    It holds what finishing its fields needs of the card and no markdown tokens, so a worker
+    process can send it to the process that draws the pictures."""
 
-    def plot(self, spec: PlotSpec) -> Result:
-        return self.drawn[plot_job(spec, self.plot_format).key]
-
-    def formula(self, tex: str, display: bool) -> Result | None:
-        if not self.math_as_svg or CLOZE_ATTEMPT.search(tex):
-            return None  # MathJax, which also lets Anki's clozes work inside formulas
-        return self.drawn[formula_job(tex.strip(), display).key]
+    front: str  # the heading's HTML as the renderer wrote it
+    back: str  # the body's
+    marked: tuple[Marked, ...]  # the pictures marked in front and back
+    uses: tuple[PictureUse, ...]  # the card's plots, then its formulas drawn as pictures
+    images: tuple[MediaFile, ...]  # the media files of its images
+    heading: str  # the card's markdown, for the checks of the finished fields
+    body_text: str
+    checked: frozenset[str]  # the formulas parse checked, and those the text makes (`\(`)
+    numbered: frozenset[str]  # the cloze numbers `==x==` deletions got
+    reported_in_parse: bool  # whether parse reported what `_storable_problems` finds
+    guid: str
+    deck: str
+    tags: tuple[str, ...]
+    namespace: str
+    identity: str
+    location: Location
+    source: SourceFile
 
 
 def render_cards(
-    cards: Sequence[Card],
-    config: Config,
-    cache_dir: Path,
-    diagnostics: Diagnostics,
-    drawn: dict[str, Result] | None = None,
+    cards: Sequence[Card], config: Config, cache_dir: Path, diagnostics: Diagnostics
 ) -> list[RenderedNote]:
-    """Every card as a note. Its pictures are `drawn` (by job key) when given, else drawn (or
-    taken from the cache) first, all at once."""
-    md = card_parser(config.allow_html)
-    if drawn is None:
-        drawn = draw_all(picture_jobs(cards, config), cache_dir)
-    pictures = Pictures(config.plot_format, config.math == "svg", drawn)
-    return [render_note(card, md, pictures, diagnostics) for card in cards]
+    """Every card as a note, in one go: its pictures drawn (or taken from the cache) first."""
+    drafts = draft_notes(cards, config)
+    drawn = draw_all(picture_jobs(cards, config), cache_dir)
+    return finish_notes(drafts, drawn, config.allow_html, diagnostics)
 
 
 def picture_jobs(cards: Sequence[Card], config: Config) -> list[Job]:
@@ -97,67 +110,110 @@ def picture_jobs(cards: Sequence[Card], config: Config) -> list[Job]:
     return jobs
 
 
-def render_note(
-    card: Card, md: MarkdownIt, pictures: Pictures, diagnostics: Diagnostics
-) -> RenderedNote:
-    """One card's fields: front (heading) and back (body), as a Basic or a Cloze note.
+def draft_notes(cards: Sequence[Card], config: Config) -> list[DraftNote]:
+    """Every card rendered, its pictures marked: the only pass over its tokens."""
+    md = card_parser(config.allow_html)
+    return [_draft(card, md, config.plot_format, config.math == "svg") for card in cards]
+
+
+def _draft(card: Card, md: MarkdownIt, plot_format: str, math_as_svg: bool) -> DraftNote:
+    """One card's front (heading) and back (body), as the renderer writes them.
 
     `md` is `render_rules.card_parser`'s parser for the build's `allow_html`.
     """
     env = render_env(card)
+    uses = []
     for index, spec in card.plots:
-        drawn = pictures.plot(spec)
-        if isinstance(drawn, str):
-            line = (card.body[index].map or [card.body_line - 1])[0] + 1
-            where = Location(card.source.display, line, 1)
-            diagnostics.error(where, f"plot {spec.kind} cannot be drawn: {drawn}")
-        else:
-            env["plots"][index] = drawn
-    for formula in card.formulas:
-        picture = pictures.formula(formula.tex, formula.display)
-        if isinstance(picture, str):
-            diagnostics.warning(
-                formula.location,
-                f"formula cannot be drawn as SVG ({picture}); it is left to MathJax",
-            )
-        elif picture is not None:
-            env["formulas"][formula.tex, formula.display] = picture
+        key = env["plots"][index] = plot_job(spec, plot_format).key
+        line = (card.body[index].map or [card.body_line - 1])[0] + 1
+        uses.append(PictureUse(key, Location(card.source.display, line, 1), spec.kind))
+    for formula in card.formulas if math_as_svg else ():
+        if not CLOZE_ATTEMPT.search(formula.tex):  # else MathJax's, where Anki's clozes work
+            job = formula_job(formula.tex, formula.display)
+            env["formulas"][formula.tex, formula.display] = job.key
+            uses.append(PictureUse(job.key, formula.location, None))
     # Tokens are shared with the card: the render rules never change them.
     heading = card.heading_inline
     markdown_env = cast("dict[str, Any]", env)  # markdown-it's type for it
     heading_tokens = [heading] if heading else md.parseInline(card.heading, markdown_env)
     body_tokens = list(card.body)
-    front = md.renderer.render(heading_tokens, md.options, markdown_env).strip()
-    back = md.renderer.render(body_tokens, md.options, markdown_env).strip()
-    if md.options["html"]:
-        front, back = _sanitize(front), _sanitize(back)
-    is_cloze = any(CLOZE_ATTEMPT.search(text) for text in (front, back))
-    source = _source_field(card.source.path, card.source.root)
-    if is_cloze:
-        text = f'<div class="ankigen-heading">{front}</div>\n<div class="ankigen-body">{back}</div>'
-        fields = (text, front, source)
-    else:
-        fields = (front, back, source)
-    numbered = frozenset(map(str, range(card.cloze_highest + 1, env["next_cloze"])))  # `==x==`
+    front = md.renderer.render(heading_tokens, md.options, markdown_env)
+    back = md.renderer.render(body_tokens, md.options, markdown_env)
     made = text_formulas([*heading_tokens, *body_tokens], md.options["html"], card.source)
-    for problem in _field_problems(fields, is_cloze, card, made, numbered):
-        diagnostics.error(card.location, problem)
-    if not _reported_in_parse(card, md.options["html"]):
-        for problem in _storable_problems(fields, env["media"]):
-            diagnostics.error(card.location, problem)
-    kind = "cloze" if is_cloze else "basic"
-    return RenderedNote(
+    return DraftNote(
+        front=front,
+        back=back,
+        marked=tuple(env["marked"]),
+        uses=tuple(uses),
+        images=tuple(env["media"].values()),
+        heading=card.heading,
+        body_text=card.body_text,
+        checked=frozenset({formula.tex for formula in card.formulas} | set(made)),
+        numbered=frozenset(map(str, range(card.cloze_highest + 1, env["next_cloze"]))),
+        reported_in_parse=_reported_in_parse(card, md.options["html"]),
         guid=card.guid,
-        kind=kind,
-        fields=fields,
         deck=card.deck,
         tags=card.tags,
         namespace=card.namespace,
         identity=card.identity,
         location=card.location,
         source=card.source,
+    )
+
+
+def finish_notes(
+    drafts: Sequence[DraftNote],
+    drawn: Mapping[str, Result],
+    allow_html: bool,
+    diagnostics: Diagnostics,
+) -> list[RenderedNote]:
+    """The drafts as notes, their pictures `drawn` (every one, by job key) written in."""
+    return [_finish(draft, drawn, allow_html, diagnostics) for draft in drafts]
+
+
+def _finish(
+    draft: DraftNote, drawn: Mapping[str, Result], allow_html: bool, diagnostics: Diagnostics
+) -> RenderedNote:
+    """One draft's fields, as a Basic or a Cloze note, checked."""
+    for use in draft.uses:
+        result = drawn[use.key]
+        if not isinstance(result, str):
+            continue
+        if use.plot is not None:
+            diagnostics.error(use.where, f"plot {use.plot} cannot be drawn: {result}")
+        else:
+            message = f"formula cannot be drawn as SVG ({result}); it is left to MathJax"
+            diagnostics.warning(use.where, message)
+    media = {image.name: image for image in draft.images}
+    front = fill(draft.front, draft.marked, drawn, media).strip()
+    back = fill(draft.back, draft.marked, drawn, media).strip()
+    if allow_html:
+        front, back = _sanitize(front), _sanitize(back)
+    is_cloze = any(CLOZE_ATTEMPT.search(text) for text in (front, back))
+    source = _source_field(draft.source.path, draft.source.root)
+    if is_cloze:
+        text = f'<div class="ankigen-heading">{front}</div>\n<div class="ankigen-body">{back}</div>'
+        fields = (text, front, source)
+    else:
+        fields = (front, back, source)
+    for problem in _field_problems(fields, is_cloze, draft):
+        diagnostics.error(draft.location, problem)
+    if not draft.reported_in_parse:
+        for problem in _storable_problems(fields, media):
+            diagnostics.error(draft.location, problem)
+    kind = "cloze" if is_cloze else "basic"
+    return RenderedNote(
+        guid=draft.guid,
+        kind=kind,
+        fields=fields,
+        deck=draft.deck,
+        tags=draft.tags,
+        namespace=draft.namespace,
+        identity=draft.identity,
+        location=draft.location,
+        source=draft.source,
         ordinals=card_ordinals(kind, fields),
-        media=tuple(sorted(env["media"].values(), key=lambda m: m.name)),
+        media=tuple(sorted(media.values(), key=lambda m: m.name)),
     )
 
 
@@ -188,13 +244,7 @@ def _storable_problems(fields: Sequence[str], media: dict[str, MediaFile]) -> li
     return list(dict.fromkeys(problems))
 
 
-def _field_problems(
-    fields: Sequence[str],
-    is_cloze: bool,
-    card: Card,
-    made: Sequence[str],
-    numbered: frozenset[str] = frozenset(),
-) -> list[str]:
+def _field_problems(fields: Sequence[str], is_cloze: bool, draft: DraftNote) -> list[str]:
     """What Anki would accept silently but show wrongly, read off the finished fields.
 
     The checks in parse read the markdown; these read what Anki will read, so markup that
@@ -204,25 +254,25 @@ def _field_problems(
     fields, source = fields[:2], fields[2]
     if is_cloze:
         raw = [
-            m.group(1) for t in (card.heading, card.body_text) for m in CLOZE_ATTEMPT.finditer(t)
+            m.group(1) for t in (draft.heading, draft.body_text) for m in CLOZE_ATTEMPT.finditer(t)
         ]
-        raw += attempts_once_rendered(card.heading, card.body_text)  # parse checked these
+        raw += attempts_once_rendered(draft.heading, draft.body_text)  # parse checked these
         attempts = [m.group(1) for f in fields for m in CLOZE_ATTEMPT.finditer(f)]
-        problem = number_problem([n for n in attempts if n not in raw and n not in numbered])
+        fresh = [n for n in attempts if n not in raw and n not in draft.numbered]
+        problem = number_problem(fresh)
         if problem is not None:
             problems.append(problem)
         elif (
             not cloze_numbers(*fields)
             and all(cloze_number(n) for n in raw)
-            and not any(scan_clozes(t).problems for t in (card.heading, card.body_text))
+            and not any(scan_clozes(t).problems for t in (draft.heading, draft.body_text))
         ):  # Anki reads no deletion, and parse has not already said why (`{{c1::` never closed)
             problems.append("the cloze note has no deletion, so Anki would make no card")
     elif not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[0]):
         problems.append("the card's front is empty once rendered, so Anki would make no card")
-    checked = {formula.tex for formula in card.formulas} | set(made)  # parse checked these
     runs = [run for field in (*fields, source) for run in field_strings(field)]
     for tex in dict.fromkeys(tex for run in runs for tex in spans(run)):
-        if tex not in checked:
+        if tex not in draft.checked:  # parse checked these
             problems += [f"formula: {problem.message}" for problem in unsafe_tex(tex)]
     return problems
 

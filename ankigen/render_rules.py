@@ -1,14 +1,12 @@
 """The markdown-it render rules cards are rendered with, and the parser that holds them.
 
-Images and plots become media files named after their content, formulas go to MathJax (or are
-pictures, with `math = "svg"`), `==x==` deletions get their cloze numbers, and code is
-highlighted. The rules read and write one `RenderEnv` per card, made by `render_env`.
-"""
+Images become media files named after their content, formulas go to MathJax, `==x==` deletions
+get their cloze numbers, and code is highlighted. Plots, and formulas drawn as pictures (with
+`math = "svg"`), are marked, for `picture_marks.fill` to write once they are drawn. The rules
+read and write one `RenderEnv` per card, made by `render_env`."""
 
 from __future__ import annotations
 
-import hashlib
-import html
 from functools import cache
 from typing import Any, TypedDict
 
@@ -16,10 +14,10 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .cloze import CLOZE_ATTEMPT
-from .drawing import Drawing
 from .highlight import code_html, plain_code
 from .markdown import RenderRule, rendering_parser
-from .model import Card, MediaFile
+from .model import Card, MediaFile, media_file
+from .picture_marks import Marked, mark, mathjax
 
 
 class RenderEnv(TypedDict):
@@ -28,8 +26,9 @@ class RenderEnv(TypedDict):
     card: Card
     media: dict[str, MediaFile]  # by name: every media file the fields refer to
     next_cloze: int  # the number the next `==x==` deletion gets
-    plots: dict[int, Drawing]  # drawn plots by the index of their block in the body
-    formulas: dict[tuple[str, bool], Drawing]  # drawn formulas by (TeX, display)
+    plots: dict[int, str]  # job keys of the plots by the index of their block in the body
+    formulas: dict[tuple[str, bool], str]  # job keys of the formulas to draw, by (TeX, display)
+    marked: list[Marked]  # the pictures marked in the HTML, by the number in their marker
 
 
 def render_env(card: Card) -> RenderEnv:
@@ -39,6 +38,7 @@ def render_env(card: Card) -> RenderEnv:
         "next_cloze": card.cloze_highest + 1,
         "plots": {},
         "formulas": {},
+        "marked": [],
     }
 
 
@@ -46,12 +46,6 @@ def render_env(card: Card) -> RenderEnv:
 def card_parser(allow_html: bool) -> MarkdownIt:
     """The parser that renders cards, with the rules below; one per setting."""
     return rendering_parser(allow_html, _RENDER_RULES)
-
-
-def media_file(data: bytes, suffix: str) -> MediaFile:
-    """Media named by content: the same bytes get the same name, other bytes never collide."""
-    digest = hashlib.sha256(data).hexdigest()[:24]
-    return MediaFile(f"ankigen-{digest}{suffix.lower()}", data)
 
 
 def _image(self: Any, tokens: list[Token], idx: int, options: Any, env: RenderEnv) -> str:
@@ -68,19 +62,11 @@ def _image(self: Any, tokens: list[Token], idx: int, options: Any, env: RenderEn
 
 
 def _formula(tex: str, display: bool, block: bool, env: RenderEnv) -> str:
-    """A drawn formula's picture, or the TeX between MathJax's delimiters."""
-    drawn = env["formulas"].get((tex.strip(), display))
-    if drawn is not None:
-        from .mathsvg import image_tag
-
-        media = media_file(drawn.data, drawn.meta["ext"])
-        env["media"][media.name] = media
-        return image_tag(media.name, tex, drawn.meta, block)
-    escaped = html.escape(tex.strip() if block else tex, quote=False)
-    if not display:
-        return "\\(" + escaped + "\\)"
-    math = "\\[" + escaped + "\\]"
-    return f'<div class="math-display">{math}</div>\n' if block else math
+    """A formula to draw, marked; else the TeX between MathJax's delimiters."""
+    key = env["formulas"].get((tex.strip(), display))
+    if key is not None:
+        return mark(env["marked"], Marked(key, (tex, display, block)))
+    return mathjax(tex, display, block)
 
 
 def _math_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: RenderEnv) -> str:
@@ -110,7 +96,7 @@ def _cloze_close(self: Any, tokens: list[Token], idx: int, options: Any, env: Re
 def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: RenderEnv) -> str:
     token = tokens[idx]
     if idx in env["plots"]:
-        return _figure(env["plots"][idx], env)
+        return mark(env["marked"], Marked(env["plots"][idx]))
     if token.info.split()[:1] == ["plot"]:
         return ""  # a plot block with problems; they are reported already
     language = token.info.strip().split()[0] if token.info.strip() else env["card"].code_language
@@ -119,15 +105,6 @@ def _fence(self: Any, tokens: list[Token], idx: int, options: Any, env: RenderEn
         # Highlighting would split `{{c1::` across spans and Anki would no longer see the cloze.
         return plain_code(code)
     return code_html(code, language)  # plain when parse warned of an unknown language
-
-
-def _figure(picture: Drawing, env: RenderEnv) -> str:
-    media = media_file(picture.data, picture.meta["ext"])
-    env["media"][media.name] = media
-    title = picture.meta.get("title")
-    caption = f"<figcaption>{html.escape(title)}</figcaption>" if title else ""
-    alt = html.escape(picture.meta["alt"])
-    return f'<figure class="ankigen-plot"><img src="{media.name}" alt="{alt}">{caption}</figure>\n'
 
 
 def _code_block(self: Any, tokens: list[Token], idx: int, options: Any, env: RenderEnv) -> str:

@@ -1,27 +1,32 @@
-"""The per-file stages: each note file parsed, then rendered (unless it is only checked), on
-every core when there is enough to do; and the pictures its cards need, drawn all at once.
+"""The per-file stages: each note file parsed once, then rendered (unless it is only checked),
+on every core when there is enough to do; and the pictures its cards need, drawn all at once.
 
 `build` and `check` go through the same functions: `check` asks for no rendering, which lets
 parse skip the inline tokens no check reads. Each file is processed on its own into plain data
 (identities, `RenderedNote`s, problems), so a worker process sends back no markdown tokens.
 
-A file whose pictures are not all drawn yet comes back with the jobs instead of notes; the
-jobs of every file are drawn together, on every core, and those files are then parsed and
-rendered again, their pictures now found.
+A card's pictures (plots, formulas with `math = "svg"`) are marked in its rendered HTML. When a
+file's pictures are all in the picture cache, the worker writes them in and sends back notes;
+otherwise it sends back the drafts and the jobs still to draw. The jobs of every file are drawn
+together, on every core, and written into the drafts that wait for them: nothing is parsed or
+rendered again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from .config import Config
-from .drawing import Job, draw_all
+from .drawing import Job, Result, draw_all
 from .errors import Diagnostic, Diagnostics
 from .ids import Identity
 from .model import Card, RenderedNote, SourceFile
+
+if TYPE_CHECKING:  # render loads markdown-it, which a warm build never needs
+    from .render import DraftNote
 
 PARALLEL_FROM_CHARS = 512 * 1024  # characters of markdown; below this one process is quicker
 T = TypeVar("T")
@@ -48,7 +53,17 @@ class FileResult:
     parse_problems: list[Diagnostic] = field(default_factory=list)
     render_problems: list[Diagnostic] = field(default_factory=list)
     consulted: set[Path] = field(default_factory=set)
-    missing: tuple[Job, ...] = ()  # pictures to draw before it can be rendered
+
+
+@dataclass(frozen=True)
+class WaitingFile:
+    """A file rendered but for pictures not drawn yet: its result without notes, its drafts,
+    the pictures found drawn and the jobs that draw the others."""
+
+    result: FileResult
+    drafts: tuple[DraftNote, ...]
+    drawn: dict[str, Result]
+    missing: tuple[Job, ...]
 
 
 def identities(cards: Iterable[Card | RenderedNote]) -> tuple[Identity, ...]:
@@ -56,25 +71,37 @@ def identities(cards: Iterable[Card | RenderedNote]) -> tuple[Identity, ...]:
     return tuple(Identity(c.guid, c.identity, c.namespace, c.location, c.deck) for c in cards)
 
 
-def process_file(source: SourceFile, config: Config, cache_dir: Path, render: bool) -> FileResult:
-    """Parse one file; with `render`, render its cards too, unless some of their pictures still
-    need drawing."""
+def process_file(
+    source: SourceFile, config: Config, cache_dir: Path, render: bool
+) -> FileResult | WaitingFile:
+    """Parse one file; with `render`, render its cards too, into notes when their pictures are
+    all drawn, else into drafts that wait for them."""
     from .drawing import look_up
     from .parse import parse_source
 
     parsed = parse_source(source, config, checks_only=not render)
     cards, consulted = parsed.cards, set(parsed.consulted)
-    found = identities(cards)
+    result = FileResult(source, identities(cards), (), parsed.problems, [], consulted)
     if not render:
-        return FileResult(source, found, parse_problems=parsed.problems, consulted=consulted)
-    from .render import picture_jobs, render_cards
+        return result
+    from .render import draft_notes, picture_jobs
 
+    drafts = draft_notes(cards, config)
     drawn, missing = look_up(picture_jobs(cards, config), cache_dir)
     if missing:
-        return FileResult(source, found, consulted=consulted, missing=tuple(missing))
+        return WaitingFile(result, tuple(drafts), drawn, tuple(missing))
+    return _finish(result, drafts, drawn, config)
+
+
+def _finish(
+    result: FileResult, drafts: Sequence[DraftNote], drawn: dict[str, Result], config: Config
+) -> FileResult:
+    """The file's drafts made notes, their pictures `drawn`."""
+    from .render import finish_notes
+
     rendering = Diagnostics()
-    notes = tuple(render_cards(cards, config, cache_dir, rendering, drawn))
-    return FileResult(source, found, notes, parsed.problems, rendering.items, consulted)
+    notes = finish_notes(drafts, drawn, config.allow_html, rendering)
+    return replace(result, notes=tuple(notes), render_problems=rendering.items)
 
 
 def parse_and_render(
@@ -86,26 +113,29 @@ def parse_and_render(
     render: bool = True,
 ) -> list[FileResult]:
     """Every file parsed, and rendered with `render`; in up to `workers` processes when that
-    pays off."""
-    return _map(list(sources), config, cache_dir, render, workers, progress)
+    pays off. The pictures the files still miss are then drawn together, in as many."""
+    mapped = _map(list(sources), config, cache_dir, render, workers, progress)
+    return draw_missing_pictures(mapped, config, cache_dir, workers)
 
 
 def draw_missing_pictures(
-    results: Sequence[FileResult],
-    config: Config,
-    cache_dir: Path,
-    workers: int,
-    progress: Progress = no_progress,
+    results: Sequence[FileResult | WaitingFile], config: Config, cache_dir: Path, workers: int
 ) -> list[FileResult]:
-    """The pictures the files still miss, drawn together (in up to `workers` processes); those
-    files rendered now."""
-    jobs = {job.key: job for result in results for job in result.missing}
-    if not jobs:
-        return list(results)
-    draw_all(jobs.values(), cache_dir, workers)
-    again = [result.source for result in results if result.missing]
-    redone = {r.source.path: r for r in _map(again, config, cache_dir, True, workers, progress)}
-    return [redone.get(result.source.path, result) for result in results]
+    """The pictures the waiting files miss, drawn together (in up to `workers` processes);
+    their notes finished with them."""
+    jobs = {
+        job.key: job
+        for result in results
+        if isinstance(result, WaitingFile)
+        for job in result.missing
+    }
+    drawn = draw_all(jobs.values(), cache_dir, workers) if jobs else {}
+    return [
+        result
+        if isinstance(result, FileResult)
+        else _finish(result.result, result.drafts, {**result.drawn, **drawn}, config)
+        for result in results
+    ]
 
 
 def _map(
@@ -115,7 +145,7 @@ def _map(
     render: bool,
     workers: int,
     progress: Progress,
-) -> list[FileResult]:
+) -> list[FileResult | WaitingFile]:
     workers = min(workers, len(sources))
     if workers < 2 or sum(len(s.text) for s in sources) < PARALLEL_FROM_CHARS:
         alone = (process_file(s, config, cache_dir, render) for s in sources)

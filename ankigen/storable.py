@@ -16,7 +16,7 @@ _UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # Anki's own pattern for a sound tag; the markdown forms that become a `[` are included.
 _SOUND = re.compile(r"(?:\[|\\\[|&#0*91;?|&#x0*5b;?|&lbrack;|&lsqb;)sound:", re.IGNORECASE)
 _SOUND_IN_FIELD = re.compile(r"\[sound:(.+?)\]", re.DOTALL)
-OWN_MEDIA = re.compile(r"ankigen-[0-9a-f]{24}\.[a-z]+")  # named by content: see render.media_file
+OWN_MEDIA = re.compile(r"ankigen-[0-9a-f]{24}\.[a-z]+")  # named by content: see model.media_file
 _IMG_SRC = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.I)
 
 

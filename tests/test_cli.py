@@ -134,13 +134,13 @@ def test_an_image_that_vanishes_before_rendering_is_named_as_a_read(
     project.write("source_notes/d.md", "# D\n\n## A\n\n![a dot](dot.png)\n")
     image = project.root / "source_notes" / "dot.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n")
-    render_cards = ankigen.render.render_cards
+    draft_notes = ankigen.render.draft_notes
 
     def vanishing(*args: object, **kwargs: object) -> object:
         image.unlink()
-        return render_cards(*args, **kwargs)  # type: ignore[arg-type]
+        return draft_notes(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ankigen.render, "render_cards", vanishing)
+    monkeypatch.setattr(ankigen.render, "draft_notes", vanishing)
     result = project.build()
     assert result.exit_code == 1
     assert result.stderr == "Error: cannot read source_notes/dot.png: No such file or directory\n"

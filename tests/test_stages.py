@@ -18,7 +18,6 @@ from ankigen.stages import (
     PARALLEL_FROM_CHARS,
     FileResult,
     Progress,
-    draw_missing_pictures,
     no_progress,
     parse_and_render,
 )
@@ -40,7 +39,7 @@ def _file(root: Path, name: str, cards: int, extra: str = "") -> SourceFile:
 @pytest.fixture
 def sources(tmp_path: Path) -> list[SourceFile]:
     """Files of mixed sizes, large ones after small ones (workers take the largest first), some
-    with problems and one with a picture to draw between the two passes."""
+    with problems and one with a picture to draw once all are parsed."""
     root = tmp_path / "notes"
     root.mkdir()
     made = [
@@ -88,8 +87,7 @@ def build_files(
     workers: int = JOBS,
 ) -> list[FileResult]:
     """The files through `build`'s per-file stages: parsed, rendered, pictures drawn."""
-    parsed = parse_and_render(sources, config, cache, workers, progress)
-    return draw_missing_pictures(parsed, config, cache, workers, progress)
+    return parse_and_render(sources, config, cache, workers, progress)
 
 
 def check_files(
@@ -139,4 +137,4 @@ def test_worker_processes_give_the_same_results_in_the_files_order(
     if work is build_files:
         medium = next(r for r in parallel if r.source.display == "c-medium.md")
         media = {m.name for note in medium.notes for m in note.media}
-        assert not medium.missing and len(media) == 1  # drawn between the passes
+        assert len(media) == 1  # drawn after the parse, written into its draft
