@@ -49,6 +49,28 @@ def test_a_warm_build_parses_nothing_and_gives_the_same_bytes(
     assert warm.problems == cold.problems != []  # the warning is still reported
 
 
+def test_a_cold_build_parses_each_file_once_while_its_pictures_are_drawn(
+    project: Project, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files whose plots and SVG formulas are not drawn yet are rendered once, then finished."""
+    monkeypatch.setenv("ANKIGEN_JOBS", "1")  # every stage in this process, where the spy is
+    project.write("ankigen.toml", 'math = "svg"\n')
+    plot = "```plot softmax\nlogits: [2, 1, 0]\n```\n"
+    project.write("source_notes/a.md", f"# D\n\n## A\n\n{plot}\n## F\n\nIt is $x^2$.\n")
+    project.write("source_notes/b.md", "---\ndeck: D\n---\n## B\n\n$$\\frac{1}{2}$$\n")
+    project.write("source_notes/c.md", "---\ndeck: D\n---\n## C\n\nno picture\n")
+    cold = project.build()
+    assert cold.exit_code == 0, cold.stderr
+    assert parsed == ["a.md", "b.md", "c.md"]
+    with zipfile.ZipFile(project.apkg("d")) as archive:
+        assert len(archive.namelist()) == 2 + 3  # collection, media list, three pictures
+    first = project.apkg("d").read_bytes()
+    (project.root / "build" / ".cache" / "notes.sqlite").unlink()  # pictures cached, notes not
+    warm = project.build()
+    assert parsed == ["a.md", "b.md", "c.md"] * 2
+    assert (warm.problems, project.apkg("d").read_bytes()) == (cold.problems, first)
+
+
 def test_one_changed_file_is_parsed_again(project: Project, parsed: list[str]) -> None:
     _two_files(project)
     project.build()
