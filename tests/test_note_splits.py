@@ -107,3 +107,22 @@ def test_most_versions_are_split_from_the_last() -> None:
         assert again.text is new and again.blocks is not None
         assert again.cards == split_file(new, "d.md", "").cards
         assert again.starts is like.starts  # reused, not split afresh
+
+
+@settings(max_examples=EXAMPLES, derandomize=DERANDOMIZE, deadline=None)
+@given(
+    st.lists(st.integers(0, 100), max_size=20),
+    st.integers(0, 100),
+    st.integers(0, 100),
+)
+def test_kept_times_are_clamped_as_every_time_is(
+    whens: list[int], floor: int, ceiling: int
+) -> None:
+    """A file's kept times are brought within the floor and SOURCE_DATE_EPOCH, whole files at
+    a time, as each time alone would be."""
+    from ankigen.notetimes import _clamped
+
+    lines = [number for line, when in enumerate(whens) for number in (line, when)]
+    assert _clamped(lines, floor, ceiling) == {
+        line: min(max(when, floor), ceiling) for line, when in enumerate(whens)
+    }

@@ -135,11 +135,8 @@ def note_times(
             changed[relative] = source
             continue
         times.files[source.path] = min(max(at_head.whole[1], floor), ceiling)
-        lines = at_head.lines  # as committed: HEAD's cards, no split
-        times.cards[source.path] = {
-            line: min(max(when, floor), ceiling)
-            for line, when in zip(lines[::2], lines[1::2], strict=True)
-        }
+        # As committed: HEAD's cards, no split.
+        times.cards[source.path] = _clamped(at_head.lines, floor, ceiling)
     if changed and not read_cards(kept, cache_key, history):
         history = walked()  # what was kept has lost its cards
     version = Version(dict(pictures), settings)
@@ -167,3 +164,20 @@ def note_times(
             else:
                 times.cards.setdefault(source.path, {})[lines_of[key]] = when
     return times
+
+
+def _clamped(lines: list[int], floor: int, ceiling: int) -> dict[int, int]:
+    """Heading line -> time, from lines and times one after the other, each time brought
+    within [floor, ceiling] as `min(max(time, floor), ceiling)`; whole files at a time where
+    they can be, since every build of an unchanged deck does this for every card."""
+    at, when = lines[::2], lines[1::2]
+    if not when:
+        return {}
+    low, high = min(when), max(when)
+    if high <= floor:
+        return dict.fromkeys(at, min(floor, ceiling))
+    if low >= ceiling:
+        return dict.fromkeys(at, ceiling)
+    if low >= floor and high <= ceiling:
+        return dict(zip(at, when, strict=True))
+    return {line: min(max(time, floor), ceiling) for line, time in zip(at, when, strict=True)}
