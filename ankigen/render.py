@@ -30,7 +30,7 @@ from .config import Config
 from .drawing import Job, Result, draw_all, plot_job
 from .errors import Diagnostics, Location
 from .mathsvg import formula_job
-from .model import Card, MediaFile, RenderedNote, SourceFile, card_ordinals
+from .model import Card, MediaFile, RenderedNote, card_ordinals
 from .picture_marks import Marked, fill
 from .render_rules import card_parser, render_env
 from .storable import (
@@ -79,13 +79,7 @@ class DraftNote:
     checked: frozenset[str]  # the formulas parse checked, and those the text makes (`\(`)
     numbered: frozenset[str]  # the cloze numbers `==x==` deletions got
     reported_in_parse: bool  # whether parse reported what `_storable_problems` finds
-    guid: str
-    deck: str
-    tags: tuple[str, ...]
-    namespace: str
-    identity: str
-    location: Location
-    source: SourceFile
+    note: RenderedNote  # the card's GUID, deck, tags, identity and place; no fields yet
 
 
 def render_cards(
@@ -151,13 +145,18 @@ def _draft(card: Card, md: MarkdownIt, plot_format: str, math_as_svg: bool) -> D
         checked=frozenset({formula.tex for formula in card.formulas} | set(made)),
         numbered=frozenset(map(str, range(card.cloze_highest + 1, env["next_cloze"]))),
         reported_in_parse=_reported_in_parse(card, md.options["html"]),
-        guid=card.guid,
-        deck=card.deck,
-        tags=card.tags,
-        namespace=card.namespace,
-        identity=card.identity,
-        location=card.location,
-        source=card.source,
+        note=RenderedNote(
+            guid=card.guid,
+            kind="",
+            fields=(),
+            deck=card.deck,
+            tags=card.tags,
+            namespace=card.namespace,
+            identity=card.identity,
+            location=card.location,
+            source=card.source,
+            ordinals=(),
+        ),
     )
 
 
@@ -190,28 +189,22 @@ def _finish(
     if allow_html:
         front, back = _sanitize(front), _sanitize(back)
     is_cloze = any(CLOZE_ATTEMPT.search(text) for text in (front, back))
-    source = _source_field(draft.source.path, draft.source.root)
+    location, source_file = draft.note.location, draft.note.source
+    source = _source_field(source_file.path, source_file.root)
     if is_cloze:
         text = f'<div class="ankigen-heading">{front}</div>\n<div class="ankigen-body">{back}</div>'
         fields = (text, front, source)
     else:
         fields = (front, back, source)
     for problem in _field_problems(fields, is_cloze, draft):
-        diagnostics.error(draft.location, problem)
+        diagnostics.error(location, problem)
     if not draft.reported_in_parse:
         for problem in _storable_problems(fields, media):
-            diagnostics.error(draft.location, problem)
+            diagnostics.error(location, problem)
     kind = "cloze" if is_cloze else "basic"
-    return RenderedNote(
-        guid=draft.guid,
+    return draft.note._replace(
         kind=kind,
         fields=fields,
-        deck=draft.deck,
-        tags=draft.tags,
-        namespace=draft.namespace,
-        identity=draft.identity,
-        location=draft.location,
-        source=draft.source,
         ordinals=card_ordinals(kind, fields),
         media=tuple(sorted(media.values(), key=lambda m: m.name)),
     )
