@@ -57,14 +57,16 @@ class Card:
     formulas: tuple[Formula, ...] = ()
     plots: tuple[tuple[int, PlotSpec], ...] = ()  # checked `plot` blocks by index in `body`
     images: tuple[tuple[str, Path], ...] = ()  # checked image references: src -> file
+    classes: tuple[str, ...] = ()  # the kinds its heading asks for: `.reversed`, `.type`
+    pinned_guid: str | None = None  # `guid="…"` in its heading: a note adopted from Anki
 
     @cached_property
     def guid(self) -> str:
         """The GUID of the card's note: computed here only, once, from its namespace and
-        identity."""
+        identity, unless its heading pins it."""
         from .ids import note_guid
 
-        return note_guid(self.namespace, self.identity)
+        return self.pinned_guid or note_guid(self.namespace, self.identity)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from markdown_it.token import Token
 from slugify import slugify
 
+from .attributes import Attributes, split_heading
 from .card_pictures import IMAGE_SUFFIXES, card_pictures
 from .config import Config
 from .errors import NO_HEADINGS, Diagnostic, Diagnostics
@@ -23,12 +24,10 @@ from .front_matter import read_front_matter
 from .highlight import lexer_for
 from .markdown import drop_kramdown_markup, markdown_parser
 from .model import Card, Formula, SourceFile
-from .notetimes.cards import explicit_id as heading_id
 from .rules import CardDraft, FileContext, card_problems, names
 from .rules.card import RawText, error, warning
 
 __all__ = [
-    "HEADER_ID",
     "IMAGE_SUFFIXES",
     "VALID_ID",
     "ParsedFile",
@@ -38,7 +37,6 @@ __all__ = [
     "parse_source",
 ]
 
-HEADER_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
 VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*")  # `/` to keep a derived `section/card`
 
 
@@ -131,6 +129,9 @@ def parse_file(
     return parsed.cards
 
 
+_NO_ATTRIBUTES = Attributes()
+
+
 @dataclass(frozen=True)
 class _Heading:
     index: int  # of its heading_open token
@@ -163,13 +164,18 @@ def _card(
     """The card under `heading`, or None; its problems go to `problems`, the files its pictures
     name to `consulted`."""
     line_text = context.lines[heading.line]
-    text, explicit_id, id_col = _split_header_id(heading.inline.content)
+    text, attributes, list_col = split_heading(heading.inline.content)
+    explicit_id = attributes.id
     heading_col = max(line_text.find(heading.inline.content), 0)
     location = context.at(heading.line, heading_col)
+    for problem in attributes.problems:
+        problems.append(
+            error(context.at(heading.line, heading_col + problem.column), problem.message)
+        )
     if explicit_id is not None and not VALID_ID.fullmatch(explicit_id):
         problems.append(
             error(
-                context.at(heading.line, heading_col + id_col),
+                context.at(heading.line, heading_col + list_col),
                 f"invalid card id {explicit_id!r}: use letters, digits, '-', '_', '.', ':' or '/'",
             )
         )
@@ -204,7 +210,7 @@ def _card(
     consulted.update(pictures.consulted)
     identity = explicit_id or "/".join(_slug(part) for part in [*sections, _plain(text)])
     heading_inline = heading.inline
-    if explicit_id is not None and not file.checks_only:  # its tokens hold the `{#id}`
+    if attributes != _NO_ATTRIBUTES and not file.checks_only:  # its tokens hold the `{…}`
         md = markdown_parser(context.allow_html)
         heading_inline = md.parseInline(text, {"references": context.references})[0]
     return Card(
@@ -217,7 +223,7 @@ def _card(
         body_text=body_text,
         body_line=body_start + 1,
         deck="::".join([file.deck, *(s.replace("::", ":") for s in sections)]),
-        tags=tuple(dict.fromkeys([*file.tags, *_section_tags(sections)])),
+        tags=tuple(dict.fromkeys([*file.tags, *_section_tags(sections), *attributes.tags])),
         namespace=file.namespace,
         identity=identity,
         code_language=file.code_language,
@@ -229,20 +235,13 @@ def _card(
         ),
         plots=pictures.plots,
         images=pictures.images,
+        classes=attributes.classes,
+        pinned_guid=attributes.guid,
     )
 
 
-def _split_header_id(content: str) -> tuple[str, str | None, int]:
-    """`Sum Rule {#sum-rule}` -> ("Sum Rule", "sum-rule", column of `{#`)."""
-    found = heading_id(content)  # HEADER_ID's search is quadratic on `{#{#{#...`
-    if found is None:
-        return content, None, 0
-    brace = len(content.rstrip()) - len(found) - 3
-    return content[:brace].rstrip(), found.strip(), brace
-
-
 def _plain_text(inline: Token) -> str:
-    return _plain(_split_header_id(inline.content)[0])
+    return _plain(split_heading(inline.content)[0])
 
 
 def _plain(markdown: str) -> str:

@@ -105,14 +105,37 @@ def test_a_card_digest_covers_its_lines_and_what_it_shows_from_outside_them() ->
 
 
 @pytest.mark.parametrize(
-    "heading",
-    ["A {#a}", "A {#a}  ", "A {#x{#y}", "A {#}", "A } {#b}", "A {#a} b", "A", "{#{#{#", "A {#a}}"],
+    ("heading", "expected"),
+    [
+        ("A {#a}", "a"),
+        ("A {#a}  ", "a"),
+        ("A {#x{#y}", "y"),
+        ("A } {#b}", "b"),
+        ("A {#a .reversed}", "a"),
+        ("A {.type #b}", "b"),
+        ('A {tags="x y" #c}', "c"),
+        ("A {: #d}", "d"),
+        ("A {#a} b", None),
+        ("A", None),
+        ("A {#a}}", None),
+        ("A \\{#e}", None),
+        ("Sets {a, b}", None),
+        ("{#{#{#", None),
+    ],
 )
-def test_explicit_ids_are_found_as_the_parser_finds_them(heading: str) -> None:
-    from ankigen.parse import HEADER_ID
+def test_explicit_ids_are_found_as_the_parser_finds_them(
+    heading: str, expected: str | None
+) -> None:
+    from .helpers import parse
 
-    match = HEADER_ID.search(heading)
-    assert notetimes.explicit_id(heading) == (match[1] if match else None)
+    assert notetimes.explicit_id(heading) == expected
+    cards, _ = parse(f"# D\n\n## {heading}\n\nbody\n")
+    if expected is not None:
+        assert [c.identity for c in cards] == [expected]
+    else:
+        from slugify import slugify
+
+        assert [c.identity for c in cards] == [slugify(heading) or heading.lower()]
 
 
 def test_hostile_headings_are_split() -> None:

@@ -94,11 +94,41 @@ def test_front_matter_problems_are_located() -> None:
 
 
 def test_empty_heading_and_bad_id_are_errors() -> None:
-    _, diagnostics = parse("## {#only-id}\n\nbody\n\n## Fine {#bad id!}\n\nbody\n")
+    _, diagnostics = parse("## {#only-id}\n\nbody\n\n## Fine {#bad!}\n\nbody\n")
     assert messages(diagnostics) == [
         "deck.md:1:4: error: card has an empty heading",
-        "deck.md:5:9: error: invalid card id 'bad id!': use letters, digits, '-', '_', '.', ':' "
+        "deck.md:5:9: error: invalid card id 'bad!': use letters, digits, '-', '_', '.', ':' "
         "or '/'",
+    ]
+
+
+def test_a_heading_attribute_list_sets_id_kind_tags_and_guid() -> None:
+    cards, diagnostics = parse(
+        "# D\n\n## Part\n\n### Term {#term .reversed tags='exam::2024 hard' guid=\"Ab1+%x\"}\n\n"
+        "body\n\n## Plain {.type}\n\nbody\n"
+    )
+    assert not diagnostics.items
+    assert [(c.heading, c.identity, c.classes, c.tags, c.guid) for c in cards] == [
+        ("Term", "term", ("reversed",), ("Part", "exam::2024", "hard"), "Ab1+%x"),
+        ("Plain", "plain", ("type",), (), cards[1].guid),
+    ]
+    assert cards[1].guid == parse("# D\n\n## Plain\n\nbody\n")[0][0].guid  # no pin
+
+
+def test_every_problem_of_an_attribute_list_is_reported_at_its_column() -> None:
+    heading = '## Term {#t .reverse colour=red tags="ok ::bad" guid="a b"}'
+    _, diagnostics = parse(f"{heading}\n\nbody\n\n## Other {{#u !}}\n\nbody\n")
+    assert messages(diagnostics) == [
+        f"deck.md:1:{heading.index('.reverse') + 1}: error: unknown card kind `.reverse`: "
+        "use `.reversed` or `.type`",
+        f"deck.md:1:{heading.index('colour') + 1}: error: unknown attribute `colour`: "
+        "use `tags` or `guid`",
+        f"deck.md:1:{heading.index('tags') + 1}: error: tag '::bad': a part between `::` is "
+        "empty, which Anki turns into `blank`",
+        f"deck.md:1:{heading.index('guid') + 1}: error: guid 'a b': use up to 64 printable "
+        "ASCII characters",
+        "deck.md:5:14: error: cannot read the attribute '!': write `#id`, `.reversed`, `.type`, "
+        '`tags="…"` or `guid="…"`',
     ]
 
 

@@ -10,6 +10,8 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ..attributes import split_heading
+
 # A line that opens a heading or a code fence (or closes a fence), after its "\n". Linear:
 # no group here can match the same characters two ways; a pattern that starts with a literal is
 # searched for at memchr speed, and history holds many versions of every file.
@@ -198,13 +200,8 @@ def digested(
 
 
 def explicit_id(heading: str) -> str | None:
-    """The `{#id}` that ends a heading, as parse.HEADER_ID finds it, in time linear in its
-    length (HEADER_ID's search is quadratic on `{#{#{#...`)."""
-    text = heading.rstrip()
-    if not text.endswith("}"):
-        return None
-    start = text.find("{#", text.rfind("}", 0, len(text) - 1) + 1)
-    return None if start < 0 else text[start + 2 : -1]
+    """The `#id` of the attribute list that ends a heading, as parse reads it."""
+    return split_heading(heading)[1].id
 
 
 def _setting(settings: str, name: str) -> str:
