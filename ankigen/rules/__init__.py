@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..errors import Diagnostic
 from . import headings, names, text, tokens
-from .card import CardDraft, FileContext, Rule
+from .card import CardDraft, CardRule, FileContext
 from .file import FileDraft, FileRule, Heading
 
 FILE_RULES: tuple[tuple[str, FileRule], ...] = (
@@ -29,7 +29,7 @@ FILE_RULES: tuple[tuple[str, FileRule], ...] = (
     ("no-headings", headings.no_headings),
 )
 
-CARD_RULES: tuple[tuple[str, Rule], ...] = (
+CARD_RULES: tuple[tuple[str, CardRule], ...] = (
     ("markup", text.markup),
     ("sound", text.sound),
     ("clozes", text.clozes),
@@ -57,11 +57,11 @@ __all__ = [
     "CARD_RULES",
     "FILE_RULES",
     "CardDraft",
+    "CardRule",
     "FileContext",
     "FileDraft",
     "FileRule",
     "Heading",
-    "Rule",
     "card_problems",
     "file_problems",
 ]
