@@ -200,7 +200,7 @@ def _card(
     problems = card_problems(draft, context)
     pictures = card_pictures(heading.inline, body, context)
     problems += pictures.problems
-    identity = explicit_id or "/".join(_slug(part) for part in [*sections, _plain(text)])
+    identity = explicit_id or "/".join(_slug(part) for part in [*sections, heading.name])
     heading_inline = heading.inline
     if explicit_id is not None and not file.checks_only:  # its tokens hold the `{#id}`
         md = markdown_parser(context.allow_html)
