@@ -24,7 +24,7 @@ from .cloze import (
     scan_clozes,
     span_at,
 )
-from .errors import Diagnostics, Location
+from .errors import Diagnostic, Location
 
 # `==text==` on one line, as markdown-it's pairing reads it in all but contrived cases
 _SHORTHAND = re.compile(r"(?<![=\\])==(?=[^\s=])(.+?)(?<=[^\s=\\])==(?!=)")
@@ -43,11 +43,11 @@ def check_answers(
     heading_col0: int,
     body_line0: int,
     at: Callable[[int, int], Location],
-    diagnostics: Diagnostics,
-) -> None:
-    """Warn at every deletion whose answer its own card's front shows; `at(line0, col0)`."""
+) -> list[Diagnostic]:
+    """A warning at every deletion whose answer its own card's front shows; `at(line0, col0)`
+    places them."""
     if not any("{{" in part or "==" in part for part in (heading, body)):
-        return
+        return []
     highest = max(
         (n for n in map(cloze_number, CLOZE_ATTEMPT.findall(heading + "\n" + body)) if n),
         default=0,
@@ -58,12 +58,12 @@ def check_answers(
     parts = ((heading, in_heading), (body, in_body))
     cards = {d.number for d in (*in_heading, *in_body)}
     if len(cards) * (len(heading) + len(body)) > MAX_WORK:
-        diagnostics.warning(
-            at(heading_line0, heading_col0),
+        message = (
             f"cloze answers not checked for being given away: {len(cards)} cards of "
-            f"{len(heading) + len(body)} characters are too many to read",
+            f"{len(heading) + len(body)} characters are too many to read"
         )
-        return
+        return [Diagnostic(at(heading_line0, heading_col0), "warning", message)]
+    problems: list[Diagnostic] = []
     fronts: dict[int, tuple[str, str]] = {}  # what each card's front shows, read once
     for index, (text, found) in enumerate(parts):
         starts = [0, *(m.end() for m in re.finditer("\n", text))]
@@ -77,7 +77,8 @@ def check_answers(
                 where = at(heading_line0, heading_col0 + col)
             else:
                 where = at(body_line0 + line, col)
-            diagnostics.warning(where, problem)
+            problems.append(Diagnostic(where, "warning", problem))
+    return problems
 
 
 def deletions(text: str, first_shorthand: int) -> list[Deletion]:

@@ -1,9 +1,10 @@
 """Markdown note files -> cards: headings, sections, deck, tags and identities.
 
 `parse_source` reads one note file with the parser of `markdown`, takes its settings from
-`front_matter`, splits it into cards at its `##` headings, runs the checks of `rules` over each
-card and reads its pictures with `card_pictures`. It returns the cards, their problems and the
-files they refer to, as data.
+`front_matter` and cuts it at its `##` headings into an outline (`rules.FileDraft`). It runs the
+file rules of `rules` over the outline, makes a card of each heading that has a body, runs the
+card rules over each card and reads its pictures with `card_pictures`. It returns the cards,
+their problems and the files they refer to, as data.
 """
 
 from __future__ import annotations
@@ -12,20 +13,22 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from markdown_it.token import Token
 from slugify import slugify
 
-from .attributes import Attributes, split_heading
+from .attributes import split_heading
 from .card_pictures import IMAGE_SUFFIXES, card_pictures
 from .config import Config
-from .errors import NO_HEADINGS, Diagnostic, Diagnostics
+from .errors import Diagnostic, Diagnostics
 from .front_matter import read_front_matter
 from .highlight import lexer_for
 from .markdown import drop_kramdown_markup, markdown_parser
 from .model import Card, Formula, SourceFile
-from .rules import CardDraft, FileContext, card_problems, names
-from .rules.card import RawText, error, warning
+from .rules import CardDraft, FileContext, FileDraft, Heading, card_problems, file_problems
+from .rules.card import RawText
+from .rules.headings import VALID_ID
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -36,8 +39,6 @@ __all__ = [
     "parse_file",
     "parse_source",
 ]
-
-VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*")  # `/` to keep a derived `section/card`
 
 
 @dataclass(frozen=True)
@@ -60,63 +61,29 @@ def parse_source(source: SourceFile, config: Config, checks_only: bool = False) 
     context = FileContext(
         source, source.text.split("\n"), config.allow_html, env.get("references", {})
     )
-    problems = list(names.characters(context))
-    has_front_matter = bool(tokens) and tokens[0].type == "front_matter"
-    meta = read_front_matter(tokens[0].content if has_front_matter else None, context.at)
-    problems += meta.problems
-    headings = [
-        _Heading(i, int(t.tag[1]), t.map[0] if t.map else 0, tokens[i + 1])
-        for i, t in enumerate(tokens)
-        if t.type == "heading_open" and t.level == 0
-    ]
-    title, title_line = None, 0
-    if headings and headings[0].level == 1:
-        title_line = headings[0].line
-        title = _plain_text(headings.pop(0).inline)
-    for extra in (h for h in headings if h.level == 1):
-        problems.append(error(context.at(extra.line), "a file has one `# Title`; cards use `##`"))
-    headings = [h for h in headings if h.level > 1]
-
-    deck = meta.deck or config.deck or title or source.path.stem
-    deck_line = meta.deck_line if meta.deck else title_line if title and not config.deck else 0
-    problems += names.deck_name(deck, context.at(deck_line))
-    deck = "::".join(part.strip() for part in deck.split("::"))
-    file = _FileSettings(
+    file = _outline(tokens, context, config)
+    problems = file_problems(file, context)
+    deck = "::".join(part.strip() for part in file.deck.split("::"))
+    meta = file.front_matter
+    settings = _FileSettings(
         deck=deck,
         namespace=meta.namespace or config.namespace or slugify(deck.split("::")[0]),
         tags=meta.tags,
         code_language=meta.code_language or config.code_language,
         checks_only=checks_only,
     )
-
-    first_card_token = headings[0].index if headings else len(tokens)
-    preamble = drop_kramdown_markup(tokens[:first_card_token], skip_headings=True)
-    if preamble and headings:  # with none, the warning below says it all
-        line = next((t.map[0] for t in preamble if t.map), 0)
-        problems.append(
-            warning(context.at(line), "text before the first `##` heading is on no card")
-        )
-
     cards: list[Card] = []
     consulted: set[Path] = set()
-    ancestors: list[tuple[int, str]] = []  # (level, plain heading text) of enclosing headings
-    for position, heading in enumerate(headings):
-        following = headings[position + 1] if position + 1 < len(headings) else None
-        end = following.index if following else len(tokens)
-        body = drop_kramdown_markup(tokens[heading.index + 3 : end])
-        while ancestors and ancestors[-1][0] >= heading.level:
+    ancestors: list[Heading] = []  # the sections that enclose the heading
+    for heading in file.headings:
+        while ancestors and ancestors[-1].level >= heading.level:
             ancestors.pop()
-        sections = [name for _, name in ancestors]
-        card = _card(heading, following, body, sections, context, file, problems, consulted)
-        if card is not None:
-            cards.append(card)
-        section = _plain_text(heading.inline)
-        if following is not None and following.level > heading.level:
-            where = context.at(heading.line, max(context.lines[heading.line].find("#"), 0))
-            problems += names.section_name(section, heading.inline.content, where)
-        ancestors.append((heading.level, section))
-    if not headings:
-        problems.append(warning(context.at(0), NO_HEADINGS))
+        if heading.makes_card:
+            card = _card(heading, [a.name for a in ancestors], context, settings)
+            cards.append(card.card)
+            problems += card.problems
+            consulted.update(card.consulted)
+        ancestors.append(heading)
     return ParsedFile(cards, problems, frozenset(consulted))
 
 
@@ -129,15 +96,62 @@ def parse_file(
     return parsed.cards
 
 
-_NO_ATTRIBUTES = Attributes()
+def _outline(tokens: list[Token], context: FileContext, config: Config) -> FileDraft:
+    """The file cut at its headings, with its settings as written, for the file rules."""
+    has_front_matter = bool(tokens) and tokens[0].type == "front_matter"
+    meta = read_front_matter(tokens[0].content if has_front_matter else None, context.at)
+    found = [
+        (i, int(t.tag[1]), t.map[0] if t.map else 0)
+        for i, t in enumerate(tokens)
+        if t.type == "heading_open" and t.level == 0
+    ]
+    title, title_line = None, 0
+    if found and found[0][1] == 1:
+        index, _, title_line = found.pop(0)
+        title = _plain_text(tokens[index + 1])
+    cut = [(index, level, line) for index, level, line in found if level > 1]
+    headings = tuple(
+        _heading(tokens, context, *heading, cut[n + 1] if n + 1 < len(cut) else None)
+        for n, heading in enumerate(cut)
+    )
+    deck = meta.deck or config.deck or title or context.source.path.stem
+    return FileDraft(
+        front_matter=meta,
+        extra_titles=tuple(line for _, level, line in found if level == 1),
+        deck=deck,
+        deck_line=meta.deck_line if meta.deck else title_line if title and not config.deck else 0,
+        preamble=drop_kramdown_markup(
+            tokens[: headings[0].index if headings else len(tokens)], skip_headings=True
+        ),
+        headings=headings,
+    )
 
 
-@dataclass(frozen=True)
-class _Heading:
-    index: int  # of its heading_open token
-    level: int
-    line: int  # 0-based
-    inline: Token
+def _heading(
+    tokens: list[Token],
+    context: FileContext,
+    index: int,
+    level: int,
+    line: int,
+    following: tuple[int, int, int] | None,  # the next heading's index, level and line
+) -> Heading:
+    inline = tokens[index + 1]
+    text, attributes, list_col = split_heading(inline.content)
+    end = following[0] if following else len(tokens)
+    return Heading(
+        index=index,
+        level=level,
+        line=line,
+        inline=inline,
+        text=text,
+        attributes=attributes,
+        list_col=list_col,
+        col=max(context.lines[line].find(inline.content), 0),
+        name=_plain(text),
+        body=drop_kramdown_markup(tokens[index + 3 : end]),
+        end_line=following[2] if following else len(context.lines),
+        has_subheadings=following is not None and following[1] > level,
+    )
 
 
 @dataclass(frozen=True)
@@ -151,46 +165,23 @@ class _FileSettings:
     checks_only: bool  # the cards will not be rendered
 
 
-def _card(
-    heading: _Heading,
-    following: _Heading | None,
-    body: list[Token],
-    sections: list[str],
-    context: FileContext,
-    file: _FileSettings,
-    problems: list[Diagnostic],
-    consulted: set[Path],
-) -> Card | None:
-    """The card under `heading`, or None; its problems go to `problems`, the files its pictures
-    name to `consulted`."""
-    line_text = context.lines[heading.line]
-    text, attributes, list_col = split_heading(heading.inline.content)
-    explicit_id = attributes.id
-    heading_col = max(line_text.find(heading.inline.content), 0)
-    location = context.at(heading.line, heading_col)
-    for problem in attributes.problems:
-        problems.append(
-            error(context.at(heading.line, heading_col + problem.column), problem.message)
-        )
-    if explicit_id is not None and not VALID_ID.fullmatch(explicit_id):
-        problems.append(
-            error(
-                context.at(heading.line, heading_col + list_col),
-                f"invalid card id {explicit_id!r}: use letters, digits, '-', '_', '.', ':' or '/'",
-            )
-        )
-    if not text.strip():
-        problems.append(error(location, "card has an empty heading"))
-        return None
-    if not body:
-        if following is None or following.level <= heading.level:
-            message = "heading has no body and no sub-headings, so it makes no card"
-            problems.append(warning(location, message))
-        return None
+class _CardRead(NamedTuple):
+    """A card, with the problems of its rules and pictures and the files its pictures name."""
 
+    card: Card
+    problems: list[Diagnostic]
+    consulted: tuple[Path, ...]
+
+
+def _card(
+    heading: Heading, sections: list[str], context: FileContext, file: _FileSettings
+) -> _CardRead:
+    """The card under `heading`, which makes one, inside `sections`."""
+    text, heading_col, location = heading.text, heading.col, context.at(heading.line, heading.col)
+    body, attributes = heading.body, heading.attributes
+    explicit_id = attributes.id
     body_start = heading.line + 1 if heading.inline.map is None else heading.inline.map[1]
-    body_end = following.line if following else len(context.lines)
-    body_text = "\n".join(context.lines[body_start:body_end])
+    body_text = "\n".join(context.lines[body_start : heading.end_line])
     draft = CardDraft(
         heading=heading.inline,
         heading_line=heading.line,
@@ -204,16 +195,15 @@ def _card(
         raw_heading=RawText(text, heading.line, heading_col, context),
         raw_body=RawText(body_text, body_start, 0, context),
     )
-    problems += card_problems(draft, context)
+    problems = card_problems(draft, context)
     pictures = card_pictures(heading.inline, body, context)
     problems += pictures.problems
-    consulted.update(pictures.consulted)
-    identity = explicit_id or "/".join(_slug(part) for part in [*sections, _plain(text)])
+    identity = explicit_id or "/".join(_slug(part) for part in [*sections, heading.name])
     heading_inline = heading.inline
-    if attributes != _NO_ATTRIBUTES and not file.checks_only:  # its tokens hold the `{…}`
+    if heading.list_col and not file.checks_only:  # its tokens hold the attribute list
         md = markdown_parser(context.allow_html)
         heading_inline = md.parseInline(text, {"references": context.references})[0]
-    return Card(
+    card = Card(
         source=context.source,
         location=location,
         heading=text,
@@ -238,6 +228,7 @@ def _card(
         classes=attributes.classes,
         pinned_guid=attributes.guid,
     )
+    return _CardRead(card, problems, pictures.consulted)
 
 
 def _plain_text(inline: Token) -> str:

@@ -168,7 +168,6 @@ def test_dollars_in_code_and_link_addresses_are_not_formulas() -> None:
 
 def test_parse_returns_the_files_its_cards_name_and_its_problems_as_data(tmp_path: Path) -> None:
     from ankigen.parse import parse_source
-    from ankigen.rules import CARD_RULES
 
     from .helpers import source
     from .test_render import PNG
@@ -186,5 +185,3 @@ def test_parse_returns_the_files_its_cards_name_and_its_problems_as_data(tmp_pat
         "error: image '//x.png' must be a file in the notes folder",
         "error: image 'gone.png' does not exist",
     ]
-    names = [name for name, _ in CARD_RULES]
-    assert len(names) == len(set(names))

@@ -101,7 +101,7 @@ class CardDraft:
         return max(self.raw_heading.clozes.highest, self.raw_body.clozes.highest)
 
 
-Rule = Callable[[CardDraft, FileContext], Iterable[Diagnostic]]
+CardRule = Callable[[CardDraft, FileContext], Iterable[Diagnostic]]
 
 
 def error(where: Location, message: str) -> Diagnostic:

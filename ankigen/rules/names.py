@@ -1,5 +1,5 @@
-"""Checks of a whole note file, not of one card: characters Anki cannot store, anywhere in the
-file or its name, and deck and section names that Anki would change or read as markup."""
+"""File rules about names and characters: characters Anki cannot store, anywhere in the file or
+its name, and deck and section names that Anki would change or read as markup."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from ..errors import Diagnostic, Location
 from ..storable import unstorable, unstorable_lines, unstorable_references
 from .card import FileContext, error
+from .file import FileDraft
 
 
-def characters(context: FileContext) -> Iterator[Diagnostic]:
+def characters(file: FileDraft, context: FileContext) -> Iterator[Diagnostic]:
     """Characters that Anki cannot store in a field, anywhere in the file or its name."""
     for line, col, message in unstorable_lines(context.lines):
         yield error(context.at(line, col), message)
@@ -29,23 +30,28 @@ def blank(part: str) -> bool:
     return not part.replace(":", "").strip()
 
 
-def deck_name(deck: str, where: Location) -> Iterator[Diagnostic]:
+def deck_name(file: FileDraft, context: FileContext) -> Iterator[Diagnostic]:
     """A deck name with an empty part (`E:: ::F`) becomes `E::blank::F` in Anki; one that
     reads as markup would be markup on every card."""
+    deck, where = file.deck, context.at(file.deck_line)
     if any(blank(part) for part in deck.split("::")):
         yield error(where, f"deck name {deck!r} has an empty part (Anki would call it `blank`)")
     yield from shown_name(f"deck name {deck!r}", deck, where)
 
 
-def section_name(section: str, written: str, where: Location) -> Iterator[Diagnostic]:
+def section_names(file: FileDraft, context: FileContext) -> Iterator[Diagnostic]:
     """A section with sub-headings names a deck: it must have a name Anki keeps as it is."""
-    if blank(section):
-        yield error(
-            where,
-            f"section {written.strip()!r} names a deck with nothing in it (Anki would call it "
-            "`blank`): give the section a name",
-        )
-    yield from shown_name(f"section {section!r}", section, where)
+    for heading in file.headings:
+        if not heading.has_subheadings:
+            continue
+        where = context.at(heading.line, max(context.lines[heading.line].find("#"), 0))
+        if blank(heading.name):
+            yield error(
+                where,
+                f"section {heading.inline.content.strip()!r} names a deck with nothing in it "
+                "(Anki would call it `blank`): give the section a name",
+            )
+        yield from shown_name(f"section {heading.name!r}", heading.name, where)
 
 
 # Every card shows its deck name ({{Deck}} in the templates), and Anki puts it into the card as

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ..anki_cloze import MAX_CLOZE
 from ..cloze import attempts_once_rendered, number_problem
 from ..cloze_answers import check_answers
-from ..errors import Diagnostic, Diagnostics
+from ..errors import Diagnostic
 from ..highlight import lexer_for
 from ..markdown import markdown_parser
 from ..texcheck import unsafe_tex
@@ -70,14 +70,6 @@ def code_languages(card: CardDraft, context: FileContext) -> Iterator[Diagnostic
 
 def cloze_answers(card: CardDraft, context: FileContext) -> Iterator[Diagnostic]:
     """A deletion whose answer its own card's front shows."""
-    found = Diagnostics()
-    check_answers(
-        card.text,
-        card.body_text,
-        card.heading_line,
-        card.heading_col,
-        card.body_line,
-        context.at,
-        found,
+    yield from check_answers(
+        card.text, card.body_text, card.heading_line, card.heading_col, card.body_line, context.at
     )
-    yield from found.items
