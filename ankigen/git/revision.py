@@ -46,7 +46,9 @@ def notes_at_revision(
 
     Pictures are drawn into, and taken from, the picture cache of the working tree's output
     folder `output` (pictures are named by what they show); the rest is built in a temporary
-    folder. The revision's problems are not reported: a comparison takes what was there.
+    folder, and the notes built are kept in that output folder's cache, so the next call for
+    the same notes (by `revision_key`) builds nothing. The revision's problems are not
+    reported: a comparison takes what was there.
 
     Raises ValueError for a folder outside git, an unknown revision, a path outside the
     repository, or a revision too large to take. The build runs in `context`, by default the
