@@ -89,7 +89,7 @@ class NoteCache:
             if any(m is None for m in media.values()):
                 return None
             found = {name: m for name, m in media.items() if m is not None}
-            notes = tuple(_note(row, source, found) for row in entry["notes"])
+            notes = tuple(note_from_json(row, source, found) for row in entry["notes"])
             parsing = [_diagnostic(row) for row in entry["parse_problems"]]
             rendering = [_diagnostic(row) for row in entry["render_problems"]]
             return CacheEntry(notes, parsing, rendering, found)
@@ -109,7 +109,7 @@ class NoteCache:
         media = {m.name: m for note in notes for m in note.media}
         entry = {
             "key": self.key(source),
-            "notes": [_note_json(note) for note in notes],
+            "notes": [note_to_json(note) for note in notes],
             "parse_problems": [_diagnostic_row(d) for d in parsing],
             "render_problems": [_diagnostic_row(d) for d in rendering],
             "media": sorted(media),
@@ -176,7 +176,7 @@ def _signature(path: Path) -> list[str | int] | None:
     return [str(real), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
-def _note_json(note: RenderedNote) -> list[Any]:
+def note_to_json(note: RenderedNote) -> list[Any]:
     """A rendered note as plain JSON, but for its source file (the entry's) and its media's
     bytes (stored by name)."""
     where = note.location
@@ -194,8 +194,8 @@ def _note_json(note: RenderedNote) -> list[Any]:
     ]
 
 
-def _note(row: list[Any], source: SourceFile, media: dict[str, MediaFile]) -> RenderedNote:
-    """The note stored as `row` by `_note_json`; `media` holds every medium it names."""
+def note_from_json(row: list[Any], source: SourceFile, media: dict[str, MediaFile]) -> RenderedNote:
+    """The note stored as `row` by `note_to_json`; `media` holds every medium it names."""
     guid, kind, fields, deck, tags, namespace, identity, where, ordinals, names = row
     return RenderedNote(
         guid,

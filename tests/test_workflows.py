@@ -475,6 +475,8 @@ def test_ci_steps_run_in_a_pull_request(pull_request: Path, tmp_path: Path) -> N
         ["ankigen", "diff"],
         ["ankigen", "preview"],
     ]
+    # The three against the base branch built its notes once, for all of them.
+    assert len(list((pull_request / "build" / ".cache" / "revisions").glob("*.json"))) == 1
 
     check_output = ran[0][1]
     assert "::error" not in check_output and "::warning" not in check_output

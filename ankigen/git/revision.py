@@ -3,11 +3,14 @@
 `diff --against REF` and `preview --changed-since REF` both take the notes of REF from
 `notes_at_revision`, under one set of rules: the revision's own settings, only its notes,
 pictures and settings files written, no link followed out of them, sizes capped, and pictures
-shared with the working tree's picture cache.
+shared with the working tree's picture cache. What a revision built is kept in that output
+folder's cache (`revision_cache`), so the next command against the same notes builds nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import stat
 import tempfile
@@ -17,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import CONFIG_FILES
+from ..context import Context
 from . import BlobReader, git_process, repository_root
 from .tree import FILES, FOLDER, LINK, Tree
 
 if TYPE_CHECKING:
-    from ..context import Context
     from ..model import RenderedNote
 
 
@@ -43,7 +46,9 @@ def notes_at_revision(
 
     Pictures are drawn into, and taken from, the picture cache of the working tree's output
     folder `output` (pictures are named by what they show); the rest is built in a temporary
-    folder. The revision's problems are not reported: a comparison takes what was there.
+    folder, and the notes built are kept in that output folder's cache, so the next call for
+    the same notes (by `revision_key`) builds nothing. The revision's problems are not
+    reported: a comparison takes what was there.
 
     Raises ValueError for a folder outside git, an unknown revision, a path outside the
     repository, or a revision too large to take. The build runs in `context`, by default the
@@ -52,19 +57,28 @@ def notes_at_revision(
     from ..build import read_notes
     from ..config import load_config
     from ..errors import Diagnostics
+    from ..storage import within
+    from .revision_cache import built_notes, keep_built_notes
 
+    context = context or Context.from_environment()
     root = repository_root(project).resolve()
     relative = project.resolve().relative_to(root)
     prefix = "" if relative == Path() else relative.as_posix() + "/"
     with tempfile.TemporaryDirectory(prefix="ankigen-revision-") as temporary:
         tree = Path(temporary, "tree")
-        checkout_revision(root, ref, tree, [prefix + name for name in CONFIG_FILES])
+        settings = [prefix + name for name in CONFIG_FILES]
+        checkout_revision(root, ref, tree, settings)
         ignored = Diagnostics()
         config = load_config(tree / relative, ignored)
         if paths is None:
             wanted = [prefix + config.source.as_posix()]
         else:
             wanted = [_in_repository(path, root) for path in paths]
+        key = revision_key(root, ref, settings + wanted)
+        with within(context):
+            kept = built_notes(output, key)
+        if kept is not None:
+            return kept
         checkout_revision(root, ref, tree, wanted)
         sources = [tree / name for name in wanted if (tree / name).exists()]
         if not sources:
@@ -72,7 +86,26 @@ def notes_at_revision(
         built = Path(temporary, "build")
         _share_pictures(built, output)
         config = replace(config, source=tree / relative / config.source, output=built)
-        return read_notes(config, sources, ignored, context=context)
+        notes = read_notes(config, sources, ignored, context=context)
+        with within(context):
+            keep_built_notes(output, key, notes)
+        return notes
+
+
+def revision_key(root: Path, ref: str, paths: Sequence[str]) -> str:
+    """What the notes built from `paths` (from the top of the repository in `root`) at git
+    revision `ref` depend on: ankigen's code, each path and what it leads to in the revision's
+    tree (the id of the folder or file there covers every file under it, links inside it
+    included). A new commit that leaves them alone keeps the key."""
+    from ..fingerprint import code_fingerprint
+
+    parts: list[object] = [code_fingerprint()]
+    with BlobReader(root) as blobs:
+        tree = Tree(root, _commit(root, ref), blobs)
+        for path in paths:
+            real = tree.real(path)
+            parts.append([path, real, tree.entry(real) if real is not None else None])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
 def _in_repository(path: Path, root: Path) -> str:
@@ -118,19 +151,12 @@ def checkout_revision(
     `repo_dir` may be any folder inside the repository. No worktree or index of the repository
     is touched. Raises ValueError for a folder outside git or an unknown revision.
     """
-    if not ref or ref.startswith("-"):
-        raise ValueError(f"invalid git revision {ref!r}")
     root = repository_root(repo_dir)
-    commit = git_process(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    if commit.returncode != 0:
-        raise ValueError(
-            f"unknown git revision {ref!r} in {root} "
-            "(in a shallow clone, fetch it first, e.g. `git fetch origin main`)"
-        )
+    commit = _commit(root, ref)
     if paths is None:
         paths = [repo_dir.resolve().relative_to(root.resolve()).as_posix()]
     with BlobReader(root) as blobs:
-        tree = Tree(root, commit.stdout.decode().strip(), blobs)
+        tree = Tree(root, commit, blobs)
         wanted: dict[str, tuple[str, int]] = {}  # where to write -> blob and size
         for path in paths:
             wanted.update(_wanted_files(tree, path))
@@ -150,6 +176,19 @@ def checkout_revision(
             except FileExistsError:
                 continue
     return into
+
+
+def _commit(root: Path, ref: str) -> str:
+    """The commit id of git revision `ref` of the repository whose top is `root`."""
+    if not ref or ref.startswith("-"):
+        raise ValueError(f"invalid git revision {ref!r}")
+    commit = git_process(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if commit.returncode != 0:
+        raise ValueError(
+            f"unknown git revision {ref!r} in {root} "
+            "(in a shallow clone, fetch it first, e.g. `git fetch origin main`)"
+        )
+    return commit.stdout.decode().strip()
 
 
 def _wanted_files(tree: Tree, path: str) -> dict[str, tuple[str, int]]:
