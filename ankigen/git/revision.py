@@ -51,8 +51,11 @@ def notes_at_revision(
     """
     from ..build import read_notes
     from ..config import load_config
+    from ..context import Context
     from ..errors import Diagnostics
+    from ..storage import project_of
 
+    context = context or Context.from_environment()
     root = repository_root(project).resolve()
     relative = project.resolve().relative_to(root)
     prefix = "" if relative == Path() else relative.as_posix() + "/"
@@ -70,7 +73,7 @@ def notes_at_revision(
         if not sources:
             return []  # none of the notes were there yet
         built = Path(temporary, "build")
-        _share_pictures(built, output)
+        _share_pictures(built, output, project_of(context))
         config = replace(config, source=tree / relative / config.source, output=built)
         return read_notes(config, sources, ignored, context=context)
 
@@ -83,15 +86,16 @@ def _in_repository(path: Path, root: Path) -> str:
         raise ValueError(f"{path} is outside the git repository {root}") from None
 
 
-def _share_pictures(built: Path, output: Path) -> None:
+def _share_pictures(built: Path, output: Path, project: Path) -> None:
     """Let the build in `built` use the picture cache of the output folder `output`: a link to
     it, made only when it is (or can be made) a real folder reached through no link out of
-    the project. Otherwise the revision's pictures are drawn afresh, which only costs time."""
+    the run's `project`. Otherwise the revision's pictures are drawn afresh, which only costs
+    time."""
     from ..storage import check_inside_project
 
     shared = output / ".cache" / "pictures"
     try:
-        check_inside_project(shared / "picture")
+        check_inside_project(shared / "picture", project)
         shared.mkdir(parents=True, exist_ok=True)
         if stat.S_ISDIR(os.lstat(shared).st_mode):
             (built / ".cache").mkdir(parents=True)
