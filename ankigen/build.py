@@ -26,7 +26,7 @@ from .stages import (
     no_progress,
     parse_and_render,
 )
-from .storage import remove_leftovers, within
+from .storage import Storage, remove_leftovers
 
 
 @dataclass(frozen=True)
@@ -61,18 +61,19 @@ def build(
     `project` is the folder of the settings, whose git history gives the notes' times. The
     `context` is the process's unless given."""
     context = context or Context.from_environment()
-    with within(context):
-        files = discover(sources, diagnostics, notes_root=config.source, context=context)
-        with NoteCache(config.output / ".cache", config) as cache:
-            cached, jobs = cache.look_up(files), context.jobs
-            fresh = parse_and_render(_uncached(files, cached), config, cache.folder, jobs, progress)
-            read = file_notes(files, cached, fresh, cache, diagnostics)
-        check_across_files(read, sources, diagnostics)
-        times = card_times(config, read, project, context.epoch)
-        packages = plan_packages(read, output, times)
-        if diagnostics.failed(strict):
-            return BuildResult(packages, written=False)
-        unchanged = write_packages(packages, config.output / ".cache", context.clock())
+    storage = Storage.of(context)
+    files = discover(sources, diagnostics, notes_root=config.source, context=context)
+    with NoteCache(config.output / ".cache", config, storage) as cache:
+        cached, jobs = cache.look_up(files), context.jobs
+        missing = _uncached(files, cached)
+        fresh = parse_and_render(missing, config, cache.folder, storage, jobs, progress)
+        read = file_notes(files, cached, fresh, cache, diagnostics)
+    check_across_files(read, sources, diagnostics)
+    times = card_times(config, read, project, context.epoch, storage)
+    packages = plan_packages(read, output, times)
+    if diagnostics.failed(strict):
+        return BuildResult(packages, written=False)
+    unchanged = write_packages(packages, config.output / ".cache", context.clock(), storage)
     return BuildResult(packages, written=True, unchanged=unchanged)
 
 
@@ -89,8 +90,7 @@ def check_cards(
     Files whose notes are in the cache are not parsed again; their problems come from it.
     """
     context = context or Context.from_environment()
-    with within(context):
-        read = _read(config, sources, diagnostics, progress, context, render=False)
+    read = _read(config, sources, diagnostics, progress, context, render=False)
     return sum(len(file.identities) for file in read)
 
 
@@ -104,8 +104,7 @@ def read_notes(
     """Every note of `sources`, through `build`'s stages up to the checks across files, for the
     commands that look into them."""
     context = context or Context.from_environment()
-    with within(context):
-        read = _read(config, sources, diagnostics, progress, context)
+    read = _read(config, sources, diagnostics, progress, context)
     return [note for file in read for note in file.notes]
 
 
@@ -119,11 +118,12 @@ def _read(
 ) -> list[FileNotes]:
     """`build`'s stages up to the checks across files; the files are only parsed unless
     `render`."""
+    storage = Storage.of(context)
     files = discover(sources, diagnostics, notes_root=config.source, context=context)
-    with NoteCache(config.output / ".cache", config) as cache:
+    with NoteCache(config.output / ".cache", config, storage) as cache:
         cached = cache.look_up(files)
         missing, jobs = _uncached(files, cached), context.jobs
-        fresh = parse_and_render(missing, config, cache.folder, jobs, progress, render)
+        fresh = parse_and_render(missing, config, cache.folder, storage, jobs, progress, render)
         read = file_notes(files, cached, fresh, cache, diagnostics, rendered=render)
     check_across_files(read, sources, diagnostics)
     return read
@@ -195,12 +195,15 @@ def _no_cards(sources: Sequence[Path], diagnostics: Diagnostics) -> None:
         diagnostics.error(Location(given.as_posix()), message)
 
 
-def write_packages(packages: Sequence[PlannedPackage], cache: Path, now: float) -> tuple[Path, ...]:
-    """Write the packages not already on disk as planned; returns those that were. Temporary
-    files killed writers left are removed first, those of an hour before `now` at least."""
+def write_packages(
+    packages: Sequence[PlannedPackage], cache: Path, now: float, storage: Storage
+) -> tuple[Path, ...]:
+    """Write the packages not already on disk as planned, as `storage` says; returns those that
+    were. Temporary files killed writers left are removed first, those of an hour before `now`
+    at least."""
     from .package import write_apkg
 
-    written = PackageLedger(cache)
+    written = PackageLedger(cache, storage)
     for folder in {cache, cache / "media", cache / "pictures", *(p.path.parent for p in packages)}:
         remove_leftovers(folder, now)  # of a build killed while writing
     unchanged = []
@@ -209,7 +212,9 @@ def write_packages(packages: Sequence[PlannedPackage], cache: Path, now: float) 
             unchanged.append(package.path)
             continue
         try:
-            write_apkg(package.path, package.notes, package.media, package.timestamp)
+            write_apkg(
+                package.path, package.notes, package.media, package.timestamp, storage.project
+            )
         except OSError as exc:
             if exc.filename is not None:
                 raise
@@ -220,10 +225,11 @@ def write_packages(packages: Sequence[PlannedPackage], cache: Path, now: float) 
 
 
 def card_times(
-    config: Config, files: Sequence[FileNotes], project: Path, epoch: int | None
+    config: Config, files: Sequence[FileNotes], project: Path, epoch: int | None, storage: Storage
 ) -> NoteTimes:
     """The time each note carries: by card from the history of the project in `project` (whose
-    settings `config` holds), by file for the rest; none later than SOURCE_DATE_EPOCH, `epoch`."""
+    settings `config` holds), by file for the rest; none later than SOURCE_DATE_EPOCH, `epoch`.
+    The walk through history is kept in the cache as `storage` says."""
     from .notetimes import note_times
     from .sources import note_times as file_times
 
@@ -233,7 +239,7 @@ def card_times(
     times = NoteTimes({}, {})
     cache = config.output / ".cache"
     for folder, sources in by_folder.items():
-        found = note_times(sources, project, folder, config.release_tags, epoch, cache)
+        found = note_times(sources, project, folder, config.release_tags, epoch, storage, cache)
         times.cards.update(found.cards)
         times.files.update(found.files)
     rest = {f.source.path: f.source.modified for f in files if f.source.path not in times.files}

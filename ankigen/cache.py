@@ -28,7 +28,7 @@ from .entrystore import EntryStore
 from .errors import Diagnostic, Location
 from .fingerprint import code_fingerprint
 from .model import MediaFile, RenderedNote, SourceFile
-from .storage import read_regular, seal, unseal, write_atomically
+from .storage import Storage, read_regular
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,16 @@ class CacheEntry:
 
 class NoteCache:
     """Rendered notes of note files, sealed, in `folder`/notes.sqlite; media in `folder`/media.
+    Records are sealed and written as the run's `storage` says.
 
     Call `close` when done: new entries are written then, in one transaction.
     """
 
-    def __init__(self, folder: Path, config: Config) -> None:
+    def __init__(self, folder: Path, config: Config, storage: Storage) -> None:
         self.folder = folder
         self.media_dir = folder / "media"
-        self.entries = EntryStore(folder / "notes.sqlite")
+        self.storage = storage
+        self.entries = EntryStore(folder / "notes.sqlite", storage.project)
         settings = json.dumps({k: str(v) for k, v in asdict(config).items()}, sort_keys=True)
         self.prefix = f"{code_fingerprint()}\x1f{settings}"
         self._keys: dict[Path, str] = {}
@@ -77,7 +79,7 @@ class NoteCache:
 
     def _entry(self, key: str, sealed: bytes, source: SourceFile) -> CacheEntry | None:
         try:
-            blob = unseal(sealed)
+            blob = self.storage.unseal(sealed)
             if blob is None:
                 return None
             entry = json.loads(blob)
@@ -115,14 +117,14 @@ class NoteCache:
             "media": sorted(media),
             "consulted": [[str(p), _signature(p)] for p in sorted(consulted)],
         }
-        sealed = seal(json.dumps(entry).encode())
+        sealed = self.storage.seal(json.dumps(entry).encode())
         if sealed is None:
             return
         try:
             for medium in media.values():
                 path = self.media_dir / medium.name
                 if not _regular(path):  # a planted link or device is replaced
-                    write_atomically(path, medium.data)
+                    self.storage.write(path, medium.data)
         except OSError:
             return
         self.entries.put(self.key(source), sealed)

@@ -34,10 +34,7 @@ if TYPE_CHECKING:
 @click.pass_context
 def main(command: click.Context) -> None:
     """Build Anki decks from markdown study notes."""
-    from .storage import within
-
-    command.obj = context = Context.from_environment()  # the one read of the process's inputs
-    command.with_resource(within(context))
+    command.obj = Context.from_environment()  # the one read of the process's inputs
     _pause_cycle_collector(command)
 
 

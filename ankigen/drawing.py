@@ -2,7 +2,9 @@
 
 A job's key names everything its picture depends on (kind, parameters, renderer version,
 format), so a cached picture is never stale and an unchanged deck draws nothing on its next
-build. A job that cannot be drawn is cached as a failure too, with its reason.
+build. A job that cannot be drawn is cached as a failure too, with its reason. The cache is
+sealed and written as the run's `Storage` says, which worker processes receive with their
+tasks.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .storage import read_regular, seal, unseal, write_atomically
+from .storage import Storage, read_regular
 
 PARALLEL_FROM_JOBS = 3  # pictures; below this, starting workers costs more than it saves
 
@@ -39,24 +41,25 @@ class Job:
 Result = Drawing | str  # a drawing, or why it could not be drawn
 
 
-def draw_all(jobs: Iterable[Job], cache_dir: Path, workers: int | None = None) -> dict[str, Result]:
+def draw_all(
+    jobs: Iterable[Job], cache_dir: Path, storage: Storage, workers: int
+) -> dict[str, Result]:
     """The result of every job, keyed by job key: from the cache, or drawn now with up to
-    `workers` processes (by default, the context's jobs: ANKIGEN_JOBS, else one per core)."""
-    if workers is None:
-        from .context import Context
-
-        workers = Context.from_environment().jobs
-    results, missing = look_up(jobs, cache_dir)
+    `workers` processes (the context's jobs)."""
+    results, missing = look_up(jobs, cache_dir, storage)
     for job, result in zip(missing, _draw(missing, workers), strict=True):
-        _store(cache_dir, job.key, result)
+        _store(cache_dir, job.key, result, storage)
         results[job.key] = result
     return results
 
 
-def look_up(jobs: Iterable[Job], cache_dir: Path) -> tuple[dict[str, Result], list[Job]]:
+def look_up(
+    jobs: Iterable[Job], cache_dir: Path, storage: Storage
+) -> tuple[dict[str, Result], list[Job]]:
     """The results of the jobs in the cache, by job key, and the jobs not drawn yet."""
     wanted = {job.key: job for job in jobs}
-    results = {key: found for key in wanted if (found := _load(cache_dir, key)) is not None}
+    stored = {key: _load(cache_dir, key, storage) for key in wanted}
+    results = {key: found for key, found in stored.items() if found is not None}
     return results, [wanted[key] for key in sorted(wanted) if key not in results]
 
 
@@ -84,10 +87,10 @@ def _paths(cache_dir: Path, key: str) -> tuple[Path, Path]:
     return folder / f"{key}.bin", folder / f"{key}.json"
 
 
-def _load(cache_dir: Path, key: str) -> Result | None:
+def _load(cache_dir: Path, key: str, storage: Storage) -> Result | None:
     data_path, meta_path = _paths(cache_dir, key)
     try:
-        sealed = unseal(read_regular(meta_path))
+        sealed = storage.unseal(read_regular(meta_path))
         if sealed is None:
             return None
         meta = json.loads(sealed)
@@ -103,20 +106,20 @@ def _load(cache_dir: Path, key: str) -> Result | None:
         return None
 
 
-def _store(cache_dir: Path, key: str, result: Result) -> None:
+def _store(cache_dir: Path, key: str, result: Result, storage: Storage) -> None:
     data_path, meta_path = _paths(cache_dir, key)
     if isinstance(result, Drawing):
         meta = {**result.meta, "sha256": hashlib.sha256(result.data).hexdigest()}
     else:
         meta = {"failed": result}
     meta["key"] = key
-    sealed = seal(json.dumps(meta, sort_keys=True).encode("utf-8"))
+    sealed = storage.seal(json.dumps(meta, sort_keys=True).encode("utf-8"))
     if sealed is None:
         return
     try:
         if isinstance(result, Drawing):
-            write_atomically(data_path, result.data)
-        write_atomically(meta_path, sealed)
+            storage.write(data_path, result.data)
+        storage.write(meta_path, sealed)
     except OSError:
         pass  # a cache that cannot be written only costs time on the next build
 

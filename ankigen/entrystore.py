@@ -29,8 +29,9 @@ class EntryStore:
     _BATCH = 500  # keys to a query, well under SQLite's limit of parameters
     _WAIT = 30  # seconds to wait for another build's transaction
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, project: Path) -> None:
         self.path = path
+        self.project = project  # the run's: a database it makes must not leave it (storage.py)
         self._pending: list[tuple[str, bytes]] = []
         self._foreign = False  # the file is not a database of ours, or a damaged one
 
@@ -101,7 +102,7 @@ class EntryStore:
             self.path.unlink()
         elif self.path.exists():
             return None  # a folder or a device in the way
-        check_inside_project(self.path)
+        check_inside_project(self.path, self.project)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))
         db = sqlite3.connect(self.path, timeout=self._WAIT)

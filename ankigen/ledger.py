@@ -6,17 +6,19 @@ import contextlib
 import json
 from pathlib import Path
 
-from .storage import digest_regular, read_regular, seal, unseal, write_atomically
+from .storage import Storage, digest_regular, read_regular
 
 
 class PackageLedger:
     """The packages this machine wrote, with the digest of their inputs and their own hash, so
-    an unchanged package is not written again (a rebuild with nothing changed is nearly free)."""
+    an unchanged package is not written again (a rebuild with nothing changed is nearly free).
+    Sealed and written as the run's `storage` says."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, storage: Storage) -> None:
         self.path = folder / "packages.json"
+        self.storage = storage
         try:
-            sealed = unseal(read_regular(self.path))
+            sealed = storage.unseal(read_regular(self.path))
             self.entries: dict[str, list[str]] = json.loads(sealed) if sealed else {}
         except (OSError, ValueError):
             self.entries = {}
@@ -36,7 +38,7 @@ class PackageLedger:
             digest,
             digest_regular(package),
         ]
-        sealed = seal(json.dumps(self.entries, sort_keys=True).encode())
+        sealed = self.storage.seal(json.dumps(self.entries, sort_keys=True).encode())
         if sealed is not None:
             with contextlib.suppress(OSError):  # without it, the next build only writes again
-                write_atomically(self.path, sealed)
+                self.storage.write(self.path, sealed)

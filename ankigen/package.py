@@ -182,9 +182,14 @@ def collection_bytes(notes: Sequence[PackageNote], timestamp: int) -> bytes:
 
 
 def write_apkg(
-    path: Path, notes: Sequence[PackageNote], media: Sequence[MediaFile], timestamp: int
+    path: Path,
+    notes: Sequence[PackageNote],
+    media: Sequence[MediaFile],
+    timestamp: int,
+    project: Path,
 ) -> int:
-    """Write the package atomically (a failed build leaves the old file); returns its size."""
+    """Write the package atomically (a failed build leaves the old file), never through a link
+    out of the run's `project`; returns its size."""
     collection = collection_bytes(notes, timestamp)
     ordered = sorted(media, key=lambda m: m.name)
 
@@ -196,7 +201,7 @@ def write_apkg(
             for i, medium in enumerate(ordered):
                 _add(apkg, str(i), medium.data)
 
-    write_atomically(path, write)
+    write_atomically(path, write, project)
     return path.stat().st_size
 
 

@@ -41,6 +41,7 @@ from .storable import (
     unstorable,
     unstorable_references,
 )
+from .storage import Storage
 from .texcheck import unsafe_tex
 from .texcheck.fields import field_strings, spans, text_formulas
 
@@ -83,11 +84,17 @@ class DraftNote:
 
 
 def render_cards(
-    cards: Sequence[Card], config: Config, cache_dir: Path, diagnostics: Diagnostics
+    cards: Sequence[Card],
+    config: Config,
+    cache_dir: Path,
+    diagnostics: Diagnostics,
+    storage: Storage,
+    workers: int,
 ) -> list[RenderedNote]:
-    """Every card as a note, in one go: its pictures drawn (or taken from the cache) first."""
+    """Every card as a note, in one go: its pictures drawn (in up to `workers` processes) or
+    taken from the cache in `cache_dir`, kept as `storage` says, first."""
     drafts = draft_notes(cards, config)
-    drawn = draw_all(picture_jobs(cards, config), cache_dir)
+    drawn = draw_all(picture_jobs(cards, config), cache_dir, storage, workers)
     return finish_notes(drafts, drawn, config.allow_html, diagnostics)
 
 

@@ -24,6 +24,7 @@ from .drawing import Job, Result, draw_all
 from .errors import Diagnostic, Diagnostics
 from .ids import Identity
 from .model import Card, RenderedNote, SourceFile
+from .storage import Storage
 
 if TYPE_CHECKING:  # render loads markdown-it, which a warm build never needs
     from .render import DraftNote
@@ -72,10 +73,11 @@ def identities(cards: Iterable[Card | RenderedNote]) -> tuple[Identity, ...]:
 
 
 def process_file(
-    source: SourceFile, config: Config, cache_dir: Path, render: bool
+    source: SourceFile, config: Config, cache_dir: Path, storage: Storage, render: bool
 ) -> FileResult | WaitingFile:
     """Parse one file; with `render`, render its cards too, into notes when their pictures are
-    all drawn, else into drafts that wait for them."""
+    all drawn (in the picture cache of `cache_dir`, sealed as `storage` says), else into drafts
+    that wait for them."""
     from .drawing import look_up
     from .parse import parse_source
 
@@ -87,7 +89,7 @@ def process_file(
     from .render import draft_notes, picture_jobs
 
     drafts = draft_notes(cards, config)
-    drawn, missing = look_up(picture_jobs(cards, config), cache_dir)
+    drawn, missing = look_up(picture_jobs(cards, config), cache_dir, storage)
     if missing:
         return WaitingFile(result, tuple(drafts), drawn, tuple(missing))
     return _finish(result, drafts, drawn, config)
@@ -108,18 +110,24 @@ def parse_and_render(
     sources: Sequence[SourceFile],
     config: Config,
     cache_dir: Path,
+    storage: Storage,
     workers: int,
     progress: Progress = no_progress,
     render: bool = True,
 ) -> list[FileResult]:
     """Every file parsed, and rendered with `render`; in up to `workers` processes when that
-    pays off. The pictures the files still miss are then drawn together, in as many."""
-    mapped = _map(list(sources), config, cache_dir, render, workers, progress)
-    return draw_missing_pictures(mapped, config, cache_dir, workers)
+    pays off. The pictures the files still miss are then drawn together, in as many, and kept
+    in the picture cache of `cache_dir` as `storage` says."""
+    mapped = _map(list(sources), config, cache_dir, storage, render, workers, progress)
+    return draw_missing_pictures(mapped, config, cache_dir, storage, workers)
 
 
 def draw_missing_pictures(
-    results: Sequence[FileResult | WaitingFile], config: Config, cache_dir: Path, workers: int
+    results: Sequence[FileResult | WaitingFile],
+    config: Config,
+    cache_dir: Path,
+    storage: Storage,
+    workers: int,
 ) -> list[FileResult]:
     """The pictures the waiting files miss, drawn together (in up to `workers` processes);
     their notes finished with them."""
@@ -129,7 +137,7 @@ def draw_missing_pictures(
         if isinstance(result, WaitingFile)
         for job in result.missing
     }
-    drawn = draw_all(jobs.values(), cache_dir, workers) if jobs else {}
+    drawn = draw_all(jobs.values(), cache_dir, storage, workers) if jobs else {}
     return [
         result
         if isinstance(result, FileResult)
@@ -142,13 +150,14 @@ def _map(
     sources: list[SourceFile],
     config: Config,
     cache_dir: Path,
+    storage: Storage,
     render: bool,
     workers: int,
     progress: Progress,
 ) -> list[FileResult | WaitingFile]:
     workers = min(workers, len(sources))
     if workers < 2 or sum(len(s.text) for s in sources) < PARALLEL_FROM_CHARS:
-        alone = (process_file(s, config, cache_dir, render) for s in sources)
+        alone = (process_file(s, config, cache_dir, storage, render) for s in sources)
         return list(progress(alone, len(sources)))
     from .workers import pool
 
@@ -162,6 +171,7 @@ def _map(
             [sources[i] for i in order],
             [config] * len(order),
             [cache_dir] * len(order),
+            [storage] * len(order),  # the key travels with each task: a few dozen bytes
             [render] * len(order),
             chunksize=batch,
         )

@@ -4,8 +4,10 @@ A cache lives in the output folder, which a pull request could fill with files o
 making. Each record is sealed with an HMAC under a key kept outside the repository (in the
 user's cache folder), so a record this machine did not write is never trusted.
 
-Where the key is kept and which project the working folder belongs to come from the run's
-`Context`: the one a command runs `within`, else the process's own.
+What a run keeps is governed by a `Storage` made once from its `Context` and passed down: the
+project its writes must stay in, and the key read from the context's key file. It holds plain
+values, so worker processes receive it with their tasks; nothing here reads the process's
+working folder, environment or clock.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import hmac
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -35,27 +37,42 @@ class UnsafePath(OSError):
     """A write that would leave the project through a link."""
 
 
-_context: Context | None = None  # the run's, while a command runs
+@dataclass(frozen=True)
+class Storage:
+    """Where a run may write and how it seals the cache records it keeps: the project of its
+    working folder, and this machine's key as the run's key file holds it."""
+
+    project: Path  # a path in it by name must stay in it in fact (check_inside_project)
+    key: bytes | None  # None when no key can be kept: nothing is sealed, nothing trusted
+
+    @classmethod
+    def of(cls, context: Context) -> Storage:
+        """The storage of a run in `context`: its key read (or made) once, here."""
+        project = project_of(context)
+        return cls(project, _key_in(context.key_file, project))
+
+    def seal(self, data: bytes) -> bytes | None:
+        """`data` with a tag proving this machine wrote it; None when there is no key."""
+        if self.key is None:
+            return None
+        return hmac.new(self.key, data, hashlib.sha256).hexdigest().encode() + data
+
+    def unseal(self, blob: bytes) -> bytes | None:
+        """The data of a record sealed with this key, or None for anything else."""
+        if self.key is None or len(blob) < _TAG_BYTES:
+            return None
+        tag, data = blob[:_TAG_BYTES], blob[_TAG_BYTES:]
+        expected = hmac.new(self.key, data, hashlib.sha256).hexdigest().encode()
+        return data if hmac.compare_digest(tag, expected) else None
+
+    def write(self, path: Path, write: bytes | Callable[[BinaryIO], None]) -> None:
+        """`write_atomically` inside this storage's project."""
+        write_atomically(path, write, self.project)
 
 
-@contextmanager
-def within(context: Context) -> Iterator[None]:
-    """Seal with the key of `context`, and keep writes in the project of its working folder,
-    until the block ends (the pipeline's entry points run in one)."""
-    global _context
-    previous, _context = _context, context
-    try:
-        yield
-    finally:
-        _context = previous
-
-
-def _key_file() -> Path:
-    return _context.key_file if _context else Context.from_environment().key_file
-
-
-def _working_folder() -> str:
-    return str(_context.cwd) if _context else os.getcwd()
+def project_of(context: Context) -> Path:
+    """The project a command run in the context's working folder works on."""
+    return _project(str(context.cwd))
 
 
 def read_regular(
@@ -95,14 +112,13 @@ def digest_regular(path: Path) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
-def check_inside_project(path: Path) -> None:
-    """Refuse to write `path` when it lies in the project (the one the working folder belongs
-    to) by name but outside it in fact, through a link on the way; a pull request can commit
-    such links.
+def check_inside_project(path: Path, project: Path) -> None:
+    """Refuse to write `path` when it lies in the folder `project` (the run's, `project_of`) by
+    name but outside it in fact, through a link on the way; a pull request can commit such
+    links.
 
     Checked before every write, so the first run is as safe as the next.
     """
-    project = _project(_working_folder())
     absolute = Path(os.path.abspath(path))
     if not absolute.is_relative_to(project):
         return  # a place the user chose, outside what a pull request can shape
@@ -122,16 +138,13 @@ def _project(folder: str) -> Path:
     return find_project(Path(folder))
 
 
-def remove_leftovers(folder: Path, now: float | None = None) -> None:
+def remove_leftovers(folder: Path, now: float) -> None:
     """Remove temporary files of `write_atomically` that a killed writer left in `folder`:
-    those of a process that is gone, or older than an hour at `now` (by default, the run's
-    clock)."""
+    those of a process that is gone, or older than an hour at `now` (the run's clock)."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
-    if now is None:
-        now = (_context or Context.from_environment()).clock()
     for entry in entries:
         parts = entry.name.split(".")
         # .NAME.PID.RANDOM.tmp
@@ -167,14 +180,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_atomically(path: Path, write: bytes | Callable[[BinaryIO], None]) -> None:
+def write_atomically(path: Path, write: bytes | Callable[[BinaryIO], None], project: Path) -> None:
     """Write `path` through a temporary file and a rename: readers see old or new, never half.
 
     `write` is the bytes, or a function that writes them to the open file. The file's mode is
-    0644 whatever the umask. A path that leads out of the project through a link is refused
-    (UnsafePath); a link at `path` itself is replaced, never written through.
+    0644 whatever the umask. A path that leads out of the folder `project` through a link is
+    refused (UnsafePath); a link at `path` itself is replaced, never written through.
     """
-    check_inside_project(path)
+    check_inside_project(path, project)
     path.parent.mkdir(parents=True, exist_ok=True)
     # A name of our own rather than tempfile.mkstemp's: a build may write thousands of cache
     # entries, and mkstemp costs three times as much as the write itself.
@@ -193,13 +206,7 @@ def write_atomically(path: Path, write: bytes | Callable[[BinaryIO], None]) -> N
         raise
 
 
-def _key() -> bytes | None:
-    """This machine's sealing key, from the run's key file."""
-    return _key_in(_key_file())
-
-
-@lru_cache(maxsize=4)
-def _key_in(path: Path) -> bytes | None:
+def _key_in(path: Path, project: Path) -> bytes | None:
     """The sealing key kept in `path`, made on first use; None when it cannot be kept."""
     try:
         return read_regular(path, 1024)
@@ -207,26 +214,8 @@ def _key_in(path: Path) -> bytes | None:
         pass
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, os.urandom(32))
+        write_atomically(path, os.urandom(32), project)
         path.chmod(0o600)
         return read_regular(path, 1024)
     except OSError:
         return None
-
-
-def seal(data: bytes) -> bytes | None:
-    """`data` with a tag proving this machine wrote it; None when there is no key."""
-    key = _key()
-    if key is None:
-        return None
-    return hmac.new(key, data, hashlib.sha256).hexdigest().encode() + data
-
-
-def unseal(blob: bytes) -> bytes | None:
-    """The data of a record this machine sealed, or None for anything else."""
-    key = _key()
-    if key is None or len(blob) < _TAG_BYTES:
-        return None
-    tag, data = blob[:_TAG_BYTES], blob[_TAG_BYTES:]
-    expected = hmac.new(key, data, hashlib.sha256).hexdigest().encode()
-    return data if hmac.compare_digest(tag, expected) else None

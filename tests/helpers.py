@@ -6,10 +6,12 @@ import textwrap
 from pathlib import Path
 
 from ankigen.config import Config
+from ankigen.context import Context
 from ankigen.errors import Diagnostics
 from ankigen.model import Card, RenderedNote, SourceFile
 from ankigen.parse import parse_file
 from ankigen.render import render_cards
+from ankigen.storage import Storage
 
 
 def source(text: str, root: Path = Path("/notes"), name: str = "deck.md") -> SourceFile:
@@ -30,7 +32,9 @@ def render(
     diagnostics = Diagnostics()
     config = Config(allow_html=allow_html)
     cards = parse_file(source(text, **kwargs), config, diagnostics)  # type: ignore[arg-type]
-    return render_cards(cards, config, cache_dir, diagnostics), diagnostics
+    context = Context.from_environment()
+    notes = render_cards(cards, config, cache_dir, diagnostics, Storage.of(context), context.jobs)
+    return notes, diagnostics
 
 
 def messages(diagnostics: Diagnostics) -> list[str]:

@@ -1,6 +1,6 @@
 """The run's outside inputs, read once into a Context and passed down: the pipeline takes the
 epoch, the worker count, the key's place and the working folder from the context it is given,
-not from the process."""
+not from the process, nor from another run's."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from ankigen import parse as parse_module
 from ankigen.build import build
 from ankigen.config import Config
 from ankigen.context import Context
 from ankigen.errors import Diagnostics
+from ankigen.storage import Storage
 
 from .conftest import Project
 
@@ -45,3 +47,50 @@ def test_a_build_takes_its_inputs_from_the_context_given(
     }
     assert key.is_file()
     assert not (tmp_path / "process-cache").exists()
+
+
+def test_contexts_with_different_keys_do_not_trust_each_others_records(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run seals with its own context's key, even when two run in one process: what one
+    sealed (notes, pictures) is not trusted by the other, and is read again by its own."""
+    parsed: list[str] = []
+    real = parse_module.parse_source
+
+    def spy(source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        parsed.append(source.path.name)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(parse_module, "parse_source", spy)
+    plot = "```plot softmax\nlogits: [2, 1, 0]\n```\n"
+    project.write("source_notes/d.md", f"# D\n\n## Question\n\n{plot}\n")
+    monkeypatch.chdir(project.root)
+    first, second = (
+        Context(cwd=project.root, epoch=1_700_000_000, jobs=1, key_file=tmp_path / name / "key")
+        for name in ("first", "second")
+    )
+    config = Config()
+
+    def build_in(context: Context) -> None:
+        assert build(config, [config.source], config.output, Diagnostics(), context=context).written
+
+    build_in(first)
+    build_in(first)
+    assert parsed == ["d.md"]  # the second build took the first's notes
+    build_in(second)
+    assert parsed == ["d.md"] * 2  # sealed under another key: parsed again
+    build_in(second)
+    assert parsed == ["d.md"] * 2
+    build_in(first)
+    assert parsed == ["d.md"] * 3  # the second run's records are not the first's either
+
+    ours, theirs = Storage.of(first), Storage.of(second)
+    assert ours.key is not None and theirs.key is not None and ours.key != theirs.key
+    sealed = ours.seal(b"record")
+    assert sealed is not None
+    assert (ours.unseal(sealed), theirs.unseal(sealed)) == (b"record", None)
+    pictures = list((config.output / ".cache" / "pictures").glob("*.json"))
+    assert pictures  # drawn under the first key last, so only it reads them
+    for picture in pictures:
+        meta = picture.read_bytes()
+        assert ours.unseal(meta) is not None and theirs.unseal(meta) is None

@@ -202,7 +202,7 @@ def test_a_field_added_to_a_note_type_needs_merge_note_types(
 ) -> None:
     """What Anki does if ankigen ever adds a field: with merge, one note type with every id."""
     note = PackageNote("g", "basic", ("A", "a", ""), "D", (), 1_700_000_000, (0,))
-    package.write_apkg(tmp_path / "first.apkg", [note], [], note.modified)
+    package.write_apkg(tmp_path / "first.apkg", [note], [], note.modified, tmp_path)
     _import(collection, tmp_path / "first.apkg")
     wider = dataclasses.replace(
         BASIC,
@@ -212,7 +212,7 @@ def test_a_field_added_to_a_note_type_needs_merge_note_types(
     )
     monkeypatch.setitem(NOTE_TYPES, "basic", wider)
     newer = note._replace(fields=("A", "new a", "", "x"), modified=1_700_000_100)
-    package.write_apkg(tmp_path / "second.apkg", [newer], [], newer.modified)
+    package.write_apkg(tmp_path / "second.apkg", [newer], [], newer.modified, tmp_path)
     log = _import(collection, tmp_path / "second.apkg", merge_notetypes=merge)
     models = _models(collection)
     if not merge:

@@ -46,12 +46,13 @@ def test_no_write_leaves_the_project_through_a_link(tmp_path: Path, monkeypatch)
     monkeypatch.chdir(tmp_path / "project")
     from ankigen.storage import UnsafePath, write_atomically
 
+    project = tmp_path / "project"
     with pytest.raises(UnsafePath):
-        write_atomically(Path("a/b/file"), b"x")
+        write_atomically(Path("a/b/file"), b"x", project)
     with pytest.raises(UnsafePath):
-        write_atomically(Path("a/file"), b"x")
+        write_atomically(Path("a/file"), b"x", project)
     assert list(elsewhere.iterdir()) == []
-    write_atomically(tmp_path / "chosen" / "file", b"x")  # outside the project: the user's
+    write_atomically(tmp_path / "chosen" / "file", b"x", project)  # outside it: the user's
     assert (tmp_path / "chosen" / "file").read_bytes() == b"x"
 
 

@@ -21,9 +21,11 @@ from ankigen.stages import (
     no_progress,
     parse_and_render,
 )
+from ankigen.storage import Storage
 
 T = TypeVar("T")
 JOBS = Context.from_environment().jobs
+KEY = b"a sealing key for these tests alone"
 
 PLOT = '```plot function\ntitle: "a line"\nexpr: 2*x\nrange: [0, 1]\n```\n'
 
@@ -87,7 +89,7 @@ def build_files(
     workers: int = JOBS,
 ) -> list[FileResult]:
     """The files through `build`'s per-file stages: parsed, rendered, pictures drawn."""
-    return parse_and_render(sources, config, cache, workers, progress)
+    return parse_and_render(sources, config, cache, Storage(cache.parent, KEY), workers, progress)
 
 
 def check_files(
@@ -98,7 +100,8 @@ def check_files(
     workers: int = JOBS,
 ) -> list[FileResult]:
     """The files through `check`'s per-file stage: parsed only."""
-    return parse_and_render(sources, config, cache, workers, progress, render=False)
+    storage = Storage(cache.parent, KEY)
+    return parse_and_render(sources, config, cache, storage, workers, progress, render=False)
 
 
 @pytest.mark.parametrize("work", [build_files, check_files], ids=["build", "check"])

@@ -56,8 +56,9 @@ def notes_at_revision(
     """
     from ..build import read_notes
     from ..config import load_config
+    from ..context import Context
     from ..errors import Diagnostics
-    from ..storage import within
+    from ..storage import Storage
     from .revision_cache import built_notes, keep_built_notes
 
     context = context or Context.from_environment()
@@ -75,8 +76,8 @@ def notes_at_revision(
         else:
             wanted = [_in_repository(path, root) for path in paths]
         key = revision_key(root, ref, settings + wanted)
-        with within(context):
-            kept = built_notes(output, key)
+        storage = Storage.of(context)
+        kept = built_notes(output, key, storage)
         if kept is not None:
             return kept
         checkout_revision(root, ref, tree, wanted)
@@ -84,11 +85,10 @@ def notes_at_revision(
         if not sources:
             return []  # none of the notes were there yet
         built = Path(temporary, "build")
-        _share_pictures(built, output)
+        _share_pictures(built, output, storage.project)
         config = replace(config, source=tree / relative / config.source, output=built)
         notes = read_notes(config, sources, ignored, context=context)
-        with within(context):
-            keep_built_notes(output, key, notes)
+        keep_built_notes(output, key, notes, storage)
         return notes
 
 
@@ -116,15 +116,16 @@ def _in_repository(path: Path, root: Path) -> str:
         raise ValueError(f"{path} is outside the git repository {root}") from None
 
 
-def _share_pictures(built: Path, output: Path) -> None:
+def _share_pictures(built: Path, output: Path, project: Path) -> None:
     """Let the build in `built` use the picture cache of the output folder `output`: a link to
     it, made only when it is (or can be made) a real folder reached through no link out of
-    the project. Otherwise the revision's pictures are drawn afresh, which only costs time."""
+    the run's `project`. Otherwise the revision's pictures are drawn afresh, which only costs
+    time."""
     from ..storage import check_inside_project
 
     shared = output / ".cache" / "pictures"
     try:
-        check_inside_project(shared / "picture")
+        check_inside_project(shared / "picture", project)
         shared.mkdir(parents=True, exist_ok=True)
         if stat.S_ISDIR(os.lstat(shared).st_mode):
             (built / ".cache").mkdir(parents=True)

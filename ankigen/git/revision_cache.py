@@ -21,17 +21,17 @@ from typing import Any
 
 from ..cache import note_from_json, note_to_json
 from ..model import MediaFile, RenderedNote, SourceFile
-from ..storage import read_regular, seal, unseal, write_atomically
+from ..storage import Storage, read_regular
 
 KEPT_REVISIONS = 4  # records kept: the base of a pull request, and a few others looked at
 _RECORD_NAME = re.compile(r"[0-9a-f]{64}\.json")
 
 
-def built_notes(output: Path, key: str) -> list[RenderedNote] | None:
+def built_notes(output: Path, key: str, storage: Storage) -> list[RenderedNote] | None:
     """The notes kept under `key` in the cache of the output folder `output`, as they were
     built; None when there is no record of ours."""
     try:
-        blob = unseal(read_regular(_record(output, key)))
+        blob = storage.unseal(read_regular(_record(output, key)))
         if blob is None:
             return None
         record = json.loads(blob)
@@ -44,7 +44,9 @@ def built_notes(output: Path, key: str) -> list[RenderedNote] | None:
         return None
 
 
-def keep_built_notes(output: Path, key: str, notes: Sequence[RenderedNote]) -> None:
+def keep_built_notes(
+    output: Path, key: str, notes: Sequence[RenderedNote], storage: Storage
+) -> None:
     """Keep `notes` under `key`, and remove all but the newest `KEPT_REVISIONS` records; a cache
     that cannot be written is only slower."""
     sources = list(dict.fromkeys(note.source for note in notes))
@@ -56,11 +58,11 @@ def keep_built_notes(output: Path, key: str, notes: Sequence[RenderedNote]) -> N
         "notes": [[index[note.source], note_to_json(note)] for note in notes],
         "media": [[name, base64.b64encode(data).decode()] for name, data in sorted(media.items())],
     }
-    sealed = seal(json.dumps(record).encode())
+    sealed = storage.seal(json.dumps(record).encode())
     if sealed is None:
         return
     try:
-        write_atomically(_record(output, key), sealed)
+        storage.write(_record(output, key), sealed)
     except OSError:
         return
     _remove_old_records(_record(output, key).parent)

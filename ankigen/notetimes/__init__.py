@@ -28,6 +28,7 @@ from ..config import CONFIG_FILES
 from ..fingerprint import code_fingerprint  # a walk made by other code is stale
 from ..git import run_git
 from ..model import SourceFile
+from ..storage import Storage
 from .cards import (
     WHOLE_FILE,
     CardText,
@@ -65,13 +66,15 @@ def note_times(
     notes: Path,
     release_tags: str,
     epoch: int | None,
+    storage: Storage,
     cache_folder: Path | None = None,
 ) -> NoteTimes:
     """The time of each card of `files`, by (file, heading line), as the module doc says.
 
     Cards it cannot follow (a file outside the repository or reached through a link, a heading
     it cannot see, content not committed) are left out: they take their file's time. The walk
-    through history is kept in `cache_folder` for the commit and tags it was made for.
+    through history is kept in `cache_folder` for the commit and tags it was made for, as
+    `storage` says.
     """
     # The top folder and HEAD from one git: every build of a git project waits for it.
     located = run_git(project, "rev-parse", "--show-toplevel", "--verify", "-q", "HEAD^{commit}")
@@ -99,14 +102,14 @@ def note_times(
     ).hexdigest()
     short = hashlib.sha256(prefix.encode()).hexdigest()[:12]
     kept = cache_folder / f"note-times-{short}.json" if cache_folder else None
-    history = read_kept(kept, cache_key)
+    history = read_kept(kept, cache_key, storage)
 
     def walked() -> History:
         try:
             found = walk(repository, head, releases_in(tags), prefix, config_paths)
         finally:
             repository.close()
-        keep(kept, cache_key, found)
+        keep(kept, cache_key, found, storage)
         return found
 
     history = history if history is not None else walked()
@@ -137,7 +140,7 @@ def note_times(
         times.files[source.path] = min(max(at_head.whole[1], floor), ceiling)
         # As committed: HEAD's cards, no split.
         times.cards[source.path] = _clamped(at_head.lines, floor, ceiling)
-    if changed and not read_cards(kept, cache_key, history):
+    if changed and not read_cards(kept, cache_key, history, storage):
         history = walked()  # what was kept has lost its cards
     version = Version(dict(pictures), settings)
     cards: dict[str, list[CardText]] = {}

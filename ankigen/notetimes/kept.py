@@ -1,6 +1,7 @@
 """The walk through history, kept sealed in the build's cache for the commit, tags and code it
 was made for, in two files: each card's line and time, which every build reads, and the cards'
-digests, which only a build whose note files differ from HEAD's needs."""
+digests, which only a build whose note files differ from HEAD's needs. Both are sealed and
+written as the run's `Storage` says."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..storage import read_regular, seal, unseal, write_atomically
+from ..storage import Storage, read_regular
 from .cards import WHOLE_FILE, Key
 
 # a card's digest at HEAD, its time, its heading's line at HEAD
@@ -36,9 +37,9 @@ def kept_file(cards: dict[Key, Timed]) -> KeptFile:
     return KeptFile(None if whole is None else (whole[0], whole[1]), lines, detail)
 
 
-def read_kept(path: Path | None, key: str) -> History | None:
+def read_kept(path: Path | None, key: str, storage: Storage) -> History | None:
     """The lines and times kept for this key, if this machine sealed them."""
-    record = _read(path, key)
+    record = _read(path, key, storage)
     if record is None:
         return None
     return {
@@ -47,9 +48,9 @@ def read_kept(path: Path | None, key: str) -> History | None:
     }
 
 
-def read_cards(path: Path | None, key: str, history: History) -> bool:
+def read_cards(path: Path | None, key: str, history: History, storage: Storage) -> bool:
     """Fill in every file's cards from what was kept with `history`; False if it cannot."""
-    record = _read(_cards_path(path), key)
+    record = _read(_cards_path(path), key, storage)
     if record is None or record.keys() != history.keys():
         return False
     for rel, cards in record.items():
@@ -59,29 +60,26 @@ def read_cards(path: Path | None, key: str, history: History) -> bool:
     return True
 
 
-def keep(path: Path | None, key: str, history: History) -> None:
+def keep(path: Path | None, key: str, history: History, storage: Storage) -> None:
     """Keep `history` (with its cards) for the next build."""
     cards = {
         rel: [[list(card), *timed] for card, timed in (kept.cards or {}).items()]
         for rel, kept in history.items()
     }
-    _write(_cards_path(path), key, cards)  # first: times kept without their cards would be read
-    _write(
-        path,
-        key,
-        {rel: [*(kept.whole or (None, None)), kept.lines] for rel, kept in history.items()},
-    )
+    _write(_cards_path(path), key, cards, storage)  # first: times without cards would be read
+    times = {rel: [*(kept.whole or (None, None)), kept.lines] for rel, kept in history.items()}
+    _write(path, key, times, storage)
 
 
 def _cards_path(path: Path | None) -> Path | None:
     return None if path is None else path.with_suffix(".cards.json")
 
 
-def _read(path: Path | None, key: str) -> dict[str, list[Any]] | None:
+def _read(path: Path | None, key: str, storage: Storage) -> dict[str, list[Any]] | None:
     if path is None:
         return None
     try:
-        data = unseal(read_regular(path))
+        data = storage.unseal(read_regular(path))
         record = json.loads(data) if data else None
     except (OSError, ValueError):
         return None
@@ -91,10 +89,10 @@ def _read(path: Path | None, key: str) -> dict[str, list[Any]] | None:
     return files if isinstance(files, dict) else None
 
 
-def _write(path: Path | None, key: str, files: dict[str, list[Any]]) -> None:
+def _write(path: Path | None, key: str, files: dict[str, list[Any]], storage: Storage) -> None:
     if path is None:
         return
-    sealed = seal(json.dumps({"key": key, "files": files}, sort_keys=True).encode())
+    sealed = storage.seal(json.dumps({"key": key, "files": files}, sort_keys=True).encode())
     if sealed is not None:
         with contextlib.suppress(OSError):  # without it, the next build walks again
-            write_atomically(path, sealed)
+            storage.write(path, sealed)

@@ -60,11 +60,8 @@ def build_preview(
 
     With `changed_since`, only the cards added or changed since that git revision. Raises
     PreviewError when it cannot be made. The `context` is the process's unless given."""
-    from ..storage import within
-
     context = context or Context.from_environment()
-    with within(context):
-        return _write(config, sources, output_dir, diagnostics, changed_since, context)
+    return _write(config, sources, output_dir, diagnostics, changed_since, context)
 
 
 def _write(
@@ -76,6 +73,7 @@ def _write(
     context: Context,
 ) -> Preview | None:
     from ..build import read_notes
+    from ..storage import project_of
     from .folder import write_folder
 
     notes = read_notes(config, sources, diagnostics, context=context)
@@ -97,7 +95,14 @@ def _write(
     info = replace(info, build_id=digest)
     shown = {card.note.guid for card in cards}
     media = {m.name: m for note in notes if note.guid in shown for m in note.media}
-    index = write_folder(output_dir, render_page(cards, info), info.build_id, media.values())
+    index = write_folder(
+        output_dir,
+        render_page(cards, info),
+        info.build_id,
+        media.values(),
+        project=project_of(context),
+        now=context.clock(),
+    )
     return Preview(index, tuple(cards), info)
 
 

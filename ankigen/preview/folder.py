@@ -32,24 +32,32 @@ MATHJAX_FONTS = "output/chtml/fonts/woff-v2"  # the CommonHTML output's fonts
 _MEDIUM = re.compile(r"ankigen-[0-9a-f]+\.[a-z0-9]+")
 
 
-def write_folder(folder: Path, page: str, build_id: str, media: Iterable[MediaFile]) -> Path:
-    """Write the preview into `folder`; return its index.html. Raises PreviewError when it
-    cannot be written."""
+def write_folder(
+    folder: Path,
+    page: str,
+    build_id: str,
+    media: Iterable[MediaFile],
+    project: Path,
+    now: float,
+) -> Path:
+    """Write the preview into `folder`, never through a link out of the run's `project`; return
+    its index.html. Temporary files killed writers left, an hour before `now` at least, go.
+    Raises PreviewError when it cannot be written."""
     try:
-        check_inside_project(folder / "index.html")  # before making any folder
+        check_inside_project(folder / "index.html", project)  # before making any folder
         folder.mkdir(parents=True, exist_ok=True)
-        _copy_mathjax(folder / MATHJAX_FOLDER)
+        _copy_mathjax(folder / MATHJAX_FOLDER, project, now)
         package = resources.files(__package__)
         for name in ASSETS:
-            _write_if_changed(folder / name, package.joinpath(name).read_bytes())
+            _write_if_changed(folder / name, package.joinpath(name).read_bytes(), project)
         names = set()
         for medium in media:  # named after their content, which is checked
-            _write_if_changed(folder / medium.name, medium.data)
+            _write_if_changed(folder / medium.name, medium.data, project)
             names.add(medium.name)
-        _forget_old_media(folder, names)
-        _write_if_changed(folder / "index.html", page.encode())
-        _write_if_changed(folder / "build.txt", build_id.encode())
-        remove_leftovers(folder)
+        _forget_old_media(folder, names, project)
+        _write_if_changed(folder / "index.html", page.encode(), project)
+        _write_if_changed(folder / "build.txt", build_id.encode(), project)
+        remove_leftovers(folder, now)
     except OSError as exc:
         raise PreviewError(f"cannot write the preview into {folder}: {exc}") from exc
     return folder / "index.html"
@@ -70,7 +78,7 @@ def mathjax_source() -> Traversable:
     return source
 
 
-def _copy_mathjax(target: Path) -> None:
+def _copy_mathjax(target: Path, project: Path, now: float) -> None:
     source = mathjax_source()
     files = [(source.joinpath(name), target / name) for name in MATHJAX_FILES]
     for folder, suffix in ((MATHJAX_EXTENSIONS, ".js"), (MATHJAX_FONTS, ".woff")):
@@ -81,12 +89,12 @@ def _copy_mathjax(target: Path) -> None:
         ]
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         target.unlink()  # a planted link or file in the place of MathJax's folder
-    _remove_strangers(target, {copy for _, copy in files})  # first: links on the way go too
+    _remove_strangers(target, {copy for _, copy in files}, now)  # first: links on the way go too
     for origin, copy in files:
-        _write_if_changed(copy, origin.read_bytes())
+        _write_if_changed(copy, origin.read_bytes(), project)
 
 
-def _remove_strangers(target: Path, ours: set[Path]) -> None:
+def _remove_strangers(target: Path, ours: set[Path], now: float) -> None:
     """Remove every file and link in the MathJax folder that is not one of `ours`, but for
     the temporary files of a preview being written now (hidden: the page loads none)."""
     for folder, subfolders, names in os.walk(target):
@@ -94,10 +102,10 @@ def _remove_strangers(target: Path, ours: set[Path]) -> None:
             path = Path(folder, name)
             if path not in ours and not (name.startswith(".") and path.is_file()):
                 path.unlink(missing_ok=True)
-        remove_leftovers(Path(folder))
+        remove_leftovers(Path(folder), now)
 
 
-def _write_if_changed(path: Path, data: bytes) -> None:
+def _write_if_changed(path: Path, data: bytes, project: Path) -> None:
     """Replace the file unless it is a regular file (not a link) holding exactly `data`: the
     folder may hold planted files, and a file's time tells a real change."""
     try:
@@ -105,10 +113,10 @@ def _write_if_changed(path: Path, data: bytes) -> None:
     except OSError:
         same = False
     if not same:
-        write_atomically(path, data)
+        write_atomically(path, data, project)
 
 
-def _forget_old_media(folder: Path, keep: set[str]) -> None:
+def _forget_old_media(folder: Path, keep: set[str], project: Path) -> None:
     manifest = folder / MANIFEST
     try:
         previous = set(json.loads(read_regular(manifest, 16 * 1024 * 1024)))
@@ -117,4 +125,4 @@ def _forget_old_media(folder: Path, keep: set[str]) -> None:
     for name in previous - keep:
         if isinstance(name, str) and _MEDIUM.fullmatch(name):  # never the page's own files
             (folder / name).unlink(missing_ok=True)
-    _write_if_changed(manifest, json.dumps(sorted(keep), indent=1).encode())
+    _write_if_changed(manifest, json.dumps(sorted(keep), indent=1).encode(), project)
