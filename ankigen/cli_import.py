@@ -1,0 +1,61 @@
+"""`ankigen import`: the click command that adopts an Anki deck (the work is in `adopt/`).
+
+Kept apart from cli.py, which it joins as one more command; like the others it loads the heavy
+modules (the package reader, markdownify) only when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .context import Context
+from .plural import counted
+
+
+class _NothingWritten(click.ClickException):
+    """An unreadable package or a file in the way: exit status 2, nothing written."""
+
+    exit_code = 2
+
+
+@click.command("import")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Folder for the adopted notes. Default: the package's name, in the working folder.",
+)
+@click.pass_obj
+def import_command(context: Context, package: Path, output: Path | None) -> None:
+    """Adopt an existing Anki deck: write PACKAGE's notes as markdown.
+
+    Writes FOLDER/ankigen.toml and one markdown file per top-level deck in FOLDER/notes/, with
+    subdecks as sections, one heading per note (its GUID pinned, so a build of the folder
+    updates the notes it came from) and the pictures in FOLDER/notes/media/. Nothing is
+    written over an existing file. A note ankigen cannot build is listed with the reason.
+
+    Exit status: 0 every note adopted, 1 some listed and left out, 2 nothing written.
+    """
+    from .adopt import adopt
+    from .config import shown
+
+    folder = output or context.cwd / package.stem
+    try:
+        result = adopt(package, folder)
+    except ValueError as exc:
+        raise _NothingWritten(str(exc)) from exc
+    except FileExistsError as exc:
+        raise _NothingWritten(f"nothing was written: these files exist already: {exc}") from exc
+    for refusal in result.refused:
+        click.echo(f"{package}: note GUID {refusal.guid}: {refusal.reason}", err=True)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result.kinds.items()))
+    click.echo(f"{shown(folder)}/: {counted(result.notes, 'note')} adopted ({kinds or 'none'})")
+    if result.allow_html:
+        click.echo("  some fields keep raw HTML: ankigen.toml sets allow_html = true")
+    if result.refused:
+        click.echo(f"  {counted(len(result.refused), 'note')} left out, listed above", err=True)
+        sys.exit(1)
