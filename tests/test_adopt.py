@@ -1,0 +1,224 @@
+"""`ankigen import`: an Anki deck adopted as markdown, built, and imported back over the
+collection it came from, with the official backend."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from pathlib import Path
+
+from ankigen.attributes import split_heading
+from ankigen.diff.packages import PackagedNote, read_package
+from ankigen.html_text import field_words
+
+from .conftest import Project, import_apkg
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+
+
+def _add(col, note_type: str, deck: str, tags: list[str], **fields: str) -> None:  # type: ignore[no-untyped-def]
+    note = col.new_note(col.models.by_name(note_type))
+    for name, value in fields.items():
+        note[name.replace("_", " ")] = value
+    note.tags = tags
+    col.add_note(note, col.decks.id(deck))
+
+
+def _review_all(col) -> None:  # type: ignore[no-untyped-def]
+    for card_id in col.find_cards(""):
+        card = col.get_card(card_id)
+        card.start_timer()
+        col.sched.answerCard(card, 3)
+
+
+def _export(col, path: Path, legacy: bool = False) -> Path:  # type: ignore[no-untyped-def]
+    from anki.collection import ExportAnkiPackageOptions
+
+    options = ExportAnkiPackageOptions(with_scheduling=True, with_media=True, legacy=legacy)
+    col.export_anki_package(out_path=str(path), options=options, limit=None)
+    return path
+
+
+def _state(col) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+    """Notes, cards with their scheduling, and the review log: what a re-import must keep."""
+    notes = sorted(col.db.all("select id, guid, mid, flds, tags from notes"))
+    cards = sorted(col.db.all("select id, nid, did, ord, ivl, due, reps, lapses from cards"))
+    return notes, cards, col.db.scalar("select count() from revlog")
+
+
+def _words(html: str, media: dict[str, str]) -> list[str]:
+    """A field's words as Anki reads them, after the documented normalisations: pictures by
+    their content, space inside MathJax delimiters trimmed."""
+    html = re.sub(r"\\([(\[])\s*(.*?)\s*\\([)\]])", r"\\\1\2\\\3", html, flags=re.S)
+    for name, digest in media.items():
+        html = html.replace(f'src="{name}"', f'src="{digest}"')
+    return field_words(html)
+
+
+def _adopt_and_build(tmp_path: Path, apkg: Path) -> tuple[Project, list[Path]]:
+    outer = Project(tmp_path)
+    done = outer.run("import", str(apkg), "-o", "adopted")
+    assert done.exit_code in (0, 1), done.stderr
+    adopted = Project(tmp_path / "adopted")
+    built = adopted.build()
+    assert built.exit_code == 0, built.stderr + built.stdout
+    assert "warning" not in built.stderr, built.stderr
+    return adopted, sorted((adopted.root / "build").glob("*.apkg"))
+
+
+def _built_notes(packages: list[Path]) -> tuple[dict[str, PackagedNote], dict[str, str]]:
+    notes: dict[str, PackagedNote] = {}
+    media: dict[str, str] = {}
+    for package in packages:
+        contents = read_package(package)
+        notes |= contents.notes
+        media |= {name: digest for name, digest in contents.media.items()}
+    return notes, media
+
+
+def test_an_exported_collection_comes_back_with_every_note_and_review(  # type: ignore[no-untyped-def]
+    collection, tmp_path: Path
+) -> None:
+    col = collection
+    (tmp_path / "pic.png").write_bytes(PNG)
+    picture = col.media.add_file(str(tmp_path / "pic.png"))
+    _add(
+        col,
+        "Basic",
+        "Top",
+        ["t1", "a::b"],
+        Front="Hello <b>x</b>",
+        Back=f'Two<br>lines <img src="{picture}">',
+    )
+    _add(col, "Basic", "Top::Sub", ["t1"], Front="Sum rule", Back=r"\( P(A) + P(B) \)")
+    _add(
+        col,
+        "Cloze",
+        "Top::Sub",
+        ["t1"],
+        Text="{{c1::Paris}} is in {{c2::France}}",
+        Back_Extra="geo",
+    )
+    _add(col, "Basic (and reversed card)", "Top", ["t1"], Front="dog", Back="chien")
+    _add(col, "Basic (optional reversed card)", "Other", [], Front="a", Back="b", Add_Reverse="y")
+    _add(col, "Basic (type in the answer)", "Other", [], Front="2 + 2", Back="4")
+    _review_all(col)
+    before = _state(col)
+    originals = {guid: (mid, flds, tags) for _, guid, mid, flds, tags in before[0]}
+
+    adopted, packages = _adopt_and_build(tmp_path, _export(col, tmp_path / "deck.apkg"))
+    top = (adopted.root / "notes" / "top.md").read_text()
+    other = (adopted.root / "notes" / "other.md").read_text()
+    assert re.search(r'^## dog \{#dog \.reversed guid="[^"]+"\}$', top, re.M)
+    assert re.search(r"^## a \{#a \.reversed guid=", other, re.M)
+    assert re.search(r"^## 2 \\\+ 2 \{#2-2 \.type guid=", other, re.M)
+    assert 'tags: ["t1"]' in top and re.search(
+        r'^## Hello \*\*x\*\* \{#hello-x tags="a::b" guid=', top, re.M
+    )
+    assert re.search(r"^## Sub\n\n### Sum rule \{#sum-rule guid=", top, re.M)
+
+    built, media = _built_notes(packages)
+    assert set(built) == set(originals)
+    original_media = {picture: hashlib.sha256(PNG).hexdigest()}
+    for guid, note in built.items():
+        mid, flds, tags = originals[guid]
+        fields = flds.split("\x1f")
+        name = col.models.get(mid)["name"]
+        if name == "Cloze":  # the text and its Back Extra, under a heading of the text's words
+            shown = note.fields["Text"].split('<div class="ankigen-body">', 1)[1]
+            assert _words(shown, media) == _words(f"{fields[0]} <hr> {fields[1]}", original_media)
+        else:
+            assert _words(note.fields["Front"], media) == _words(fields[0], original_media)
+            assert _words(note.fields["Back"], media) == _words(fields[1], original_media)
+        sections = ["Sub"] if note.deck == "Top::Sub" else []
+        assert sorted(note.tags) == sorted([*tags.split(), *sections])
+
+    for package in packages:
+        log = import_apkg(col, package)
+        assert len(log.new) == 0 and len(log.duplicate) == 0
+    assert _state(col) == before  # every note, card, schedule and review as it was
+
+
+def test_a_deck_of_varied_html_round_trips(collection, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    col = collection
+    (tmp_path / "cell diagram.png").write_bytes(PNG)
+    picture = col.media.add_file(str(tmp_path / "cell diagram.png"))
+    backs = [
+        "<ul><li>one<ul><li>nested <i>two</i></li></ul></li><li>three</li></ul>"
+        "<ol><li>first</li></ol>",
+        "<table><tr><th>x</th><th>y</th></tr><tr><td>1</td><td>a | b</td></tr></table>",
+        '<a href="https://example.org/a_b">a <b>bold</b> link</a> and&nbsp;space<br>next line',
+        f'<div>see <img src="{picture}" alt="cell"></div><div>H<sub>2</sub>O, <u>under</u></div>',
+        r"\(x_1 < y^{2}\) and \[\sum_i x_i\] cost 5$ # not a heading == not a cloze",
+        "<pre>def f(x_1):\n    return x_1 * 2</pre>"
+        "<code>a*b</code> <span style='color:red'>red</span>",
+    ]
+    for number, back in enumerate(backs):
+        _add(col, "Basic", "Unseen::Part", ["imported"], Front=f"Card <i>{number}</i>", Back=back)
+    _add(
+        col,
+        "Cloze",
+        "Unseen",
+        [],
+        Text=r"The {{c1::mitochondria}} makes {{c2::\(ATP\)}}<br>in cells",
+    )
+    _add(col, "Image Occlusion", "Unseen", [], Occlusion="{{c1::image-occlusion:rect:left=.1}}")
+    _review_all(col)
+    before = _state(col)
+
+    apkg = _export(col, tmp_path / "unseen.apkg", legacy=True)
+    outer = Project(tmp_path)
+    listed = outer.run("import", str(apkg), "-o", "adopted")
+    assert listed.exit_code == 1
+    (line,) = [line for line in listed.stderr.splitlines() if "note GUID" in line]
+    assert "note type 'Image Occlusion' has fields 'Occlusion', 'Image'" in line
+    assert "allow_html = true" in (tmp_path / "adopted" / "ankigen.toml").read_text()
+
+    built = Project(tmp_path / "adopted").build()
+    assert built.exit_code == 0, built.stderr + built.stdout
+    notes, media = _built_notes(sorted((tmp_path / "adopted" / "build").glob("*.apkg")))
+    assert len(notes) == len(backs) + 1
+    original_media = {picture: hashlib.sha256(PNG).hexdigest()}
+    by_front = {n.fields.get("Front", ""): n for n in notes.values()}
+    for number, back in enumerate(backs):
+        note = by_front[f"Card <em>{number}</em>"]
+        assert _words(note.fields["Back"], media) == _words(back, original_media)
+    for package in sorted((tmp_path / "adopted" / "build").glob("*.apkg")):
+        log = import_apkg(col, package)
+        assert len(log.new) == 0 and len(log.duplicate) == 0
+    assert _state(col) == before
+
+
+def test_it_writes_over_nothing(collection, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _add(collection, "Basic", "D", [], Front="f", Back="b")
+    apkg = _export(collection, tmp_path / "d.apkg")
+    outer = Project(tmp_path)
+    (tmp_path / "adopted" / "notes").mkdir(parents=True)
+    (tmp_path / "adopted" / "notes" / "d.md").write_text("mine")
+    refused = outer.run("import", str(apkg), "-o", "adopted")
+    assert refused.exit_code == 2 and "exist already" in refused.stderr
+    assert (tmp_path / "adopted" / "notes" / "d.md").read_text() == "mine"
+    assert sorted(p.name for p in (tmp_path / "adopted").rglob("*")) == ["d.md", "notes"]
+
+
+def test_media_names_that_are_paths_are_never_written(tmp_path: Path) -> None:
+    apkg = tmp_path / "evil.apkg"
+    with zipfile.ZipFile(apkg, "w") as archive:
+        archive.writestr("collection.anki2", b"")
+        archive.writestr("media", json.dumps({"0": "../../evil.png"}))
+        archive.writestr("0", PNG)
+    from ankigen.adopt.package import read_anki_package
+
+    try:
+        read_anki_package(apkg)
+    except ValueError as exc:  # an empty collection: unreadable, and nothing written
+        assert "unreadable collection" in str(exc)
+    assert not (tmp_path.parent / "evil.png").exists()
+
+
+def test_a_guid_with_braces_is_read_whole() -> None:
+    text, attributes, _ = split_heading('Term {#t guid="a{b}c"}')
+    assert (text, attributes.guid, attributes.problems) == ("Term", "a{b}c", ())
+    assert split_heading("Sets {a, b}")[0] == "Sets {a, b}"
