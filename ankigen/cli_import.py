@@ -31,7 +31,7 @@ class _NothingWritten(click.ClickException):
 )
 @click.pass_obj
 def import_command(context: Context, package: Path, output: Path | None) -> None:
-    """Adopt an existing Anki deck: write PACKAGE's notes as markdown.
+    """Adopt an Anki deck: its notes as markdown, GUIDs kept.
 
     Writes FOLDER/ankigen.toml and one markdown file per top-level deck in FOLDER/notes/, with
     subdecks as sections, one heading per note (its GUID pinned, so a build of the folder
