@@ -222,3 +222,103 @@ def test_a_guid_with_braces_is_read_whole() -> None:
     text, attributes, _ = split_heading('Term {#t guid="a{b}c"}')
     assert (text, attributes.guid, attributes.problems) == ("Term", "a{b}c", ())
     assert split_heading("Sets {a, b}")[0] == "Sets {a, b}"
+
+
+OWN_NOTES = """\
+---
+tags: [dl]
+---
+# Own Deck
+
+## Maths
+
+### Sum Rule {#sum-rule tags="exam::2024"}
+
+For *exclusive* events: $P(A \\cup B) = P(A) + P(B)$, and
+
+$$\\sum_i p_i = 1$$
+
+### Regularisation
+
+1. ==dropout==
+2. {{c2::weight decay::a penalty}}
+
+- nested
+  - list with `code`
+
+## Code
+
+### A loop
+
+```python
+for i in range(3):
+    print(i)
+```
+
+A [link](https://example.org) and ![a picture](pic.png).
+
+| a | b |
+|---|---|
+| 1 | 2 |
+"""
+
+
+def test_an_ankigen_deck_comes_back_as_it_was(collection, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    original = Project(tmp_path / "original")
+    original.write("source_notes/own-deck.md", OWN_NOTES)
+    (original.root / "source_notes" / "pic.png").write_bytes(PNG)
+    assert original.build().exit_code == 0
+    import_apkg(collection, original.apkg("own-deck"))
+    _review_all(collection)
+    before = _state(collection)
+
+    adopted, packages = _adopt_and_build(tmp_path, _export(collection, tmp_path / "own.apkg"))
+    assert (
+        "Regularisation {#regularisation guid=" in (adopted.root / "notes/own-deck.md").read_text()
+    )
+    (package,) = packages
+    old, new = read_package(original.apkg("own-deck")), read_package(package)
+    assert old.media == new.media and set(old.notes) == set(new.notes)
+    for guid, note in old.notes.items():
+        again = new.notes[guid]
+        assert (again.note_type, again.tags, again.deck) == (note.note_type, note.tags, note.deck)
+        for name, value in note.fields.items():
+            if 'class="highlight"' in value:  # highlighted code comes back without its language
+                assert field_words(again.fields[name]) == field_words(value)
+            else:
+                assert again.fields[name] == value
+
+    log = import_apkg(collection, package)
+    # Anki's log calls a note it skips as already up to date a "duplicate": the same note
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
+    assert len(log.duplicate) == len(old.notes)
+    assert _state(collection) == before
+
+
+def test_adopted_notes_update_once_their_note_type_is_changed(  # type: ignore[no-untyped-def]
+    collection, tmp_path: Path
+) -> None:
+    col = collection
+    _add(col, "Basic", "D", ["t"], Front="Term", Back="its definition")
+    _review_all(col)
+    reviews = col.db.scalar("select count() from revlog")
+    adopted, (package,) = _adopt_and_build(tmp_path, _export(col, tmp_path / "d.apkg"))
+    log = import_apkg(col, package)
+    assert (len(log.new), len(log.conflicting)) == (0, 1)  # Anki never changes a note's type
+
+    (note_id,) = col.find_notes("")
+    ankigen_basic = col.models.by_name("ankigen Basic")
+    request = col.models.change_notetype_info(
+        old_notetype_id=col.get_note(note_id).mid, new_notetype_id=ankigen_basic["id"]
+    ).input
+    request.note_ids.extend([note_id])
+    col.models.change_notetype_of_notes(request)
+
+    notes = adopted.root / "notes" / "d.md"
+    notes.write_text(notes.read_text().replace("its definition", "its better definition"))
+    assert adopted.build(epoch=2_000_000_000).exit_code == 0
+    log = import_apkg(col, package)
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
+    assert col.find_notes("") == [note_id]
+    assert col.get_note(note_id)["Back"] == "<p>its better definition</p>"
+    assert col.db.scalar("select count() from revlog") == reviews

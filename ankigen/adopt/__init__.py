@@ -43,10 +43,8 @@ def adopt(package: Path, folder: Path) -> Adoption:
     refused: list[Refusal] = []
     for note in contents.notes:
         result = adopt_note(note, paths)
-        if isinstance(result, AdoptedNote) and result.deck.count("::") > MAX_SUBDECK_DEPTH:
-            result = Refusal(
-                note.guid, f"its deck {note.deck!r} is nested deeper than markdown's headings go"
-            )
+        if isinstance(result, AdoptedNote) and (problem := _deck_problem(note.deck)):
+            result = Refusal(note.guid, problem)
         if isinstance(result, AdoptedNote):
             adopted.append(result)
         else:
@@ -64,3 +62,14 @@ def adopt(package: Path, folder: Path) -> Adoption:
     return Adoption(
         tuple(folder / name for name in files), len(adopted), kinds, tuple(refused), allow_html
     )
+
+
+def _deck_problem(deck: str) -> str | None:
+    """Why the build would refuse `deck` as a deck name, or None."""
+    from ..errors import Location
+    from ..rules.names import deck_name
+
+    if deck.count("::") > MAX_SUBDECK_DEPTH:
+        return f"its deck {deck!r} is nested deeper than markdown's headings go"
+    problem = next(deck_name(deck, Location("")), None)
+    return problem.message if problem else None

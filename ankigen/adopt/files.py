@@ -21,6 +21,7 @@ from pathlib import Path
 
 from slugify import slugify
 
+from ..parse import section_tags
 from .notes import AdoptedNote
 
 NOTES_FOLDER = "notes"
@@ -56,7 +57,8 @@ def _deck_text(top: str, notes: Sequence[AdoptedNote], ids: set[str]) -> str:
                 lines += [f"{'#' * (depth + 1)} {path[depth - 1]}", ""]
         level = len(path) + 2
         for note in (n for n in notes if tuple(n.deck.split("::")[1:]) == path):
-            lines += [_heading(note, level, shared, ids), "", note.body, ""]
+            given = shared | set(section_tags(list(path)))  # the build gives these itself
+            lines += [_heading(note, level, given, ids), "", note.body, ""]
     return "\n".join(lines)
 
 

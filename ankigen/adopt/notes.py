@@ -13,7 +13,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..anki_cloze import cloze_numbers
 from ..card_pictures import IMAGE_SUFFIXES
+from ..cloze import CLOZE_ATTEMPT
 from ..html_text import plain_text, strip_html
 from .markdown import Conversion, field_markdown, heading_markdown
 from .package import PackagedNote
@@ -64,6 +66,10 @@ def adopt_note(note: PackagedNote, media: Mapping[str, str]) -> AdoptedNote | Re
         return Refusal(note.guid, "it plays a sound ([sound:…]), which ankigen cannot build")
     met = Conversion()
     if note_type.name in _BASICS and note_type.fields == _BASICS[note_type.name][0]:
+        if any(CLOZE_ATTEMPT.search(value) for value in note.fields):
+            return Refusal(
+                note.guid, "it is no cloze note, yet it holds `{{c…::`, which would make it one"
+            )
         classes = _BASICS[note_type.name][1]
         if classes == ("optional",):
             classes = ("reversed",) if fields["Add Reverse"].strip() else ()
@@ -79,6 +85,8 @@ def adopt_note(note: PackagedNote, media: Mapping[str, str]) -> AdoptedNote | Re
         else:
             body = field_markdown(fields["Back"], media, met)
     elif note_type.name in _CLOZES and note_type.fields == _CLOZES[note_type.name]:
+        if not cloze_numbers(fields["Text"]):
+            return Refusal(note.guid, "its Text has no cloze deletion, so it has no card")
         classes = ("cloze",)
         heading, body = _cloze(note_type.name, fields, media, met)
         if heading is None:
