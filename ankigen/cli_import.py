@@ -38,7 +38,11 @@ def import_command(context: Context, package: Path, output: Path | None) -> None
     updates the notes it came from) and the pictures in FOLDER/notes/media/. Nothing is
     written over an existing file. A note ankigen cannot build is listed with the reason.
 
-    Exit status: 0 every note adopted, 1 some listed and left out, 2 nothing written.
+    The notes written are then checked as `ankigen check` would, and their problems (a
+    formula MathJax cannot typeset, say) printed at their lines, to fix before building.
+
+    Exit status: 0 every note adopted and sound, 1 some listed and left out or with problems,
+    2 nothing written.
     """
     from .adopt import adopt
     from .config import shown
@@ -58,4 +62,21 @@ def import_command(context: Context, package: Path, output: Path | None) -> None
         click.echo("  some fields keep raw HTML: ankigen.toml sets allow_html = true")
     if result.refused:
         click.echo(f"  {counted(len(result.refused), 'note')} left out, listed above", err=True)
+    problems = _check(folder, context)
+    if problems:
+        click.echo(f"  {counted(problems, 'problem')} to fix before `ankigen build`", err=True)
+    if result.refused or problems:
         sys.exit(1)
+
+
+def _check(folder: Path, context: Context) -> int:
+    """`ankigen check` of the notes just written, its problems printed: how many errors."""
+    from .build import check_cards
+    from .config import load_config, seen_from_here
+    from .errors import Diagnostics, print_diagnostics
+
+    diagnostics = Diagnostics()
+    config = seen_from_here(load_config(folder, diagnostics), folder)
+    check_cards(config, [config.source], diagnostics, context=context)
+    print_diagnostics(diagnostics)
+    return len(diagnostics.errors)

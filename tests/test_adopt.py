@@ -9,6 +9,8 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from ankigen.attributes import split_heading
 from ankigen.diff.packages import PackagedNote, read_package
 from ankigen.html_text import field_words
@@ -322,3 +324,25 @@ def test_adopted_notes_update_once_their_note_type_is_changed(  # type: ignore[n
     assert col.find_notes("") == [note_id]
     assert col.get_note(note_id)["Back"] == "<p>its better definition</p>"
     assert col.db.scalar("select count() from revlog") == reviews
+
+
+def test_the_notes_written_are_checked_at_their_lines(collection, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _add(collection, "Basic", "D", [], Front="Greek", Back=r"\(\alpah\)")
+    done = Project(tmp_path).run("import", str(_export(collection, tmp_path / "d.apkg")), "-o", "a")
+    assert done.exit_code == 1
+    assert re.search(r"notes/d\.md:8:2: error: .*\\alpah", done.stderr), done.stderr
+    assert "1 problem to fix before `ankigen build`" in done.stderr
+    assert "$\\alpah$" in (tmp_path / "a" / "notes" / "d.md").read_text()  # kept, to fix
+
+
+def test_a_collection_past_the_cap_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ankigen.adopt import package
+
+    monkeypatch.setattr(package, "MAX_COLLECTION_BYTES", 1000)
+    apkg = tmp_path / "bomb.apkg"
+    with zipfile.ZipFile(apkg, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("collection.anki2", b"\0" * 1_000_000)
+    with pytest.raises(ValueError, match="larger than 1000 bytes"):
+        package.read_anki_package(apkg)
