@@ -74,18 +74,22 @@ def attribute_list(heading: str) -> tuple[int, str] | None:
 
 def _opening_brace(text: str) -> int:
     """Where the `{` that opens the list closed by `text`'s last `}` is, or -1: read from the
-    end, so braces inside a quoted value (Anki's GUIDs hold `{` and `}`) are skipped."""
-    quote = ""
+    end, so braces inside a quoted value (Anki's GUIDs hold `{` and `}`) are skipped. A quote
+    never opened falls back to the last `{`, so the list's reader reports the bad value."""
+    quote, quoted_from = "", -1
     for position in range(len(text) - 2, -1, -1):
         char = text[position]
         if quote:
             quote = "" if char == quote else quote
         elif char in "\"'":
-            quote = char
+            quote, quoted_from = char, position
         elif char == "{":
             return position
         elif char == "}":
             return -1
+    if quote:  # unbalanced: the last `{` before the stray quote, if no `}` lies between
+        start = text.rfind("{", 0, quoted_from)
+        return start if start >= 0 and "}" not in text[start + 1 : -1] else -1
     return -1
 
 

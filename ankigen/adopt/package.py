@@ -126,15 +126,17 @@ def _media_map(
         if not isinstance(index, dict):
             raise ValueError("unreadable media list")
         return [(str(number), str(name)) for number, name in index.items()]
-    return [(str(i), name) for i, name in enumerate(_media_entries(data))]
+    return list(_media_entries(data))
 
 
-def _media_entries(data: bytes) -> Iterator[str]:
-    """The names in a `MediaEntries` message: repeated field 1, each with its name in field 1."""
-    for number, value in _protobuf_fields(data):
-        if number == 1 and isinstance(value, bytes):
-            name = next((v for n, v in _protobuf_fields(value) if n == 1), b"")
-            yield name.decode("utf-8") if isinstance(name, bytes) else ""
+def _media_entries(data: bytes) -> Iterator[tuple[str, str]]:
+    """(zip entry, name) of each entry of a `MediaEntries` message: repeated field 1, each
+    with its name in field 1 and, when it is not its position, its zip entry in field 255."""
+    entries = (v for n, v in _protobuf_fields(data) if n == 1 and isinstance(v, bytes))
+    for position, entry in enumerate(entries):
+        fields = dict(_protobuf_fields(entry))
+        name, number = fields.get(1, b""), fields.get(255, position)
+        yield str(number), name.decode("utf-8") if isinstance(name, bytes) else ""
 
 
 def _protobuf_fields(data: bytes) -> Iterator[tuple[int, bytes | int]]:
@@ -178,6 +180,7 @@ def _read_collection(collection: bytes) -> tuple[PackagedNote, ...]:
         db_path.write_bytes(collection)
         db = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True)
         try:
+            db.execute("pragma trusted_schema = off")  # no functions run from its schema
             tables = {row[0] for row in db.execute("select name from sqlite_master")}
             types, decks = _schema18(db) if "notetypes" in tables else _legacy(db)
             deck_of = dict(
