@@ -346,3 +346,12 @@ def test_a_collection_past_the_cap_is_refused_before_it_is_read(
         archive.writestr("collection.anki2", b"\0" * 1_000_000)
     with pytest.raises(ValueError, match="larger than 1000 bytes"):
         package.read_anki_package(apkg)
+
+
+def test_plain_fields_read_as_the_html_parser_reads_them() -> None:
+    from ankigen.adopt.markdown import Conversion, field_markdown
+
+    plain = ["a * b_c", "  # 1. x  - y", "- y", "5$ and \\(x_1\\) {{c1::a::b}} == [x]", "a|b `c`"]
+    for text in plain:
+        quick = field_markdown(text, {}, Conversion())
+        assert quick == field_markdown(f"<span>{text}</span>", {}, Conversion()), text

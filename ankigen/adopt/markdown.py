@@ -24,6 +24,7 @@ MEDIA_FOLDER = "media"
 _MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 # Inline tags with no markdown syntax, kept as HTML: those the build's cleaner keeps.
 RAW_INLINE = ("u", "sub", "sup", "kbd", "mark", "small", "ins", "abbr", "var", "samp", "q")
+_NOT_PLAIN = re.compile(r"[<&\r\n]")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
@@ -101,7 +102,10 @@ for _tag in RAW_INLINE:
 def field_markdown(html_text: str, media: Mapping[str, str], met: Conversion) -> str:
     """The markdown of one field's HTML; `media` maps the package's media names to the paths
     the markdown refers to them by."""
-    return str(_Converter(media, met).convert(html_text)).strip()
+    converter = _Converter(media, met)
+    if not _NOT_PLAIN.search(html_text):  # plain text on one line: no HTML parser needed
+        return converter.escape(" ".join(html_text.split()), set())
+    return str(converter.convert(html_text)).strip()
 
 
 def heading_markdown(html_text: str, media: Mapping[str, str], met: Conversion) -> str | None:
