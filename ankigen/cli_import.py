@@ -62,7 +62,7 @@ def import_command(context: Context, package: Path, output: Path | None) -> None
         click.echo("  some fields keep raw HTML: ankigen.toml sets allow_html = true")
     if result.refused:
         click.echo(f"  {counted(len(result.refused), 'note')} left out, listed above", err=True)
-    problems = _check(folder, context)
+    problems = _check(folder, context) if result.notes else 0
     if problems:
         click.echo(f"  {counted(problems, 'problem')} to fix before `ankigen build`", err=True)
     if result.refused or problems:

@@ -23,7 +23,6 @@ from .package import read_anki_package
 class Adoption:
     """What an import wrote, and every note it could not adopt, with why."""
 
-    written: tuple[Path, ...]
     notes: int  # adopted
     kinds: dict[str, int]  # adopted notes by kind: basic, reversed, type, cloze
     refused: tuple[Refusal, ...]
@@ -59,9 +58,7 @@ def adopt(package: Path, folder: Path) -> Adoption:
     kinds: dict[str, int] = {}
     for made in adopted:
         kinds[made.kind] = kinds.get(made.kind, 0) + 1
-    return Adoption(
-        tuple(folder / name for name in files), len(adopted), kinds, tuple(refused), allow_html
-    )
+    return Adoption(len(adopted), kinds, tuple(refused), allow_html)
 
 
 def _deck_problem(deck: str) -> str | None:

@@ -64,7 +64,8 @@ def _deck_text(top: str, notes: Sequence[AdoptedNote], ids: set[str]) -> str:
 
 def _heading(note: AdoptedNote, level: int, shared: set[str], ids: set[str]) -> str:
     """`### Heading {#id .kind tags="…" guid="…"}`."""
-    plain = re.sub(r"[\\*_`$]|<br>", " ", note.heading)
+    plain = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", note.heading)  # a picture by its alt text
+    plain = re.sub(r"[\\*_`$]|<br>", " ", plain)
     identity = _unique(slugify(plain)[:60].strip("-") or "note", ids)
     ids.add(identity)
     items = [f"#{identity}", *(f".{kind}" for kind in note.classes)]
