@@ -205,19 +205,21 @@ def test_it_writes_over_nothing(collection, tmp_path: Path) -> None:  # type: ig
     assert sorted(p.name for p in (tmp_path / "adopted").rglob("*")) == ["d.md", "notes"]
 
 
-def test_media_names_that_are_paths_are_never_written(tmp_path: Path) -> None:
+def test_media_names_that_are_paths_are_never_written(collection, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _add(collection, "Basic", "D", [], Front="f", Back='<img src="../../evil.png">')
+    exported = _export(collection, tmp_path / "d.apkg", legacy=True)
     apkg = tmp_path / "evil.apkg"
-    with zipfile.ZipFile(apkg, "w") as archive:
-        archive.writestr("collection.anki2", b"")
+    with zipfile.ZipFile(exported) as source, zipfile.ZipFile(apkg, "w") as archive:
+        for name in source.namelist():
+            if name != "media":
+                archive.writestr(name, source.read(name))
         archive.writestr("media", json.dumps({"0": "../../evil.png"}))
         archive.writestr("0", PNG)
-    from ankigen.adopt.package import read_anki_package
-
-    try:
-        read_anki_package(apkg)
-    except ValueError as exc:  # an empty collection: unreadable, and nothing written
-        assert "unreadable collection" in str(exc)
-    assert not (tmp_path.parent / "evil.png").exists()
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    done = Project(tmp_path / "deep" / "er").run("import", str(apkg), "-o", "a")
+    assert done.exit_code == 1
+    assert "a picture '../../evil.png' that the package does not hold" in done.stderr
+    assert [p.name for p in tmp_path.rglob("evil.png")] == []
 
 
 def test_a_guid_with_braces_is_read_whole() -> None:
