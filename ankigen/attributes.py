@@ -62,14 +62,35 @@ def attribute_list(heading: str) -> tuple[int, str] | None:
     text = heading.rstrip()
     if not text.endswith("}"):
         return None
-    start = text.rfind("{", 0, len(text) - 1)
-    if start < 0 or "}" in text[start + 1 : -1] or (start and text[start - 1] == "\\"):
+    start = _opening_brace(text)
+    if start < 0 or (start and text[start - 1] == "\\"):
         return None
     inside = text[start + 1 : -1]
     opening = inside.lstrip(" \t")[:1]
     if opening in ("#", ".", ":") or re.match(r"[ \t]*[A-Za-z][\w-]*=", inside):
         return start, inside
     return None
+
+
+def _opening_brace(text: str) -> int:
+    """Where the `{` that opens the list closed by `text`'s last `}` is, or -1: read from the
+    end, so braces inside a quoted value (Anki's GUIDs hold `{` and `}`) are skipped. A quote
+    never opened falls back to the last `{`, so the list's reader reports the bad value."""
+    quote, quoted_from = "", -1
+    for position in range(len(text) - 2, -1, -1):
+        char = text[position]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote, quoted_from = char, position
+        elif char == "{":
+            return position
+        elif char == "}":
+            return -1
+    if quote:  # unbalanced: the last `{` before the stray quote, if no `}` lies between
+        start = text.rfind("{", 0, quoted_from)
+        return start if start >= 0 and "}" not in text[start + 1 : -1] else -1
+    return -1
 
 
 def split_heading(heading: str) -> tuple[str, Attributes, int]:

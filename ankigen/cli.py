@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from . import __version__
+from .cli_import import import_command
 from .cli_output import build_summary, os_problem, progress, run_preview
 from .context import Context
 from .errors import Diagnostics, Location, print_diagnostics
@@ -292,3 +293,6 @@ def preview(
     )
     print_diagnostics(diagnostics)
     sys.exit(status)
+
+
+main.add_command(import_command)

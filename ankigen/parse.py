@@ -213,7 +213,7 @@ def _card(
         body_text=body_text,
         body_line=body_start + 1,
         deck="::".join([file.deck, *(s.replace("::", ":") for s in sections)]),
-        tags=tuple(dict.fromkeys([*file.tags, *_section_tags(sections), *attributes.tags])),
+        tags=tuple(dict.fromkeys([*file.tags, *section_tags(sections), *attributes.tags])),
         namespace=file.namespace,
         identity=identity,
         code_language=file.code_language,
@@ -245,7 +245,8 @@ def _slug(text: str) -> str:
     return slugify(text) or text.strip().lower()
 
 
-def _section_tags(sections: list[str]) -> list[str]:
+def section_tags(sections: list[str]) -> list[str]:
+    """The tag of a card in the sections `sections` (none at the top): `Section::Sub`."""
     if not sections:
         return []
     return ["::".join(re.sub(r"[\s:]+", "_", s) for s in sections)]
