@@ -64,9 +64,9 @@ def adopt(package: Path, folder: Path) -> Adoption:
 def _deck_problem(deck: str) -> str | None:
     """Why the build would refuse `deck` as a deck name, or None."""
     from ..errors import Location
-    from ..rules.names import deck_name
+    from ..rules.names import deck_name_problems
 
     if deck.count("::") > MAX_SUBDECK_DEPTH:
         return f"its deck {deck!r} is nested deeper than markdown's headings go"
-    problem = next(deck_name(deck, Location("")), None)
+    problem = next(deck_name_problems(deck, Location("")), None)
     return problem.message if problem else None

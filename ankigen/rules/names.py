@@ -33,7 +33,11 @@ def blank(part: str) -> bool:
 def deck_name(file: FileDraft, context: FileContext) -> Iterator[Diagnostic]:
     """A deck name with an empty part (`E:: ::F`) becomes `E::blank::F` in Anki; one that
     reads as markup would be markup on every card."""
-    deck, where = file.deck, context.at(file.deck_line)
+    yield from deck_name_problems(file.deck, context.at(file.deck_line))
+
+
+def deck_name_problems(deck: str, where: Location) -> Iterator[Diagnostic]:
+    """What is wrong with `deck` as a deck name, reported at `where`."""
     if any(blank(part) for part in deck.split("::")):
         yield error(where, f"deck name {deck!r} has an empty part (Anki would call it `blank`)")
     yield from shown_name(f"deck name {deck!r}", deck, where)
