@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +108,32 @@ def git(root: Path, *args: str, when: int | None = None) -> str:
         env |= {"GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000"}
     done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, check=True)
     return done.stdout.decode()
+
+
+def commit_all(root: Path, message: str = "notes") -> None:
+    """Commit everything in `root` as a test author, making it a repository first if need be."""
+    if not (root / ".git").exists():
+        git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+
+
+def spy_on_parses(
+    monkeypatch: pytest.MonkeyPatch, counted: Callable[[Path], bool] = lambda path: True
+) -> list[str]:
+    """The names of the files parse_source is then called on, those `counted` says, in order."""
+    from ankigen import parse as parse_module
+
+    calls: list[str] = []
+    real = parse_module.parse_source
+
+    def spy(source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if counted(source.path):
+            calls.append(source.path.name)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(parse_module, "parse_source", spy)
+    return calls
 
 
 def commit_each(root: Path, commits: dict[str, int]) -> None:

@@ -8,24 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from ankigen import parse as parse_module
-
-from .conftest import Project
+from .conftest import Project, spy_on_parses
 from .test_render import PNG
 
 
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files parse_source is called on."""
-    calls: list[str] = []
-    real = parse_module.parse_source
-
-    def spy(source, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(source.path.name)
-        return real(source, *args, **kwargs)
-
-    monkeypatch.setattr(parse_module, "parse_source", spy)
-    return calls
+    return spy_on_parses(monkeypatch)
 
 
 def _two_files(project: Project) -> None:

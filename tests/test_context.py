@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ankigen import parse as parse_module
 from ankigen.build import build
 from ankigen.config import Config
 from ankigen.context import Context
 from ankigen.errors import Diagnostics
 from ankigen.storage import Storage
 
-from .conftest import Project
+from .conftest import Project, spy_on_parses
 
 
 def test_the_environment_is_read_into_the_context(tmp_path: Path) -> None:
@@ -54,14 +53,7 @@ def test_contexts_with_different_keys_do_not_trust_each_others_records(
 ) -> None:
     """Each run seals with its own context's key, even when two run in one process: what one
     sealed (notes, pictures) is not trusted by the other, and is read again by its own."""
-    parsed: list[str] = []
-    real = parse_module.parse_source
-
-    def spy(source, *args, **kwargs):  # type: ignore[no-untyped-def]
-        parsed.append(source.path.name)
-        return real(source, *args, **kwargs)
-
-    monkeypatch.setattr(parse_module, "parse_source", spy)
+    parsed = spy_on_parses(monkeypatch)
     plot = "```plot softmax\nlogits: [2, 1, 0]\n```\n"
     project.write("source_notes/d.md", f"# D\n\n## Question\n\n{plot}\n")
     monkeypatch.chdir(project.root)

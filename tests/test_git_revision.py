@@ -13,21 +13,14 @@ import ankigen.drawing
 from ankigen.git import BlobReader, repository_root, run_git, tracked_files
 from ankigen.git.revision import checkout_revision, notes_at_revision
 
-from .conftest import Project, git
+from .conftest import Project, commit_all
 
 PLOT = "# D\n\n## S\n\n```plot softmax\nlogits: [1, 2]\n```\n"
 
 
-def _commit(project: Project, message: str = "notes") -> None:
-    if not (project.root / ".git").exists():
-        git(project.root, "init", "-q")
-    git(project.root, "add", "-A")
-    git(project.root, "commit", "-qm", message)
-
-
 def test_the_runner_root_and_blobs(project: Project) -> None:
     project.write("source_notes/d.md", "# D\n\n## A\n\nx\n")
-    _commit(project)
+    commit_all(project.root)
     assert repository_root(project.root / "source_notes") == project.root.resolve()
     assert tracked_files(project.root, Path("source_notes")) == ["source_notes/d.md"]
     blob = run_git(project.root, "rev-parse", "HEAD:source_notes/d.md")
@@ -43,7 +36,7 @@ def test_the_runner_root_and_blobs(project: Project) -> None:
 def test_a_revision_is_built_with_its_own_settings(project: Project) -> None:
     project.write("ankigen.toml", 'source = "old"\n')
     project.write("old/d.md", "# Old deck\n\n## A\n\nx\n")
-    _commit(project)
+    commit_all(project.root)
     project.write("ankigen.toml", 'source = "new"\n')
     project.write("new/d.md", "# New deck\n\n## A\n\nx\n")
     os.remove(project.root / "old" / "d.md")
@@ -54,7 +47,7 @@ def test_a_revision_is_built_with_its_own_settings(project: Project) -> None:
 def test_given_paths_are_taken_from_the_same_places(project: Project) -> None:
     project.write("source_notes/a.md", "# D\n\n## A\n\nx\n")
     project.write("source_notes/b.md", "# D\n\n## B\n\ny\n")
-    _commit(project)
+    commit_all(project.root)
     only = [project.root / "source_notes" / "b.md"]
     notes = notes_at_revision("HEAD", project.root, project.root / "build", only)
     assert len(notes) == 1 and "'B'" in repr(notes) and "'A'" not in repr(notes)
@@ -66,7 +59,7 @@ def test_pictures_are_drawn_once_for_the_revision_and_the_working_tree(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project.write("source_notes/d.md", PLOT)
-    _commit(project)
+    commit_all(project.root)
     assert project.build().exit_code == 0
     pictures = sorted((project.root / "build" / ".cache" / "pictures").iterdir())
     assert pictures
@@ -88,7 +81,7 @@ def test_pictures_are_drawn_once_for_the_revision_and_the_working_tree(
 
 def test_a_path_with_a_parent_part_is_left_out(project: Project, tmp_path: Path) -> None:
     project.write("source_notes/d.md", "# D\n\n## A\n\nx\n")
-    _commit(project)
+    commit_all(project.root)
     tree = checkout_revision(project.root, "HEAD", tmp_path / "t", ["source_notes/../source_notes"])
     assert not any(tree.iterdir())
     tree = checkout_revision(project.root, "HEAD", tmp_path / "t", ["source_notes"])
@@ -100,7 +93,7 @@ def test_a_planted_link_for_the_picture_cache_is_not_shared(project: Project) ->
     (project.root / "build" / ".cache").mkdir(parents=True)
     (project.root / "elsewhere").mkdir()
     (project.root / "build" / ".cache" / "pictures").symlink_to("../../elsewhere")
-    _commit(project)
+    commit_all(project.root)
     old = Path.cwd()
     os.chdir(project.root)
     try:
@@ -115,7 +108,7 @@ def test_preview_changed_since_builds_the_revision_with_its_own_settings(
 ) -> None:
     project.write("ankigen.toml", "allow_html = true\n")
     project.write("source_notes/d.md", "# D\n\n## Kept\n\nplain\n\n## Html\n\n<b>bold</b>\n")
-    _commit(project)
+    commit_all(project.root)
     project.write("ankigen.toml", "allow_html = false\n")  # the card with HTML shows it as text
     result = project.run("preview", "--changed-since", "HEAD")
     assert result.exit_code == 0, result.stderr

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ankigen import parse as parse_module
 from ankigen.git.revision import notes_at_revision
 from ankigen.git.revision_cache import KEPT_REVISIONS
 
-from .conftest import Project, git
+from .conftest import Project, commit_all, git, spy_on_parses
 from .test_render import PNG
 
 
@@ -20,23 +19,7 @@ from .test_render import PNG
 def revision_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files of a revision's checkout that parse_source is called on."""
     monkeypatch.setenv("ANKIGEN_JOBS", "1")  # every stage in this process, where the spy is
-    calls: list[str] = []
-    real = parse_module.parse_source
-
-    def spy(source, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if "ankigen-revision-" in str(source.path):
-            calls.append(source.path.name)
-        return real(source, *args, **kwargs)
-
-    monkeypatch.setattr(parse_module, "parse_source", spy)
-    return calls
-
-
-def _commit(project: Project, message: str = "notes") -> None:
-    if not (project.root / ".git").exists():
-        git(project.root, "init", "-q")
-    git(project.root, "add", "-A")
-    git(project.root, "commit", "-qm", message)
+    return spy_on_parses(monkeypatch, lambda path: "ankigen-revision-" in str(path))
 
 
 def _base(project: Project) -> None:
@@ -45,7 +28,7 @@ def _base(project: Project) -> None:
     project.write("source_notes/b.md", "---\ndeck: D\n---\n## B\n\nbee\n")
     (project.root / "source_notes" / "dot.png").write_bytes(PNG)
     project.write(".gitignore", "build/\n")
-    _commit(project)
+    commit_all(project.root)
     project.write("source_notes/a.md", "# D\n\n## A\n\n![dot](dot.png) changed\n\n## New\n\nhi\n")
 
 
@@ -121,7 +104,7 @@ def test_a_changed_setting_of_the_base_is_built_afresh(
     _base(project)
     assert project.run("check", "--against", "HEAD").exit_code == 0
     project.write("ankigen.toml", "allow_html = true\n")
-    _commit(project, "settings")
+    commit_all(project.root, "settings")
     assert project.run("check", "--against", "HEAD").exit_code == 0
     assert revision_parses == ["a.md", "b.md"] * 2
 
@@ -130,12 +113,12 @@ def test_only_the_last_few_revisions_are_kept(project: Project) -> None:
     _base(project)
     for number in range(KEPT_REVISIONS + 2):
         project.write("source_notes/c.md", f"---\ndeck: D\n---\n## C\n\nversion {number}\n")
-        _commit(project, f"version {number}")
+        commit_all(project.root, f"version {number}")
         assert project.run("diff", "--against", "HEAD").exit_code == 0
     assert len(_records(project)) == KEPT_REVISIONS
     (project.root / "build" / ".cache" / "revisions" / "mine.txt").write_text("left alone\n")
     project.write("source_notes/c.md", "---\ndeck: D\n---\n## C\n\nlast\n")
-    _commit(project, "last")
+    commit_all(project.root, "last")
     assert project.run("diff", "--against", "HEAD").exit_code == 0
     assert len(_records(project)) == KEPT_REVISIONS
     assert (project.root / "build" / ".cache" / "revisions" / "mine.txt").exists()
@@ -163,7 +146,7 @@ def test_a_sealed_record_moved_under_another_revision_s_name_is_not_taken(
     assert project.run("diff", "--against", "HEAD").exit_code == 0
     (old,) = _records(project)
     project.write("source_notes/b.md", "---\ndeck: D\n---\n## B\n\nbumblebee\n")
-    _commit(project, "bumblebee")
+    commit_all(project.root, "bumblebee")
     assert project.run("diff", "--against", "HEAD").exit_code == 0
     (new,) = set(_records(project)) - {old}
     project.write("source_notes/b.md", "---\ndeck: D\n---\n## B\n\nbee\n")
