@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -53,18 +54,23 @@ def os_problem(exc: OSError, written: list[Path], cwd: Path) -> str:
     return f"cannot {'write' if writing else 'read'} {shown}: {reason}"
 
 
+_KIND_NAMES = (("reversed", "reversed"), ("type", "type-in"))  # shown when a package has them
+
+
 def build_summary(result: BuildResult, diagnostics: Diagnostics) -> str:
     """A line per package written (decks, notes, cards, media, size), then the totals."""
     lines = []
     for package in result.packages:
         notes = package.notes
         decks = len({note.deck for note in notes})
-        basic = sum(note.kind == "basic" for note in notes)
+        kinds = Counter(note.kind for note in notes)
+        shown = [f"{kinds[kind]} {name}" for kind, name in _KIND_NAMES if kinds[kind]]
+        by_kind = ", ".join([f"{kinds['basic']} basic", *shown, f"{kinds['cloze']} cloze"])
         cards = sum(len(note.ordinals) for note in notes)
         size = package.path.stat().st_size
         lines.append(
             f"{package.path}: {counted(decks, 'deck')}, {counted(len(notes), 'note')} "
-            f"({basic} basic, {len(notes) - basic} cloze), {counted(cards, 'card')}, "
+            f"({by_kind}), {counted(cards, 'card')}, "
             f"{counted(len(package.media), 'media file')}, {_size(size)}"
         )
     kept = len(result.unchanged)

@@ -89,7 +89,7 @@ class RenderedNote(NamedTuple):
     note of an unchanged deck read from the cache."""
 
     guid: str
-    kind: str  # "basic" or "cloze"
+    kind: str  # "basic", "reversed", "type" (type-in) or "cloze": a key of NOTE_TYPES
     fields: tuple[str, ...]
     deck: str  # full deck name, `Parent::Child`
     tags: tuple[str, ...]
@@ -102,11 +102,13 @@ class RenderedNote(NamedTuple):
 
 
 def card_ordinals(kind: str, fields: tuple[str, ...]) -> tuple[int, ...]:
-    """Anki's `ord` of each of a note's cards: 0 for a basic note, cloze number - 1 for a
-    cloze."""
+    """Anki's `ord` of each of a note's cards: 0 for a basic or type-in note, 0 and 1 for a
+    reversed one, cloze number - 1 for a cloze."""
     from .anki_cloze import cloze_numbers
 
-    return (0,) if kind == "basic" else tuple(n - 1 for n in sorted(cloze_numbers(*fields)))
+    if kind == "cloze":
+        return tuple(n - 1 for n in sorted(cloze_numbers(*fields)))
+    return (0, 1) if kind == "reversed" else (0,)
 
 
 class PackageNote(NamedTuple):

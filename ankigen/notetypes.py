@@ -1,4 +1,4 @@
-"""The two note types every ankigen deck uses: names, ids, fields, templates, CSS and time.
+"""The note types of ankigen decks: names, ids, fields, templates, CSS and time.
 
 Their field lists are frozen: Anki turns a changed field list into a second note type and stops
 updating existing notes. Templates and CSS may change; Anki updates them in place, but only from
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from .ids import stable_id
 
@@ -28,19 +28,35 @@ NIGHT_CODE_STYLE = "github-dark"
 NIGHT_SELECTORS = (".nightMode", ".night_mode")
 
 
+class CardTemplate(NamedTuple):
+    """A further card template of a note type: the reversed card's."""
+
+    name: str
+    id: int
+    front: str
+    back: str
+
+
 @dataclass(frozen=True)
 class NoteType:
     name: str
     id: int
     fields: tuple[str, ...]
     field_ids: tuple[int, ...]
-    template: str  # the one card template's name
+    template: str  # the first card template's name
     template_id: int
     front: str
     back: str
     is_cloze: bool
     changed: int  # Unix seconds: when fields, templates or CSS last changed; Anki compares it
     sort_field: int = 0  # the field Anki's browser shows and sorts by
+    more_templates: tuple[CardTemplate, ...] = ()  # cards 2, ...: each makes a card per note
+
+    @property
+    def templates(self) -> tuple[CardTemplate, ...]:
+        """Every card template, in Anki's order (a card's `ord` is its index here)."""
+        first = CardTemplate(self.template, self.template_id, self.front, self.back)
+        return (first, *self.more_templates)
 
 
 def _field_ids(kind: str, *names: str) -> tuple[int, ...]:
@@ -88,7 +104,62 @@ CLOZE = NoteType(
     sort_field=1,
 )
 
-NOTE_TYPES: dict[str, NoteType] = {"basic": BASIC, "cloze": CLOZE}  # by a note's kind
+# A reversed card's note shares the Basic's fields and their ids, and its first template is the
+# Basic's, id and all: so "Merge note types" on import turns a student's basic note into this one
+# in place, keeping the note, its card and its reviews, and adding the reverse card (measured
+# with Anki's importer; docs/releases.md, *Changing a card's kind*).
+REVERSED = NoteType(
+    name="ankigen Basic (and reversed)",
+    id=stable_id("note type", "reversed"),
+    fields=BASIC.fields,
+    field_ids=BASIC.field_ids,
+    template=BASIC.template,
+    template_id=BASIC.template_id,
+    front=BASIC.front,
+    back=BASIC.back,
+    is_cloze=False,
+    changed=1_795_987_800,  # 2026-11-29: the first version
+    more_templates=(
+        CardTemplate(
+            "Card 2",
+            stable_id("note type", "reversed", "template", "Card 2"),
+            '<div class="ankigen">' + _DECK + '<div class="ankigen-body">{{Back}}</div></div>',
+            '<div class="ankigen">' + _DECK + '<div class="ankigen-body">{{Back}}</div>'
+            '<hr id="answer"><div class="ankigen-heading">{{Front}}</div>' + _SOURCE + "</div>",
+        ),
+    ),
+)
+
+# A type-in card: the student types Answer, plain text from the body's first paragraph, and
+# Anki compares it with what was typed; Back is the rest of the body, shown after. Front, Back
+# and Source keep the Basic's ids and places, and the template is the Basic's (by id), so that
+# merging note types on import keeps a basic note's card.
+TYPE_IN = NoteType(
+    name="ankigen Type-in",
+    id=stable_id("note type", "type-in"),
+    fields=(*BASIC.fields, "Answer"),
+    field_ids=(*BASIC.field_ids, *_field_ids("type-in", "Answer")),
+    template=BASIC.template,
+    template_id=BASIC.template_id,
+    front=(
+        '<div class="ankigen">' + _DECK + '<div class="ankigen-heading">{{Front}}</div>'
+        "{{type:Answer}}</div>"
+    ),
+    back=(
+        '<div class="ankigen">' + _DECK + '<div class="ankigen-heading">{{Front}}</div>'
+        '<hr id="answer">{{type:Answer}}'
+        '{{#Back}}<div class="ankigen-body">{{Back}}</div>{{/Back}}' + _SOURCE + "</div>"
+    ),
+    is_cloze=False,
+    changed=1_795_987_800,  # 2026-11-29: the first version
+)
+
+NOTE_TYPES: dict[str, NoteType] = {  # by a note's kind
+    "basic": BASIC,
+    "cloze": CLOZE,
+    "reversed": REVERSED,
+    "type": TYPE_IN,
+}
 
 
 _CARD_CSS = """\

@@ -39,11 +39,12 @@ class _Model(genanki.Model):  # type: ignore[misc]
             ],
             templates=[
                 {
-                    "name": note_type.template,
-                    "id": note_type.template_id,
-                    "qfmt": note_type.front,
-                    "afmt": note_type.back,
+                    "name": template.name,
+                    "id": template.id,
+                    "qfmt": template.front,
+                    "afmt": template.back,
                 }
+                for template in note_type.templates
             ],
             css=card_css(),
             model_type=genanki.Model.CLOZE if note_type.is_cloze else genanki.Model.FRONT_BACK,

@@ -194,6 +194,8 @@ def _card(
         code_language=file.code_language,
         raw_heading=RawText(text, heading.line, heading_col, context),
         raw_body=RawText(body_text, body_start, 0, context),
+        classes=attributes.classes,
+        attributes_col=heading_col + heading.list_col,
     )
     problems = card_problems(draft, context)
     pictures = card_pictures(heading.inline, body, context)

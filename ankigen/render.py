@@ -2,8 +2,10 @@
 
 A file's cards are rendered once, with `render_rules`' parser, into `DraftNote`s whose pictures
 (plots, formulas with `math = "svg"`) are markers; `finish_notes` writes the drawn pictures in
-their place and makes each draft a Basic or a Cloze note, checking the finished fields for what
-Anki would show wrongly. The pictures are drawn in between, all at once.
+their place and makes each draft a note of its kind (basic, reversed, type-in or cloze), checking
+the finished fields for what Anki would show wrongly. The pictures are drawn in between, all at
+once. A type-in card's answer is its body's first paragraph, as plain text; the rest of the body
+is its Back.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, NamedTuple, cast
 from markdown_it import MarkdownIt
 
 from .anki_cloze import cloze_numbers
+from .card_kinds import card_kind, type_in_answer
 from .cloze import (
     CLOZE_ATTEMPT,
     attempts_once_rendered,
@@ -34,9 +37,9 @@ from .model import Card, MediaFile, RenderedNote, card_ordinals
 from .picture_marks import Marked, fill
 from .render_rules import card_parser, render_env
 from .storable import (
-    OWN_MEDIA,
     media_references,
     own_media_images,
+    sanitize,
     sound_tags,
     unstorable,
     unstorable_references,
@@ -80,6 +83,8 @@ class DraftNote:
     checked: frozenset[str]  # the formulas parse checked, and those the text makes (`\(`)
     numbered: frozenset[str]  # the cloze numbers `==x==` deletions got
     reported_in_parse: bool  # whether parse reported what `_storable_problems` finds
+    kind: str  # what its heading asks for: "basic", "reversed" or "type"; a cloze wins
+    answer: str  # a type-in card's answer, HTML-escaped plain text; "" for other kinds
     note: RenderedNote  # the card's GUID, deck, tags, identity and place; no fields yet
 
 
@@ -123,9 +128,14 @@ def _draft(card: Card, md: MarkdownIt, plot_format: str, math_as_svg: bool) -> D
     `md` is `render_rules.card_parser`'s parser for the build's `allow_html`.
     """
     env = render_env(card)
+    kind = card_kind(card.classes)
+    answer, body_tokens = "", list(card.body)
+    if kind == "type" and body_tokens[:1] and body_tokens[0].type == "paragraph_open":
+        answer, body_tokens = type_in_answer(body_tokens[1]), body_tokens[3:]
+    skipped = len(card.body) - len(body_tokens)  # the plots' places in what is rendered
     uses = []
     for index, spec in card.plots:
-        key = env["plots"][index] = plot_job(spec, plot_format).key
+        key = env["plots"][index - skipped] = plot_job(spec, plot_format).key
         line = (card.body[index].map or [card.body_line - 1])[0] + 1
         uses.append(PictureUse(key, Location(card.source.display, line, 1), spec.kind))
     for formula in card.formulas if math_as_svg else ():
@@ -137,7 +147,6 @@ def _draft(card: Card, md: MarkdownIt, plot_format: str, math_as_svg: bool) -> D
     heading = card.heading_inline
     markdown_env = cast("dict[str, Any]", env)  # markdown-it's type for it
     heading_tokens = [heading] if heading else md.parseInline(card.heading, markdown_env)
-    body_tokens = list(card.body)
     front = md.renderer.render(heading_tokens, md.options, markdown_env)
     back = md.renderer.render(body_tokens, md.options, markdown_env)
     made = text_formulas([*heading_tokens, *body_tokens], md.options["html"], card.source)
@@ -152,6 +161,8 @@ def _draft(card: Card, md: MarkdownIt, plot_format: str, math_as_svg: bool) -> D
         checked=frozenset({formula.tex for formula in card.formulas} | set(made)),
         numbered=frozenset(map(str, range(card.cloze_highest + 1, env["next_cloze"]))),
         reported_in_parse=_reported_in_parse(card, md.options["html"]),
+        kind=kind,
+        answer=answer,
         note=RenderedNote(
             guid=card.guid,
             kind="",
@@ -180,7 +191,7 @@ def finish_notes(
 def _finish(
     draft: DraftNote, drawn: Mapping[str, Result], allow_html: bool, diagnostics: Diagnostics
 ) -> RenderedNote:
-    """One draft's fields, as a Basic or a Cloze note, checked."""
+    """One draft's fields, as a note of its kind, checked."""
     for use in draft.uses:
         result = drawn[use.key]
         if not isinstance(result, str):
@@ -194,13 +205,16 @@ def _finish(
     front = fill(draft.front, draft.marked, drawn, media).strip()
     back = fill(draft.back, draft.marked, drawn, media).strip()
     if allow_html:
-        front, back = _sanitize(front), _sanitize(back)
+        front, back = sanitize(front), sanitize(back)
     is_cloze = any(CLOZE_ATTEMPT.search(text) for text in (front, back))
     location, source_file = draft.note.location, draft.note.source
     source = _source_field(source_file.path, source_file.root)
+    fields: tuple[str, ...]
     if is_cloze:
         text = f'<div class="ankigen-heading">{front}</div>\n<div class="ankigen-body">{back}</div>'
         fields = (text, front, source)
+    elif draft.kind == "type":
+        fields = (front, back, source, draft.answer)
     else:
         fields = (front, back, source)
     for problem in _field_problems(fields, is_cloze, draft):
@@ -208,7 +222,7 @@ def _finish(
     if not draft.reported_in_parse:
         for problem in _storable_problems(fields, media):
             diagnostics.error(location, problem)
-    kind = "cloze" if is_cloze else "basic"
+    kind = "cloze" if is_cloze else draft.kind
     return draft.note._replace(
         kind=kind,
         fields=fields,
@@ -270,25 +284,12 @@ def _field_problems(fields: Sequence[str], is_cloze: bool, draft: DraftNote) -> 
             problems.append("the cloze note has no deletion, so Anki would make no card")
     elif not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[0]):
         problems.append("the card's front is empty once rendered, so Anki would make no card")
+    elif draft.kind == "reversed" and not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[1]):
+        problems.append("the reversed card's body is empty once rendered: nothing to ask")
+    elif draft.kind == "type" and not draft.answer.strip():
+        problems.append("the type-in answer (the body's first paragraph) is empty")
     runs = [run for field in (*fields, source) for run in field_strings(field)]
     for tex in dict.fromkeys(tex for run in runs for tex in spans(run)):
         if tex not in draft.checked:  # parse checked these
             problems += [f"formula: {problem.message}" for problem in unsafe_tex(tex)]
     return problems
-
-
-def _sanitize(fragment: str) -> str:
-    """Raw HTML, when allowed, still may not carry scripts, handlers or frames."""
-    import nh3
-
-    attributes = {"*": {"class", "title", "lang", "dir"}, "a": {"href"}, "img": {"src", "alt"}}
-    return str(
-        nh3.clean(fragment, attributes=attributes, link_rel=None, attribute_filter=_only_own_media)
-    )
-
-
-def _only_own_media(tag: str, attribute: str, value: str) -> str | None:
-    """A picture shows a file of the package, never one fetched from elsewhere."""
-    if tag == "img" and attribute == "src" and not OWN_MEDIA.fullmatch(value):
-        return None
-    return value

@@ -101,3 +101,20 @@ def media_references(field: str) -> list[str]:
     refused keeps the src it was written with, and has failed the build already)."""
     names = [match.group(1) for match in _SOUND_IN_FIELD.finditer(field)]
     return names + [name for _, name in own_media_images(field)]
+
+
+def sanitize(fragment: str) -> str:
+    """Raw HTML, when allowed, still may not carry scripts, handlers or frames."""
+    import nh3
+
+    attributes = {"*": {"class", "title", "lang", "dir"}, "a": {"href"}, "img": {"src", "alt"}}
+    return str(
+        nh3.clean(fragment, attributes=attributes, link_rel=None, attribute_filter=_only_own_media)
+    )
+
+
+def _only_own_media(tag: str, attribute: str, value: str) -> str | None:
+    """A picture shows a file of the package, never one fetched from elsewhere."""
+    if tag == "img" and attribute == "src" and not OWN_MEDIA.fullmatch(value):
+        return None
+    return value

@@ -30,14 +30,28 @@ VERSIONS: dict[str, list[tuple[int, str]]] = {
         (1_795_910_400, "af0a8e278ad695d0202aa11cf0162ba2c8675f2dae2a139b0faadf32ac4f7d54"),
         (1_795_970_128, "0deac651a6a0806849b62dee57b1540224201e830104efa3f1ad6f95d03bd366"),
     ],
+    "ankigen Basic (and reversed)": [
+        (1_795_987_800, "eb361b684e728f7fcb68177e4f24c0fcb3d1f0e40bbdbb07227945c1c556c571"),
+    ],
+    "ankigen Type-in": [
+        (1_795_987_800, "d297b1c4b9a4bfcd9d6416dd5936538a875029b7652619ea1b08aa746ef68b54"),
+    ],
 }
 
-# The ids Anki matches fields and templates by: they must never change.
+# The ids Anki matches fields and templates by: they must never change. The reversed and type-in
+# note types share the Basic's, so that merging note types keeps a basic note's card.
 FIELD_IDS = {
     "ankigen Basic": (1113174452, 1297840466, 1528459128),
     "ankigen Cloze": (1731902205, 1082243580, 1130184006),
+    "ankigen Basic (and reversed)": (1113174452, 1297840466, 1528459128),
+    "ankigen Type-in": (1113174452, 1297840466, 1528459128, 2061586137),
 }
-TEMPLATE_IDS = {"ankigen Basic": 1101264985, "ankigen Cloze": 2039418685}
+TEMPLATE_IDS = {
+    "ankigen Basic": (1101264985,),
+    "ankigen Cloze": (2039418685,),
+    "ankigen Basic (and reversed)": (1101264985, 1716931159),
+    "ankigen Type-in": (1101264985,),
+}
 
 
 def _digest(note_type: NoteType) -> str:
@@ -45,7 +59,7 @@ def _digest(note_type: NoteType) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-@pytest.mark.parametrize("note_type", [BASIC, CLOZE], ids=["basic", "cloze"])
+@pytest.mark.parametrize("note_type", NOTE_TYPES.values(), ids=NOTE_TYPES.keys())
 def test_a_note_type_changes_only_with_a_new_time(note_type: NoteType) -> None:
     versions = VERSIONS[note_type.name]
     times = [when for when, _ in versions]
@@ -68,8 +82,9 @@ def test_a_note_type_changes_only_with_a_new_time(note_type: NoteType) -> None:
 def test_field_and_template_ids_are_fixed_and_distinct() -> None:
     for note_type in NOTE_TYPES.values():
         assert note_type.field_ids == FIELD_IDS[note_type.name]
-        assert note_type.template_id == TEMPLATE_IDS[note_type.name]
+        assert tuple(t.id for t in note_type.templates) == TEMPLATE_IDS[note_type.name]
         assert len(note_type.field_ids) == len(note_type.fields) == len(set(note_type.field_ids))
+        assert len(set(TEMPLATE_IDS[note_type.name])) == len(note_type.templates)
 
 
 def test_the_package_holds_each_note_types_own_time_not_the_notes(
@@ -85,7 +100,7 @@ def test_the_package_holds_each_note_types_own_time_not_the_notes(
     with sqlite3.connect(tmp_path / "c.anki2") as db:
         (models,) = db.execute("SELECT models FROM col").fetchone()
     times = {model["name"]: model["mod"] for model in json.loads(models).values()}
-    assert times == {nt.name: nt.changed for nt in NOTE_TYPES.values()}
+    assert times == {nt.name: nt.changed for nt in (BASIC, CLOZE)}  # the note types it uses
 
 
 # In a real collection, with Anki's default import options unless said otherwise.
@@ -156,7 +171,10 @@ def test_field_and_template_ids_arrive_and_stay(collection, project: Project) ->
     project.write("source_notes/d.md", "# D\n\n## A\n\na\n\n## B\n\n{{c1::b}}\n")
     assert project.build("-o", "first.apkg").exit_code == 0
     import_apkg(collection, project.root / "first.apkg")
-    expected = {name: (list(FIELD_IDS[name]), [TEMPLATE_IDS[name]]) for name in FIELD_IDS}
+    expected = {
+        name: (list(FIELD_IDS[name]), list(TEMPLATE_IDS[name]))
+        for name in ("ankigen Basic", "ankigen Cloze")
+    }
     assert _ids(collection) == expected
     project.write("source_notes/d.md", "# D\n\n## A\n\nnew a\n\n## B\n\n{{c1::new b}}\n")
     assert project.build("-o", "second.apkg", epoch=1_700_000_100).exit_code == 0

@@ -13,7 +13,7 @@ card shows are read, with their problems, in `card_pictures`.
 from __future__ import annotations
 
 from ..errors import Diagnostic
-from . import headings, names, text, tokens
+from . import headings, kinds, names, text, tokens
 from .card import CardDraft, CardRule, FileContext
 from .file import FileDraft, FileRule, Heading
 
@@ -40,6 +40,7 @@ CARD_RULES: tuple[tuple[str, CardRule], ...] = (
     ("text-made-formulas", tokens.text_made_formulas),
     ("code-languages", tokens.code_languages),
     ("cloze-answers", tokens.cloze_answers),
+    ("card-kinds", kinds.card_kinds),
 )
 
 

@@ -90,6 +90,8 @@ class CardDraft:
     code_language: str | None
     raw_heading: RawText
     raw_body: RawText
+    classes: tuple[str, ...] = ()  # the card kinds its attribute list asks for
+    attributes_col: int = 0  # 0-based column of the attribute list's `{` on the heading's line
 
     @property
     def raw(self) -> tuple[RawText, RawText]:
