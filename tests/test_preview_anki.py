@@ -82,6 +82,33 @@ def test_hints_nesting_formulas_and_headings_render_as_anki(collection, tmp_path
     assert "[ sound:bell.mp3]" in html  # a `[sound:` tag is refused; field tests cover its look
 
 
+def test_reversed_and_type_in_cards_render_as_anki(collection, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ankigen.preview.templates import typed_answer_shown
+
+    from .test_card_kinds import NOTES
+
+    notes = tmp_path / "kinds"
+    notes.mkdir()
+    (notes / "d.md").write_text(NOTES, encoding="utf-8")
+    apkg, preview = _built(tmp_path, notes)
+    import_apkg(collection, apkg)
+    _assert_same(preview, _anki_cards(collection))
+    assert sorted((card.note.kind, card.ordinal) for card in preview) == [
+        ("basic", 0),
+        ("reversed", 0),
+        ("reversed", 1),
+        ("type", 0),
+    ]
+    (typed,) = [card for card in preview if card.note.kind == "type"]
+    fields = {"Answer": typed.note.fields[3]}
+    assert "<input type=text id=typeans" in typed_answer_shown(
+        typed.question, fields, question=True
+    )
+    answer = typed_answer_shown(typed.answer, fields, question=False)
+    assert "<code id=typeans>torch.no_grad() or torch.inference_mode()</code>" in answer
+    assert collection.compare_answer(fields["Answer"], "") in answer  # Anki's, nothing typed
+
+
 # --- arbitrary field text against the backend ---
 
 _PIECES = st.sampled_from(

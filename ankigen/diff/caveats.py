@@ -62,16 +62,39 @@ def deck_changed(before: PackagedNote, after: PackagedNote, where: Place) -> Cav
     )
 
 
+# Kind changes that "Merge note types" on import carries out in place, keeping the note, its
+# card and its reviews: the new note type holds the Basic's fields and first template, ids and
+# all. Measured with Anki's importer (docs/releases.md, *Changing a card's kind*).
+_MERGEABLE = {
+    ("ankigen Basic", "ankigen Basic (and reversed)"): "adds the reverse card",
+    ("ankigen Basic", "ankigen Type-in"): "adds the answer box",
+}
+
+
 def note_type_changed(before: PackagedNote, after: PackagedNote, where: Place) -> Caveat:
-    return Caveat(
-        "note_type_changed",
-        after.heading,
-        f"its note type changes from `{before.note_type}` to `{after.note_type}`, which Anki "
-        "refuses on this and every later import; give the card a new `{#id}` so that it "
-        "arrives as a new note (its review history restarts), and tell students to delete the "
-        "old one",
-        *where,
-    )
+    change = f"its note type changes from `{before.note_type}` to `{after.note_type}`"
+    merged = _MERGEABLE.get((before.note_type, after.note_type))
+    if merged is not None:
+        message = (
+            f"{change}: with the default import options Anki keeps students' old note and never "
+            'updates it again; importing this release once with "Merge note types" checked '
+            f"keeps the note, its card and its reviews and {merged} (Anki then asks for a "
+            "one-way sync); say so in the release notes, or give the card a new `{#id}` (its "
+            "review history restarts)"
+        )
+    else:
+        message = (
+            f"{change}, which Anki refuses on this and every later import; give the card a new "
+            "`{#id}` so that it arrives as a new note (its review history restarts), and tell "
+            "students to delete the old one"
+        )
+        if "Cloze" not in before.note_type + after.note_type:
+            message += (
+                f' (and not to import it with "Merge note types": that gives '
+                f"`{after.note_type}` the templates or fields of `{before.note_type}`, and later "
+                "imports then stop updating every note of it)"
+            )
+    return Caveat("note_type_changed", after.heading, message, *where)
 
 
 def fields_changed(

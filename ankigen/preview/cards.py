@@ -18,7 +18,7 @@ class PreviewCard:
     """One card of a note: its question and answer HTML exactly as Anki renders them."""
 
     note: RenderedNote
-    ordinal: int  # Anki's card ordinal: 0 for a basic card, cloze number - 1 for a cloze card
+    ordinal: int  # Anki's card ordinal: its template's index, or cloze number - 1 for a cloze
     question: str
     answer: str
     note_cards: int = 1  # how many cards the note has
@@ -52,10 +52,13 @@ def preview_cards(notes: Sequence[RenderedNote]) -> list[PreviewCard]:
     for note in notes:
         note_type, fields = NOTE_TYPES[note.kind], note_fields(note)
         ordinals = card_ordinals(note_type.front, fields, is_cloze=note_type.is_cloze)
+        if not note_type.is_cloze:
+            ordinals = tuple(range(len(note_type.templates)))  # one card per template
         for ordinal in ordinals:
+            template = note_type.templates[0 if note_type.is_cloze else ordinal]
             rendered = render_card(
-                note_type.front,
-                note_type.back,
+                template.front,
+                template.back,
                 fields,
                 ordinal,
                 is_cloze=note_type.is_cloze,

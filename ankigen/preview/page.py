@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from ..html_text import strip_html
 from ..notetypes import card_css
-from .cards import PreviewCard
+from .cards import PreviewCard, note_fields
+from .templates import typed_answer_shown
 
 MATHJAX_FOLDER = "mathjax"  # in the preview folder: the bundle, its TeX extensions and fonts
 MATHJAX_BUNDLE = "tex-chtml-full.js"  # what Anki's reviewer loads: CommonHTML output, all of TeX
@@ -185,13 +186,16 @@ def _tile(card: PreviewCard, number: int, info: PageInfo) -> str:
         kind = f"Cloze {card.ordinal + 1}"
         kind += f" · {card.note_cards} cards" if card.note_cards > 1 else ""
     else:
-        kind = "Basic"
+        kind = {"reversed": f"Reversed · card {card.ordinal + 1} of 2", "type": "Type-in"}.get(
+            note.kind, "Basic"
+        )
     status = info.status.get(card.key)
     badge = f'<span class="pv-badge pv-{status}">{status}</span>' if status else ""
     texts = (card.title, strip_html(card.question), strip_html(card.answer), where)
     search = " ".join((*texts, note.deck, note.identity, note.guid, *note.tags))
     search = " ".join(search.lower().split())
     body_class = f"card card{card.ordinal + 1}"
+    fields = note_fields(note)
     key = _attr(card.key)
     return f"""<article class="pv-tile" id="card-{number}" data-card="{key}" \
 data-search="{_attr(search)}">
@@ -205,9 +209,9 @@ data-search="{_attr(search)}">
 </header>
 <div class="pv-faces">
 <section class="pv-face pv-front" aria-label="front"><p class="pv-face-label">Front</p>
-<div class="{body_class}">{card.question}</div></section>
+<div class="{body_class}">{typed_answer_shown(card.question, fields, question=True)}</div></section>
 <section class="pv-face pv-back" aria-label="back"><p class="pv-face-label">Back</p>
-<div class="{body_class}">{card.answer}</div></section>
+<div class="{body_class}">{typed_answer_shown(card.answer, fields, question=False)}</div></section>
 </div>
 </article>"""
 

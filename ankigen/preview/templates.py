@@ -79,6 +79,24 @@ def card_ordinals(front: str, fields: Mapping[str, str], *, is_cloze: bool) -> t
     return tuple(number - 1 for number in sorted(numbers))
 
 
+_TYPED = re.compile(r"\[\[type:(.+?)\]\]")
+_ANSWER_BOX = '<center>\n<input type=text id=typeans placeholder="type the answer">\n</center>'
+
+
+def typed_answer_shown(side: str, fields: Mapping[str, str], *, question: bool) -> str:
+    """A side as Anki's reviewer shows `[[type:Field]]`: an answer box on the question, and on
+    the answer the field compared with what was typed (here nothing: the expected answer)."""
+
+    def shown(match: re.Match[str]) -> str:
+        if not fields.get(match.group(1)):
+            return ""  # the reviewer drops the box of an empty field
+        if question:
+            return _ANSWER_BOX
+        return f"\n<div><code id=typeans>{fields[match.group(1)]}</code></div>"
+
+    return _TYPED.sub(shown, side)
+
+
 # --- templates (template.rs) ---
 
 
@@ -176,6 +194,8 @@ def _render(nodes: Sequence[_Node], context: _Context) -> str:
                 out.append(_render(node.children, context))
         elif node.key == "FrontSide":
             out.append(context.front_side)  # Anki applies no filters to it
+        elif node.filters == ("type",):  # left to the reviewer, which shows an answer box
+            out.append(f"[[type:{node.key}]]")
         elif node.key or not node.filters:
             if node.key not in context.fields:
                 raise TemplateError(f"the template uses an unknown field {{{{{node.key}}}}}")

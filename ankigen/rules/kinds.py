@@ -76,7 +76,7 @@ def _answer_problems(card: CardDraft, context: FileContext) -> Iterator[Diagnost
     children = md.parseInline(inline.content, {"references": context.references})[0].children
     found = not_plain(children or ())
     if found is not None:
-        needle = found.markup or found.content or inline.content[:1]
+        needle = "![" if found.type == "image" else found.markup or inline.content[:1]
         yield error(
             context.locate(inline, needle),
             f"the type-in answer (the body's first paragraph) holds {what_it_is(found)}, which "
