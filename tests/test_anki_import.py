@@ -29,14 +29,21 @@ def test_seed_deck_tree_notes_and_cards(collection, seed_apkg: Path) -> None:  #
     names = {d.name for d in collection.decks.all_names_and_ids()}
     assert {"Deep Learning Flashcards", "Deep Learning Flashcards::Probability"} <= names
     assert collection.note_count() == 40
-    # 36 basic notes, and cloze notes with 5 + 3 + 2 + 2 deletions
-    assert collection.card_count() == 36 + 5 + 3 + 2 + 2
+    # 33 basic notes, 3 reversed notes of 2 cards, and cloze notes with 5 + 3 + 2 + 2 deletions
+    assert collection.card_count() == 33 + 3 * 2 + 5 + 3 + 2 + 2
     probability = _cards(collection, '"deck:Deep Learning Flashcards::Probability"')
     assert sorted(c.note()["Front"] for c in probability) == ["Product Rule", "Sum Rule"]
     assert all("Probability" in c.note().tags for c in probability)
     types = {m["name"]: [f["name"] for f in m["flds"]] for m in collection.models.all()}
     assert types["ankigen Basic"] == ["Front", "Back", "Source"]
     assert types["ankigen Cloze"] == ["Text", "Heading", "Source"]
+    assert types["ankigen Basic (and reversed)"] == ["Front", "Back", "Source"]
+    reversed_cards = _cards(collection, '"note:ankigen Basic (and reversed)"')
+    assert sorted(c.note()["Front"] for c in reversed_cards if c.ord == 1) == [
+        "Deterministic (lagorithm, process, model, etc..)",
+        "Latency",
+        "Transformers",
+    ]
 
 
 def test_seed_basic_card_renders_front_and_back(collection, seed_apkg: Path) -> None:  # type: ignore[no-untyped-def]
@@ -161,22 +168,23 @@ def _headings(col, cids) -> list[tuple[str, int]]:  # type: ignore[no-untyped-de
     return [(c.note().fields[NOTE_SORT_FIELD[c.note().note_type()["name"]]], c.ord) for c in cards]
 
 
-NOTE_SORT_FIELD = {"ankigen Basic": 0, "ankigen Cloze": 1}  # Front, Heading
+NOTE_SORT_FIELD = {"ankigen Basic": 0, "ankigen Cloze": 1, "ankigen Basic (and reversed)": 0}
 
 
 def test_new_cards_are_due_in_the_notes_order(collection, seed_apkg: Path) -> None:  # type: ignore[no-untyped-def]
     import_apkg(collection, seed_apkg)
     rows = collection.db.all("SELECT id, due, type, queue FROM cards ORDER BY due, ord")
     assert {(type_, queue) for _, _, type_, queue in rows} == {(0, 0)}  # new cards
-    assert [due for _, due, _, _ in rows] == list(range(1, 49))  # the importer keeps `due`
+    assert [due for _, due, _, _ in rows] == list(range(1, 52))  # the importer keeps `due`
     order = _headings(collection, [cid for cid, *_ in rows])
     assert order[:8] == [
         ("Sum Rule", 0),  # first in the file, though its subdeck sorts last
         ("Product Rule", 0),
         ("Panoptic Segmentation", 0),
         ("Transformers", 0),
+        ("Transformers", 1),  # reversed
         ("Attention", 0),
-        *[("Deep Learning Regularization Methods", n) for n in range(3)],
+        *[("Deep Learning Regularization Methods", n) for n in range(2)],
     ]
     notes = [heading for heading, _ in order]
     assert notes == sorted(notes, key=notes.index)  # a note's cards are next to each other
@@ -188,10 +196,10 @@ def test_ascending_position_studies_the_notes_in_order(collection, seed_apkg: Pa
     config = collection.decks.config_dict_for_deck_id(top)
     config["newGatherPriority"] = 1  # "Ascending position"
     config["newSortOrder"] = 1  # "Order gathered"
-    config["new"]["perDay"] = 48
+    config["new"]["perDay"] = 51
     collection.decks.update_config(config)
     collection.decks.select(top)
-    queued = collection.sched.get_queued_cards(fetch_limit=48).cards
+    queued = collection.sched.get_queued_cards(fetch_limit=51).cards
     by_due = collection.db.list("SELECT id FROM cards ORDER BY due")
     assert [q.card.id for q in queued] == by_due
 

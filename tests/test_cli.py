@@ -32,7 +32,7 @@ def test_bare_build_uses_the_repository_defaults(tmp_path) -> None:  # type: ign
     done = run_cli("build", "-o", str(tmp_path / "out"), cwd=REPO, env={"SOURCE_DATE_EPOCH": "1"})
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "deep-learning-flashcards.apkg").is_file()
-    assert "40 notes (36 basic, 4 cloze), 48 cards, 6 media" in done.stdout
+    assert "40 notes (33 basic, 3 reversed, 4 cloze), 51 cards, 6 media" in done.stdout
 
 
 def test_pyproject_table_overrides_folders_deck_and_namespace(project: Project) -> None:

@@ -55,7 +55,7 @@ def test_every_seed_card_is_what_anki_renders(collection, tmp_path: Path) -> Non
     apkg, preview = _built(tmp_path, SEED_NOTES)
     import_apkg(collection, apkg)
     anki = _anki_cards(collection)
-    assert len(anki) == 48  # 36 basic cards and 12 cloze cards
+    assert len(anki) == 51  # 33 basic cards, 3 reversed notes of 2 cards, 12 cloze cards
     _assert_same(preview, anki)
     clozes = [card for card in preview if card.note.kind == "cloze"]
     assert all('<span class="cloze" data-cloze=' in card.question for card in clozes)

@@ -66,8 +66,8 @@ def _load(browser: Browser, preview: Preview) -> None:
 
 def test_the_page_loads_from_disk_without_errors(browser: Browser, seed: Preview) -> None:
     assert browser.problems() == []
-    assert browser.evaluate("document.querySelectorAll('.pv-tile').length") == 48
-    assert browser.evaluate("document.getElementById('pv-count').textContent") == "48 cards"
+    assert browser.evaluate("document.querySelectorAll('.pv-tile').length") == 51
+    assert browser.evaluate("document.getElementById('pv-count').textContent") == "51 cards"
 
 
 def test_every_formula_is_typeset(browser: Browser, seed: Preview) -> None:
@@ -114,10 +114,10 @@ def test_the_filter_box_narrows_the_list(browser: Browser, seed: Preview) -> Non
     shown = browser.evaluate(
         "[...document.querySelectorAll('.pv-tile:not([hidden])')].map(t => t.dataset.search)"
     )
-    assert 0 < len(shown) < 48
+    assert 0 < len(shown) < 51
     assert all("softmax" in text for text in shown)
     count = browser.evaluate("document.getElementById('pv-count').textContent")
-    assert count == f"{len(shown)} of 48 cards"
+    assert count == f"{len(shown)} of 51 cards"
     hidden_decks = browser.evaluate("document.querySelectorAll('.pv-deck[hidden]').length")
     assert hidden_decks == 1  # Probability has no card about softmax
     browser.call("Input.insertText", text=" nothing-matches-this")
@@ -126,7 +126,7 @@ def test_the_filter_box_narrows_the_list(browser: Browser, seed: Preview) -> Non
         "document.getElementById('pv-filter').dispatchEvent("
         "new KeyboardEvent('keydown', {key: 'Escape'}))"
     )
-    assert browser.evaluate("document.querySelectorAll('.pv-tile:not([hidden])').length") == 48
+    assert browser.evaluate("document.querySelectorAll('.pv-tile:not([hidden])').length") == 51
 
 
 def test_the_night_switch_changes_the_cards_colours(browser: Browser, seed: Preview) -> None:
@@ -164,13 +164,13 @@ def test_quiz_mode_hides_the_backs_until_a_card_is_turned(browser: Browser, seed
     visible_backs = (
         "[...document.querySelectorAll('.pv-back')].filter(b => b.offsetParent !== null).length"
     )
-    assert browser.evaluate(visible_backs) == 48
+    assert browser.evaluate(visible_backs) == 51
     browser.evaluate("document.getElementById('pv-hide-answers').click()")
     assert browser.evaluate(visible_backs) == 0
     browser.evaluate("document.querySelector('.pv-tile').click()")
     assert browser.evaluate(visible_backs) == 1
     browser.evaluate("document.getElementById('pv-hide-answers').click()")
-    assert browser.evaluate(visible_backs) == 48
+    assert browser.evaluate(visible_backs) == 51
 
 
 def _shoot_card(browser: Browser, text: str, mode: str) -> Path:
