@@ -168,6 +168,7 @@ def _headings(col, cids) -> list[tuple[str, int]]:  # type: ignore[no-untyped-de
     return [(c.note().fields[NOTE_SORT_FIELD[c.note().note_type()["name"]]], c.ord) for c in cards]
 
 
+# Front, Heading, Front
 NOTE_SORT_FIELD = {"ankigen Basic": 0, "ankigen Cloze": 1, "ankigen Basic (and reversed)": 0}
 
 

@@ -67,6 +67,19 @@ def test_each_kind_makes_the_cards_anki_shows(collection: Any, project: Project)
     assert plain.note().note_type()["name"] == "ankigen Basic"
 
 
+def test_a_type_in_cards_pictures_after_the_answer_are_drawn_in_place(
+    collection: Any, project: Project
+) -> None:
+    notes = "# D\n\n## Softmax of two logits {.type}\n\n`0.269 0.731`\n\n"
+    project.write("source_notes/d.md", notes + "```plot softmax\nlogits: [1, 2]\n```\n")
+    assert project.build().exit_code == 0
+    import_apkg(collection, project.apkg("d"))
+    (card,) = _cards(collection, "")
+    assert card.note()["Answer"] == "0.269 0.731"
+    assert '<figure class="ankigen-plot"><img src="ankigen-' in card.note()["Back"]
+    assert collection.media.check().missing == []
+
+
 @pytest.mark.parametrize(
     ("body", "where", "message"),
     [
