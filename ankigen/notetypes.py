@@ -9,7 +9,7 @@ leaves a student's restyled cards alone, and one that changed them restyles ever
 When you change a note type, set its `changed` to the time of the change, later than before;
 tests/test_notetypes.py keeps the digest of every version and fails until you do.
 
-Every field and the template have fixed ids, as Anki's own note types have since 23.10: Anki
+Every field and template has a fixed id, as Anki's own note types have since 23.10: Anki
 matches fields and templates by id, so a student who renames one still gets the next release's
 notes, and "merge note types" on import merges a changed field list into the student's note type.
 The ids derive from the names the fields were first given: keep them if a field is renamed.
@@ -221,7 +221,7 @@ _CARD_CSS = """\
 
 @cache
 def card_css() -> str:
-    """The CSS shared by both note types: card layout plus code colours for day and night."""
+    """The CSS every note type shares: card layout plus code colours for day and night."""
     from pygments import formatters  # type: ignore[import-untyped, unused-ignore]
 
     html: Any = formatters.HtmlFormatter  # its methods are untyped
