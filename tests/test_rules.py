@@ -39,6 +39,10 @@ TRIPPED_AT = {
     "text-made-formulas": ("## Q\n\nx \\\\(\\href{javascript:x}{a}\\\\)\n", ["1:4: error"]),
     "code-languages": ("## Q\n\ntext\n\n```nolang\nx\n```\n", ["5:1: warning"]),
     "cloze-answers": ("## FLOPS\n\nops ({{c1::FLOPS}})\n", ["3:6: warning"]),
+    "card-kinds": (
+        "## Q {.type .reversed}\n\nA\n\n## R {.type}\n\nan *x*\n",
+        ["1:7: error", "7:4: error"],
+    ),
 }
 
 
