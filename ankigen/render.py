@@ -286,8 +286,6 @@ def _field_problems(fields: Sequence[str], is_cloze: bool, draft: DraftNote) -> 
         problems.append("the card's front is empty once rendered, so Anki would make no card")
     elif draft.kind == "reversed" and not re.sub(r"<(?!img)[^>]*>|&nbsp;|\s", "", fields[1]):
         problems.append("the reversed card's body is empty once rendered: nothing to ask")
-    elif draft.kind == "type" and not draft.answer.strip():
-        problems.append("the type-in answer (the body's first paragraph) is empty")
     runs = [run for field in (*fields, source) for run in field_strings(field)]
     for tex in dict.fromkeys(tex for run in runs for tex in spans(run)):
         if tex not in draft.checked:  # parse checked these
