@@ -169,6 +169,54 @@ def test_a_basic_card_marked_reversed_keeps_its_note_and_reviews_when_merged(
     assert collection.get_note(note_id)["Back"] == "<p>Logits to probabilities.</p>"
 
 
+def _shape(col: Any, name: str) -> tuple[int, int]:
+    model = col.models.by_name(name)
+    return len(model["flds"]), len(model["tmpls"])
+
+
+def test_merging_keeps_a_basic_card_turned_type_in_and_the_basic_note_type_as_it_was(
+    collection: Any, project: Project
+) -> None:
+    notes = "# D\n\n## No gradients {{#no-grad{}}}\n\n`torch.no_grad()`\n"
+    project.write("source_notes/d.md", notes.format("") + "\n## Other\n\nbasic\n")
+    assert project.build(epoch=1_700_000_000).exit_code == 0
+    _import(collection, project.apkg("d"), merge=False)
+    (card,) = _cards(collection, '"Front:No gradients"')
+    card.start_timer()
+    collection.sched.answerCard(card, 3)
+
+    project.write("source_notes/d.md", notes.format(" .type") + "\n## Other\n\nbasic\n")
+    assert project.build(epoch=1_700_000_100).exit_code == 0
+    log = _import(collection, project.apkg("d"), merge=True)
+    assert len(log.conflicting) == 0 and len(log.new) == 0  # both notes update (newer times)
+    (kept,) = _cards(collection, '"Front:No gradients"')
+    assert kept.id == card.id and kept.reps == 1
+    assert kept.note().note_type()["name"] == "ankigen Type-in"
+    assert kept.note()["Answer"] == "torch.no_grad()"
+    assert _shape(collection, "ankigen Basic") == (3, 1)  # the other notes' type is untouched
+    assert _shape(collection, "ankigen Type-in") == (4, 1)
+
+
+def test_merging_a_reversed_card_back_into_a_basic_one_reshapes_the_basic_note_type(
+    collection: Any, project: Project
+) -> None:
+    """Why `diff` tells students not to merge that change (docs/releases.md): the Basic note
+    type gets the reverse template, and the next default import no longer matches it."""
+    notes = "# D\n\n## Softmax {{#softmax{}}}\n\nlogits\n\n## Other\n\nbasic\n"
+    project.write("source_notes/d.md", notes.format(" .reversed"))
+    assert project.build(epoch=1_700_000_000).exit_code == 0
+    _import(collection, project.apkg("d"), merge=False)
+    project.write("source_notes/d.md", notes.format(""))
+    assert project.build(epoch=1_700_000_100).exit_code == 0
+    _import(collection, project.apkg("d"), merge=True)
+    assert _shape(collection, "ankigen Basic") == (3, 2)
+    project.write("source_notes/d.md", notes.format("").replace("basic", "basic, edited"))
+    assert project.build(epoch=1_700_000_200).exit_code == 0
+    log = _import(collection, project.apkg("d"), merge=False)
+    assert len(log.conflicting) == 2 and len(log.updated) == 0  # every basic note stops updating
+    assert collection.models.by_name("ankigen Basic+") is not None
+
+
 def test_diff_warns_when_a_card_changes_kind(project: Project) -> None:
     project.write("source_notes/d.md", "# D\n\n## A {#a}\n\nx\n\n## B {#b .reversed}\n\ny\n")
     assert project.build("-o", "old.apkg").exit_code == 0
