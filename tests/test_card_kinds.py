@@ -229,3 +229,13 @@ def test_diff_warns_when_a_card_changes_kind(project: Project) -> None:
     (downgraded,) = [line for line in lines if "warning: B:" in line]
     assert "give the card a new `{#id}`" in downgraded
     assert 'not to import it with "Merge note types"' in downgraded
+
+
+def test_the_preview_shows_both_directions_and_the_answer_box(project: Project) -> None:
+    project.write("source_notes/d.md", NOTES)
+    assert project.run("preview").exit_code == 0
+    page = (project.root / "build" / "preview" / "index.html").read_text(encoding="utf-8")
+    assert "Reversed · card 1 of 2" in page and "Reversed · card 2 of 2" in page
+    assert page.count("<input type=text id=typeans") == 1  # on the type-in card's front
+    assert "<code id=typeans>torch.no_grad() or torch.inference_mode()</code>" in page
+    assert "[[type:" not in page

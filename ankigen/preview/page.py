@@ -191,11 +191,13 @@ def _tile(card: PreviewCard, number: int, info: PageInfo) -> str:
         )
     status = info.status.get(card.key)
     badge = f'<span class="pv-badge pv-{status}">{status}</span>' if status else ""
-    texts = (card.title, strip_html(card.question), strip_html(card.answer), where)
+    fields = note_fields(note)  # a type-in card's answer box, as Anki's reviewer shows it:
+    question = typed_answer_shown(card.question, fields, question=True)
+    answer = typed_answer_shown(card.answer, fields, question=False)
+    texts = (card.title, strip_html(question), strip_html(answer), where)
     search = " ".join((*texts, note.deck, note.identity, note.guid, *note.tags))
     search = " ".join(search.lower().split())
     body_class = f"card card{card.ordinal + 1}"
-    fields = note_fields(note)
     key = _attr(card.key)
     return f"""<article class="pv-tile" id="card-{number}" data-card="{key}" \
 data-search="{_attr(search)}">
@@ -209,9 +211,9 @@ data-search="{_attr(search)}">
 </header>
 <div class="pv-faces">
 <section class="pv-face pv-front" aria-label="front"><p class="pv-face-label">Front</p>
-<div class="{body_class}">{typed_answer_shown(card.question, fields, question=True)}</div></section>
+<div class="{body_class}">{question}</div></section>
 <section class="pv-face pv-back" aria-label="back"><p class="pv-face-label">Back</p>
-<div class="{body_class}">{typed_answer_shown(card.answer, fields, question=False)}</div></section>
+<div class="{body_class}">{answer}</div></section>
 </div>
 </article>"""
 
