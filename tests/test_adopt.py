@@ -133,7 +133,9 @@ def test_an_exported_collection_comes_back_with_every_note_and_review(  # type: 
             assert _words(shown, media) == _words(f"{fields[0]} <hr> {fields[1]}", original_media)
         else:
             assert _words(note.fields["Front"], media) == _words(fields[0], original_media)
-            assert _words(note.fields["Back"], media) == _words(fields[1], original_media)
+            # a type-in note's answer is ankigen Type-in's Answer, and its Back what follows it
+            back = f"{note.fields.get('Answer', '')} {note.fields['Back']}"
+            assert _words(back, media) == _words(fields[1], original_media)
         sections = ["Sub"] if note.deck == "Top::Sub" else []
         assert sorted(note.tags) == sorted([*tags.split(), *sections])
 
@@ -264,6 +266,18 @@ A [link](https://example.org) and ![a picture](pic.png).
 | a | b |
 |---|---|
 | 1 | 2 |
+
+## Kinds
+
+### Softmax {#softmax .reversed}
+
+Turns logits into probabilities.
+
+### No gradients {#no-grad .type}
+
+`torch.no_grad()`
+
+A *context manager*.
 """
 
 

@@ -28,6 +28,7 @@ _BASICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Basic (type in the answer)": (("Front", "Back"), ("type",)),
     "ankigen Basic": (("Front", "Back", "Source"), ()),
     "ankigen Basic (and reversed)": (("Front", "Back", "Source"), ("reversed",)),
+    "ankigen Type-in": (("Front", "Back", "Source", "Answer"), ("type",)),
 }
 _CLOZES = {"Cloze": ("Text", "Back Extra"), "ankigen Cloze": ("Text", "Heading", "Source")}
 _ANKIGEN_CLOZE_TEXT = re.compile(
@@ -80,8 +81,11 @@ def adopt_note(note: PackagedNote, media: Mapping[str, str]) -> AdoptedNote | Re
                 "its Front holds a list, table or code block, which a heading cannot show",
             )
         if classes == ("type",):  # the answer is plain text: what Anki compares
-            answer = " ".join(strip_html(fields["Back"]).split())
+            # the stock note type's answer is its Back; ankigen's has Answer, then Back after it
+            answer = " ".join(strip_html(fields.get("Answer", fields["Back"])).split())
             body = field_markdown(html.escape(answer), media, met)
+            if "Answer" in fields and fields["Back"].strip():
+                body += "\n\n" + field_markdown(fields["Back"], media, met)
         else:
             body = field_markdown(fields["Back"], media, met)
     elif note_type.name in _CLOZES and note_type.fields == _CLOZES[note_type.name]:
