@@ -84,7 +84,7 @@ BASIC = NoteType(
         '<hr id="answer"><div class="ankigen-body">{{Back}}</div>' + _SOURCE + "</div>"
     ),
     is_cloze=False,
-    changed=1_795_970_128,  # 2026-11-29: deck line, wrapping code, night canvas, no --mark
+    changed=1_795_991_600,  # 2026-11-29: a typed answer's box and comparison fit a phone
 )
 
 # The heading lives inside Text: Anki's `{{cloze:...}}` shows nothing for a field without the
@@ -100,7 +100,7 @@ CLOZE = NoteType(
     front='<div class="ankigen">' + _DECK + "{{cloze:Text}}</div>",
     back='<div class="ankigen">' + _DECK + "{{cloze:Text}}" + _SOURCE + "</div>",
     is_cloze=True,
-    changed=1_795_970_128,  # 2026-11-29: deck line, wrapping code, night canvas, no --mark
+    changed=1_795_991_600,  # 2026-11-29: a typed answer's box and comparison fit a phone
     sort_field=1,
 )
 
@@ -118,7 +118,7 @@ REVERSED = NoteType(
     front=BASIC.front,
     back=BASIC.back,
     is_cloze=False,
-    changed=1_795_987_800,  # 2026-11-29: the first version
+    changed=1_795_991_600,  # 2026-11-29: the first version
     more_templates=(
         CardTemplate(
             "Card 2",
@@ -151,7 +151,7 @@ TYPE_IN = NoteType(
         '{{#Back}}<div class="ankigen-body">{{Back}}</div>{{/Back}}' + _SOURCE + "</div>"
     ),
     is_cloze=False,
-    changed=1_795_987_800,  # 2026-11-29: the first version
+    changed=1_795_991_600,  # 2026-11-29: the first version
 )
 
 NOTE_TYPES: dict[str, NoteType] = {  # by a note's kind
@@ -211,6 +211,10 @@ _CARD_CSS = """\
 .nightMode .ankigen .highlight span, .night_mode .ankigen .highlight span {
   background-color: transparent; }
 .cloze { font-weight: 600; color: var(--cloze); }
+/* A typed answer: the box fills the card, and Anki's comparison wraps like code, so a phone
+   shows all of it. */
+.ankigen input#typeans { width: 100%; box-sizing: border-box; font-size: 0.9em; }
+.ankigen code#typeans { display: block; white-space: pre-wrap; overflow-wrap: anywhere; }
 .ankigen-source { margin-top: 1.6em; font-size: 0.65em; color: var(--muted); text-align: right; }
 @media (max-width: 600px) {
   .card { font-size: 18px; }

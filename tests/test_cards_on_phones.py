@@ -73,7 +73,17 @@ a_single_unbroken_token_that_is_far_wider_than_any_phone_screen_could_ever_show_
 ```
 
 See https://example.org/a/very/long/address/that/has/no/spaces/at/all/and/keeps/going/on
+
+## Typed {.type}
+
+`torch.nn.functional.binary_cross_entropy_with_logits(input, target, pos_weight=None)`
+
+Numerically stable: it folds the sigmoid into the loss.
 """
+# What Anki's reviewer puts for `[[type:Answer]]`: a box on the question, and on the answer its
+# comparison of what was typed (here a wrong answer, for the longest line) with the field.
+_ANSWER_BOX = '<center><input type=text id=typeans style="font-size: 20px;"></center>'
+_TYPED = "torch.nn.functional.binary_cross_entropy(input, target)"
 
 
 @pytest.fixture(scope="module")
@@ -94,16 +104,25 @@ def anki_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, P
             card = col.get_card(cid)
             output = card.render_output()
             name = re.sub(r"\W+", "-", card.note()["Front"]).strip("-").lower()
+            sides = {"": output.answer_text}
+            if "[[type:Answer]]" in output.question_text:
+                compared = col.compare_answer(card.note()["Answer"], _TYPED)
+                shown = f"<div><code id=typeans>{compared}</code></div>"
+                sides = {
+                    "-question": output.question_text.replace("[[type:Answer]]", _ANSWER_BOX),
+                    "": output.answer_text.replace("[[type:Answer]]", shown),
+                }
             for mode, classes in (("day", "card card1"), ("night", "card card1 nightMode")):
-                page = media / f"{name}-{mode}.html"
-                page.write_text(
-                    '<!DOCTYPE html><html><head><meta charset="utf-8">'
-                    '<meta name="viewport" content="width=device-width, initial-scale=1">'
-                    f'<style>{output.css}</style></head><body class="{classes}">'
-                    f"{output.answer_text}</body></html>",
-                    encoding="utf-8",
-                )
-                pages[f"{name}-{mode}"] = page
+                for side, html in sides.items():
+                    page = media / f"{name}{side}-{mode}.html"
+                    page.write_text(
+                        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+                        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                        f'<style>{output.css}</style></head><body class="{classes}">'
+                        f"{html}</body></html>",
+                        encoding="utf-8",
+                    )
+                    pages[f"{name}{side}-{mode}"] = page
         yield pages
     finally:
         col.close()
@@ -213,3 +232,21 @@ def test_fronts_show_their_deck_above_the_heading(
     )
     assert deck[0] == "Phone Deck" and heading[0] == "Boxes"
     assert deck[2] <= heading[2] and deck[1] < heading[1] / 1.5  # small, above the heading
+
+
+def test_the_typed_answer_box_and_its_comparison_fit_the_card(
+    screen: Screen, anki_pages: dict[str, Path]
+) -> None:
+    browser = _show(screen, anki_pages["typed-question-day"])
+    box, card = browser.evaluate(
+        """[document.querySelector('#typeans').getBoundingClientRect().right,
+        document.querySelector('.ankigen').getBoundingClientRect().right]"""
+    )
+    assert box <= card + 0.5
+    assert browser.evaluate("document.documentElement.scrollWidth") <= screen.width
+    browser = _show(screen, anki_pages["typed-day"])
+    scroll_width, client_width = browser.evaluate(
+        "(c => [c.scrollWidth, c.clientWidth])(document.querySelector('code#typeans'))"
+    )
+    assert scroll_width <= client_width  # the whole comparison in view, even on a phone
+    assert browser.evaluate("document.documentElement.scrollWidth") <= screen.width

@@ -25,16 +25,18 @@ VERSIONS: dict[str, list[tuple[int, str]]] = {
     "ankigen Basic": [
         (1_795_910_400, "010680d236144bf1aebda8c5fcf84577a980c1325f1245afbbc4701d95b1fe34"),
         (1_795_970_128, "4e7437d0a99f9044029bbb4e75dc3720fe08ea1812f93b3d2caecc0eebec786b"),
+        (1_795_991_600, "844010501b2dc5fbba62226bc5f97d7bbc6956f6d13f460c4b6a7f40ea2da77d"),
     ],
     "ankigen Cloze": [
         (1_795_910_400, "af0a8e278ad695d0202aa11cf0162ba2c8675f2dae2a139b0faadf32ac4f7d54"),
         (1_795_970_128, "0deac651a6a0806849b62dee57b1540224201e830104efa3f1ad6f95d03bd366"),
+        (1_795_991_600, "87db18a0baee00f14329cdd9605a3a5d613561b18e3995855b9f568cd4ccd24a"),
     ],
     "ankigen Basic (and reversed)": [
-        (1_795_987_800, "eb361b684e728f7fcb68177e4f24c0fcb3d1f0e40bbdbb07227945c1c556c571"),
+        (1_795_991_600, "4311ade38f2580ead6d0a0126dd34969281c9237c03eeccfadc51e4f000e2364"),
     ],
     "ankigen Type-in": [
-        (1_795_987_800, "d297b1c4b9a4bfcd9d6416dd5936538a875029b7652619ea1b08aa746ef68b54"),
+        (1_795_991_600, "4604ed82b98f6b0fcd100538998103bcfe919efe6131b97863aaae568a676a46"),
     ],
 }
 
