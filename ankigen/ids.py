@@ -77,8 +77,9 @@ def check_deck_names(identities: Sequence[Identity], diagnostics: Diagnostics) -
         spellings.setdefault(name.casefold(), []).append(name)
     clashing = {key for key, names in spellings.items() if len(names) > 1}
     for key in sorted(clashing):
-        if any(key.startswith(other + "::") for other in clashing):
-            continue  # reported at its parent
+        parents = (key[:at] for at in range(len(key)) if key.startswith("::", at))
+        if any(parent in clashing for parent in parents):
+            continue  # reported at its parent (looked up, not searched: there may be thousands)
         names = spellings[key]
         for name in names:
             others = "; ".join(

@@ -13,7 +13,7 @@ import sqlite3
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import genanki  # type: ignore[import-untyped, unused-ignore]
 
@@ -60,32 +60,27 @@ class _Model(genanki.Model):  # type: ignore[misc]
         return {**super().to_json(timestamp, deck_id), "mod": self.changed, "did": DEFAULT_DECK}
 
 
-class _Deck(genanki.Deck):  # type: ignore[misc]
-    """A genanki deck without genanki's sample values (`newToday [163, 2]`, a 2015 time)."""
-
-    def __init__(self, deck_id: int, name: str, timestamp: int) -> None:
-        super().__init__(deck_id, name)
-        self.timestamp = timestamp
-
-    def to_json(self) -> dict[str, Any]:
-        today = [0, 0]  # (day, count): nothing studied yet
-        return {
-            "collapsed": False,
-            "browserCollapsed": False,
-            "conf": DEFAULT_DECK,  # Anki's default options group
-            "desc": "",
-            "dyn": 0,
-            "extendNew": 0,
-            "extendRev": 0,
-            "id": self.deck_id,
-            "lrnToday": today,
-            "mod": self.timestamp,
-            "name": self.name,
-            "newToday": today,
-            "revToday": today,
-            "timeToday": today,
-            "usn": -1,
-        }
+def _deck_json(deck_id: int, name: str, timestamp: int) -> dict[str, Any]:
+    """A deck as `col.decks` holds it, without genanki's sample values (`newToday [163, 2]`, a
+    2015 time)."""
+    today = [0, 0]  # (day, count): nothing studied yet
+    return {
+        "collapsed": False,
+        "browserCollapsed": False,
+        "conf": DEFAULT_DECK,  # Anki's default options group
+        "desc": "",
+        "dyn": 0,
+        "extendNew": 0,
+        "extendRev": 0,
+        "id": deck_id,
+        "lrnToday": today,
+        "mod": timestamp,
+        "name": name,
+        "newToday": today,
+        "revToday": today,
+        "timeToday": today,
+        "usn": -1,
+    }
 
 
 def note_type_json(note_type: NoteType) -> dict[str, Any]:
@@ -98,26 +93,23 @@ def note_type_json(note_type: NoteType) -> dict[str, Any]:
 def collection_bytes(notes: Sequence[PackageNote], timestamp: int) -> bytes:
     """The `collection.anki2` database of the given notes.
 
-    genanki writes the schema, the decks and the note types; the notes and cards are inserted
-    here in bulk, each note with its own modification time (which decides Anki's updates) and
-    one card per ordinal: for a cloze, one per cloze number, nested deletions included
+    genanki writes the schema; the decks and note types are written here, once, and the notes
+    and cards inserted in bulk, each note with its own modification time (which decides Anki's
+    updates) and one card per ordinal: for a cloze, one per cloze number, nested deletions included
     (genanki's own scan skips `{{c3::...}}` inside `{{c2::...}}`, a card Anki would add only
     later).
 
     A new card's `due` is its position in the new-card queue, and Anki's importer keeps it: the
     cards are numbered from 1 in the notes' order, a note's cards in ordinal order.
     """
-    models = {kind: _Model(note_type) for kind, note_type in NOTE_TYPES.items()}
     by_deck: dict[str, list[tuple[int, PackageNote]]] = {}
     positions = itertools.accumulate((len(note.ordinals) for note in notes), initial=1)
     for position, note in zip(positions, notes, strict=False):
         by_deck.setdefault(note.deck, []).append((position, note))
-    decks = []
-    for name in sorted(by_deck):
-        deck = _Deck(deck_id(name), name, timestamp)
-        for kind in sorted({note.kind for _, note in by_deck[name]}):
-            deck.add_model(models[kind])
-        decks.append(deck)
+    decks = [
+        _PackageDeck(deck_id(name), name, tuple(sorted({note.kind for _, note in members})))
+        for name, members in sorted(by_deck.items())
+    ]
     ids = itertools.count(timestamp * 1000)
     note_rows, card_rows = [], []
     for deck in decks:
@@ -165,7 +157,8 @@ def collection_bytes(notes: Sequence[PackageNote], timestamp: int) -> bytes:
     connection = sqlite3.connect(":memory:")
     try:
         cursor = connection.cursor()
-        genanki.Package(decks).write_to_db(cursor, timestamp, ids)
+        genanki.Package([]).write_to_db(cursor, timestamp, ids)  # the schema, no deck yet
+        _add_decks_and_note_types(cursor, decks, timestamp)
         # The indexes are built once after the bulk insert, not row by row: a third faster.
         indexes = cursor.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
@@ -180,6 +173,43 @@ def collection_bytes(notes: Sequence[PackageNote], timestamp: int) -> bytes:
         return connection.serialize()
     finally:
         connection.close()
+
+
+class _PackageDeck(NamedTuple):
+    """A deck of the package: its id, name and the kinds of its notes, sorted."""
+
+    deck_id: int
+    name: str
+    kinds: tuple[str, ...]
+
+
+def _add_decks_and_note_types(
+    cursor: sqlite3.Cursor, decks: Sequence[_PackageDeck], timestamp: int
+) -> None:
+    """Write the decks and their note types into the collection's JSON, each column once.
+
+    genanki's `Deck.write_to_db` reads, parses and rewrites both columns once per deck, which
+    costs decks x decks. This writes the text genanki's last rewrite left, in one pass, so Anki
+    reads the same JSON as before (a package of one deck is byte-identical; one of several
+    lacks the free pages genanki's rewrites left in the database, so it is smaller). The text
+    keeps a quirk of genanki's: a deck's note types go in keyed by number, which a JSON parse
+    reads back as strings, so the last deck's note types appear a second time after the ones
+    the earlier decks left, as Anki has always imported them."""
+    if not decks:
+        return  # genanki leaves both columns as its template wrote them
+    note_types = {
+        kind: _Model(note_type).to_json(timestamp, DEFAULT_DECK)
+        for kind, note_type in NOTE_TYPES.items()
+    }
+    decks_text, note_types_text = cursor.execute("SELECT decks, models FROM col").fetchone()
+    all_decks, read_back = json.loads(decks_text), json.loads(note_types_text)
+    last_deck_types: dict[int, dict[str, Any]] = {}
+    for deck in decks:
+        all_decks[str(deck.deck_id)] = _deck_json(deck.deck_id, deck.name, timestamp)
+        read_back.update((str(key), value) for key, value in last_deck_types.items())
+        last_deck_types = {NOTE_TYPES[kind].id: note_types[kind] for kind in deck.kinds}
+    cursor.execute("UPDATE col SET decks = ?", (json.dumps(all_decks),))
+    cursor.execute("UPDATE col SET models = ?", (json.dumps({**read_back, **last_deck_types}),))
 
 
 def write_apkg(

@@ -132,10 +132,16 @@ def card(i: int, rng: random.Random, picture: str = "") -> str:
 
 
 def write_corpus(
-    root: Path, cards: int, pictures: int = 0, images: int = 0, per_file: int = CARDS_PER_FILE
+    root: Path,
+    cards: int,
+    pictures: int = 0,
+    images: int = 0,
+    per_file: int = CARDS_PER_FILE,
+    subdecks: int = 0,
 ) -> Path:
     """Write `cards` cards (`pictures` of them with a plot block, `images` with a PNG),
-    `per_file` cards to a file."""
+    `per_file` cards to a file, in one section (a subdeck) per file or in `subdecks` sections
+    shared out evenly among the files."""
     rng = random.Random(cards * 1_000_003 + pictures)
     notes = root / "notes"
     (notes / "img").mkdir(parents=True, exist_ok=True)
@@ -150,11 +156,36 @@ def write_corpus(
             (notes / "img" / f"p{i}.png").write_bytes(_png(i))
             extra = f"![figure {i}](img/p{i}.png)"
         files.setdefault(i // per_file, []).append(card(i, rng, extra))
+    sections = max(1, subdecks // len(files))
     for number, texts in files.items():
         if per_file == 1:  # a file per card, as some people keep them: no sections
             text = "---\ndeck: Bench\n---\n" + texts[0]
         else:
-            header = f"---\ndeck: Bench\n---\n# Part {number}\n\n## Section {number}\n\n"
-            text = header + "".join(t.replace("## ", "### ", 1) for t in texts)
+            header = f"---\ndeck: Bench\n---\n# Part {number}\n\n"
+            text = header + _in_sections(texts, sections, f"Section {number}")
         (notes / f"part-{number:05d}.md").write_text(text)
     return notes
+
+
+def write_sectioned_file(root: Path, cards: int, sections: int) -> Path:
+    """Write the `cards` cards of `write_corpus` into one note file of `sections` sections
+    (subdecks): the same cards in a deep deck tree or a shallow one."""
+    rng = random.Random(cards * 1_000_003)
+    notes = root / "notes"
+    notes.mkdir(parents=True, exist_ok=True)
+    texts = [card(i, rng) for i in range(cards)]
+    text = "---\ndeck: Bench\n---\n" + _in_sections(texts, sections, "Section")
+    (notes / "sections.md").write_text(text)
+    return notes
+
+
+def _in_sections(cards: list[str], sections: int, name: str) -> str:
+    """The cards as `###` headings, shared out evenly among `sections` `##` sections named
+    `name` (with a number when there are several)."""
+    parts = []
+    for i, text in enumerate(cards):
+        section = i * sections // len(cards)
+        if i == 0 or section != (i - 1) * sections // len(cards):
+            parts.append(f"## {name}\n\n" if sections == 1 else f"## {name}.{section}\n\n")
+        parts.append(text.replace("## ", "### ", 1))
+    return "".join(parts)

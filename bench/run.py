@@ -6,6 +6,8 @@ Usage:
     python bench/run.py --sizes 2000 --pictures 50 --repeat 5
     python bench/run.py --history 1000  # the notes' times from 1,000 commits of history
     python bench/run.py --hostile       # crafted notes at two sizes each: linear growth
+    python bench/run.py --sizes 10000 --one-per-file 0 --pictures 0 --history 0
+                                        # flat 10,000 cards beside the deep deck trees
 
 Every figure is the median of --repeat runs, each in a fresh process: wall time, peak memory
 (resident set size) and the ratio to the floor measured in the same run.
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import CARDS_PER_FILE, write_corpus
+from corpus import CARDS_PER_FILE, write_corpus, write_sectioned_file
 from hostile import hostile_rows
 
 FLOOR = Path(__file__).parent / "floor.py"
@@ -65,11 +67,19 @@ def ankigen(*args: str) -> list[str]:
 
 
 def text_scenario(
-    root: Path, cards: int, repeat: int, pictures: int = 0, per_file: int = CARDS_PER_FILE
+    root: Path,
+    cards: int,
+    repeat: int,
+    pictures: int = 0,
+    per_file: int = CARDS_PER_FILE,
+    subdecks: int = 0,
 ) -> list[Figure]:
     label = f"{cards:,} cards" + (f", {pictures} pictures" if pictures else "")
     label += ", 1 per file" if per_file == 1 else ""
-    notes = write_corpus(root, cards, pictures=pictures, images=cards // 100, per_file=per_file)
+    label += f", {subdecks:,} decks" if subdecks else ""
+    notes = write_corpus(
+        root, cards, pictures=pictures, images=cards // 100, per_file=per_file, subdecks=subdecks
+    )
     build_dir = root / "build"
     figures: list[Figure] = []
 
@@ -187,6 +197,31 @@ def history_scenario(root: Path, cards: int, commits: int, repeat: int) -> list[
     return figures
 
 
+def sections_scenario(root: Path, cards: int, shapes: list[int], repeat: int) -> list[Figure]:
+    """The same `cards` cards in one note file of each number of sections (subdecks) in
+    `shapes`, built cold and warm, side by side: a deep deck tree should cost what a shallow
+    one does. Each ratio is to the same build of the first shape."""
+    figures: list[Figure] = []
+    for sections in shapes:
+        where = root / f"sections-{sections}"
+        write_sectioned_file(where, cards, sections)
+
+        def cold(where: Path = where) -> tuple[float, float]:
+            shutil.rmtree(where / "build", ignore_errors=True)
+            return measure(ankigen("build", "notes", "-q"), where)
+
+        def warm(where: Path = where) -> tuple[float, float]:
+            return measure(ankigen("build", "notes", "-q"), where)
+
+        label = f"1 file, {sections:,} sections"
+        figures.append(Figure(label, "ankigen build, cold", *median_of(repeat, cold)))
+        cold()
+        figures.append(Figure(label, "ankigen build, warm", *median_of(repeat, warm)))
+    for at, figure in enumerate(figures):
+        figure.ratio = figure.seconds / figures[at % 2].seconds
+    return figures
+
+
 def _compile_ankigen() -> None:
     """Byte-compile ankigen as an installation does, so that no run pays for compiling it
     (an editable install with PYTHONDONTWRITEBYTECODE set would compile it in every run)."""
@@ -213,6 +248,16 @@ def main() -> None:
         "--history", type=int, default=1000, help="commits of history for a 10,000-card deck"
     )
     parser.add_argument("--history-cards", type=int, default=10000, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--subdecks", type=int, default=1000, help="subdecks of a 10,000-card deck (0: none)"
+    )
+    parser.add_argument("--subdeck-cards", type=int, default=10000, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--sections",
+        default="10,1000,3000",
+        help="numbers of sections of one file of 3,000 cards, side by side ('': none)",
+    )
+    parser.add_argument("--section-cards", type=int, default=3000, help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--hostile", action="store_true", help="crafted notes, two sizes each")
@@ -240,6 +285,13 @@ def main() -> None:
         if options.one_per_file:
             files = Path(folder, "files")
             figures += text_scenario(files, options.one_per_file, repeat, per_file=1)
+        if options.subdecks:
+            deep = Path(folder, "subdecks")
+            figures += text_scenario(deep, options.subdeck_cards, repeat, subdecks=options.subdecks)
+        if options.sections:
+            shapes = [int(s) for s in options.sections.split(",")]
+            root = Path(folder, "sections")
+            figures += sections_scenario(root, options.section_cards, shapes, repeat)
         if options.pictures:
             figures += text_scenario(Path(folder, "pictures"), 1000, repeat, options.pictures)
         if options.history:
@@ -250,7 +302,8 @@ def main() -> None:
         f"{platform.python_version()}, {platform.system()} {platform.release()}"
     )
     print(f"{'scenario':<26} {'command':<34} {'seconds':>8} {'peak MiB':>9} {'x floor':>8}")
-    # The history rows' ratio is to the same build of the same notes without their history.
+    # The history rows' ratio is to the same build of the same notes without their history,
+    # the sections rows' to the same build of the first number of sections.
     for f in figures:
         ratio = f"{f.ratio:8.2f}" if f.ratio is not None else f"{'':>8}"
         print(f"{f.scenario:<26} {f.command:<34} {f.seconds:8.3f} {f.peak_mib:9.1f} {ratio}")

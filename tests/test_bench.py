@@ -23,6 +23,14 @@ def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
             "30",
             "--history-cards",
             "60",
+            "--subdecks",
+            "6",
+            "--subdeck-cards",
+            "60",
+            "--sections",
+            "2,6",
+            "--section-cards",
+            "30",
             "--repeat",
             "1",
         ],
@@ -52,10 +60,22 @@ def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
         "build, cold, with history",
         "build, warm, with history",
     ]
-    assert commands == ["ankigen --help", *per_deck, *per_deck, *with_one_core, *history]
+    sections = ["ankigen build, cold", "ankigen build, warm"] * 2
+    assert commands == [
+        "ankigen --help",
+        *per_deck,
+        *per_deck,
+        *per_deck,
+        *sections,
+        *with_one_core,
+        *history,
+    ]
     assert scenarios[-1] == "60 cards, 30 commits"
     assert scenarios[1] == "40 cards" and scenarios[7] == "30 cards, 1 per file"
-    assert scenarios[13] == "1,000 cards, 4 pictures"
+    assert scenarios[13] == "60 cards, 6 decks"
+    assert scenarios[19:23] == ["1 file, 2 sections"] * 2 + ["1 file, 6 sections"] * 2
+    assert [row.split()[-1] for row in rows[21:23]] == ["1.00", "1.00"]  # the base of the rest
+    assert scenarios[23] == "1,000 cards, 4 pictures"
 
 
 def test_the_hostile_benchmark_prints_two_sizes_of_each_pattern() -> None:
