@@ -214,7 +214,8 @@ _CARD_CSS = """\
 /* A typed answer: the box fills the card, and Anki's comparison wraps like code, so a phone
    shows all of it. */
 .ankigen input#typeans { width: 100%; box-sizing: border-box; font-size: 0.9em; }
-.ankigen code#typeans { display: block; white-space: pre-wrap; overflow-wrap: anywhere; }
+.ankigen code#typeans { display: block; margin-bottom: 0.8em; white-space: pre-wrap;
+  overflow-wrap: anywhere; }
 .ankigen-source { margin-top: 1.6em; font-size: 0.65em; color: var(--muted); text-align: right; }
 @media (max-width: 600px) {
   .card { font-size: 18px; }
