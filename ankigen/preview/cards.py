@@ -5,23 +5,43 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..anki_cloze import clozes_as_text
 from ..html_text import strip_html
 from ..model import RenderedNote
 from ..notetypes import NOTE_TYPES, NoteType
-from .templates import card_ordinals, render_card
+from .templates import RenderedCard, card_ordinals, render_card
 
 
 @dataclass(frozen=True)
 class PreviewCard:
-    """One card of a note: its question and answer HTML exactly as Anki renders them."""
+    """One card of a note: its question and answer HTML exactly as Anki renders them, rendered
+    when first asked for (a preview shows most cards from the files of an earlier run)."""
 
     note: RenderedNote
     ordinal: int  # Anki's card ordinal: 0 for a basic card, cloze number - 1 for a cloze card
-    question: str
-    answer: str
     note_cards: int = 1  # how many cards the note has
+
+    @cached_property
+    def rendered(self) -> RenderedCard:
+        note_type = self.note_type
+        return render_card(
+            note_type.front,
+            note_type.back,
+            note_fields(self.note),
+            self.ordinal,
+            is_cloze=note_type.is_cloze,
+            deck=self.note.deck,
+        )
+
+    @property
+    def question(self) -> str:
+        return self.rendered.question
+
+    @property
+    def answer(self) -> str:
+        return self.rendered.answer
 
     @property
     def key(self) -> str:
@@ -32,7 +52,7 @@ class PreviewCard:
     def note_type(self) -> NoteType:
         return NOTE_TYPES[self.note.kind]
 
-    @property
+    @cached_property  # shown on the tile and searched by the filter
     def title(self) -> str:
         """The card's heading as plain text, deletions shown."""
         heading = self.note.fields[1] if self.note_type.is_cloze else self.note.fields[0]
@@ -50,18 +70,10 @@ def preview_cards(notes: Sequence[RenderedNote]) -> list[PreviewCard]:
     """Every card of the notes, in note order, each note's cards by ordinal."""
     cards = []
     for note in notes:
-        note_type, fields = NOTE_TYPES[note.kind], note_fields(note)
-        ordinals = card_ordinals(note_type.front, fields, is_cloze=note_type.is_cloze)
-        for ordinal in ordinals:
-            rendered = render_card(
-                note_type.front,
-                note_type.back,
-                fields,
-                ordinal,
-                is_cloze=note_type.is_cloze,
-                deck=note.deck,
-            )
-            cards.append(
-                PreviewCard(note, ordinal, rendered.question, rendered.answer, len(ordinals))
-            )
+        note_type = NOTE_TYPES[note.kind]
+        if note_type.is_cloze:
+            ordinals = card_ordinals(note_type.front, note_fields(note), is_cloze=True)
+        else:
+            ordinals = (0,)
+        cards += [PreviewCard(note, ordinal, len(ordinals)) for ordinal in ordinals]
     return cards

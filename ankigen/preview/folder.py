@@ -3,10 +3,13 @@
 Everything the page needs is copied in, so the folder works offline, from disk or from any static
 file server. The page is replaced atomically; media files no longer used are removed.
 
+The cards are data files in `cards/`, named after their content: an unchanged chunk keeps its
+file, so a rebuild after one changed card writes that card's chunk, the search index and the page.
+
 The folder may hold files a pull request committed, and the page runs its scripts: every file
 the page loads is compared with ankigen's own copy on every run and replaced when it differs (a
-link is replaced, never followed), and files in the MathJax folder that are not MathJax's are
-removed.
+link is replaced, never followed), and files in the MathJax and cards folders that are not
+ankigen's are removed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from ..model import MediaFile
 from ..storage import check_inside_project, read_regular, remove_leftovers, write_atomically
 from . import PreviewError
+from .chunks import CHUNK_FOLDER, DataFile
 from .page import MATHJAX_BUNDLE, MATHJAX_FOLDER
 
 ASSETS = ("preview.css", "preview.js")
@@ -32,9 +36,15 @@ MATHJAX_FONTS = "output/chtml/fonts/woff-v2"  # the CommonHTML output's fonts
 _MEDIUM = re.compile(r"ankigen-[0-9a-f]+\.[a-z0-9]+")
 
 
-def write_folder(folder: Path, page: str, build_id: str, media: Iterable[MediaFile]) -> Path:
-    """Write the preview into `folder`; return its index.html. Raises PreviewError when it
-    cannot be written."""
+def write_folder(
+    folder: Path,
+    page: str,
+    build_id: str,
+    data: Iterable[DataFile],
+    media: Iterable[MediaFile],
+) -> Path:
+    """Write the preview into `folder`: the page, its data files (only those that changed),
+    the media; return its index.html. Raises PreviewError when it cannot be written."""
     try:
         check_inside_project(folder / "index.html")  # before making any folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -47,6 +57,7 @@ def write_folder(folder: Path, page: str, build_id: str, media: Iterable[MediaFi
             _write_if_changed(folder / medium.name, medium.data)
             names.add(medium.name)
         _forget_old_media(folder, names)
+        _write_data(folder / CHUNK_FOLDER, data)
         _write_if_changed(folder / "index.html", page.encode())
         _write_if_changed(folder / "build.txt", build_id.encode())
         remove_leftovers(folder)
@@ -86,8 +97,20 @@ def _copy_mathjax(target: Path) -> None:
         _write_if_changed(copy, origin.read_bytes())
 
 
+def _write_data(target: Path, files: Iterable[DataFile]) -> None:
+    """Write the cards' data files, each named after its content, so that only a changed chunk
+    is written; every other file in their folder goes (an old chunk, or a planted one)."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        target.unlink()
+    written = {target.parent / file.name: file.data for file in files}
+    _remove_strangers(target, set(written))
+    for path, data in written.items():
+        if data is not None:  # None: kept from an earlier run, checked intact
+            _write_if_changed(path, data)
+
+
 def _remove_strangers(target: Path, ours: set[Path]) -> None:
-    """Remove every file and link in the MathJax folder that is not one of `ours`, but for
+    """Remove every file and link in the `target` folder that is not one of `ours`, but for
     the temporary files of a preview being written now (hidden: the page loads none)."""
     for folder, subfolders, names in os.walk(target):
         for name in names + [n for n in subfolders if os.path.islink(os.path.join(folder, n))]:
