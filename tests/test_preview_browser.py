@@ -247,3 +247,67 @@ def test_a_missing_chromium_fails_with_how_to_install_it(monkeypatch) -> None:  
     monkeypatch.setattr(chromium, "CHROMIUM", "/nonexistent/chromium")
     with pytest.raises(AssertionError, match=r"apt-get install -y chromium"):
         chromium.chromium_binary()
+
+
+def test_a_large_deck_opens_finds_any_card_and_scrolls_to_its_end(
+    browser: Browser, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for part in range(8):  # 2,000 cards, each with a formula
+        cards = "".join(
+            f"## Card {part}-{i}\n\nWord {i} of part {part}: $x_{{{i}}}^2$.\n\n" for i in range(250)
+        )
+        (notes / f"part{part}.md").write_text(f"# Part {part}\n\n{cards}", encoding="utf-8")
+    deep = notes / "part7.md"
+    deep.write_text(deep.read_text().replace("Word 200 of part 7", "A zeppelin"))
+    preview = _preview(notes, tmp_path)
+    assert len(preview.cards) == 2000
+    browser.open(preview.index.as_uri())
+    _settle(browser)
+    assert browser.problems() == []
+    # the first screen's cards are shown, their formulas typeset; the rest wait
+    tiles = browser.evaluate("document.querySelectorAll('.pv-tile').length")
+    assert 0 < tiles < 300
+    first = "document.querySelector('.pv-tile')"
+    assert browser.evaluate(f"{first}.querySelectorAll('mjx-container').length") == 1
+    assert browser.evaluate("document.getElementById('pv-count').textContent") == "2000 cards"
+
+    # the filter finds a card deep in the deck, shown and typeset
+    browser.evaluate("document.getElementById('pv-filter').focus()")
+    browser.call("Input.insertText", text="zeppelin")
+    _settle(browser)
+    found = browser.evaluate(
+        "[...document.querySelectorAll('.pv-tile')].filter(t => t.offsetParent)"
+        ".map(t => [t.id, t.querySelector('.pv-title').textContent,"
+        " t.querySelectorAll('mjx-container').length])"
+    )
+    assert found == [["card-1951", "Card 7-200", 1]]
+    assert browser.evaluate("document.getElementById('pv-count').textContent") == (
+        "1 of 2000 cards"
+    )
+    browser.evaluate(
+        "document.getElementById('pv-filter').dispatchEvent("
+        "new KeyboardEvent('keydown', {key: 'Escape'}))"
+    )
+
+    # a link to a card far down shows it
+    browser.evaluate("location.hash = '#card-1500'")
+    _settle(browser)
+    top = browser.evaluate("document.getElementById('card-1500').getBoundingClientRect().top")
+    assert 0 <= top < 200
+    title = "document.getElementById('card-1500').querySelector('.pv-title').textContent"
+    assert browser.evaluate(title) == "Card 5-249"
+
+    # scrolling to the end reaches the last card
+    for _ in range(50):
+        browser.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        _settle(browser)
+        if browser.evaluate("!!document.getElementById('card-2000')"):
+            break
+    last = "document.getElementById('card-2000')"
+    browser.evaluate(f"{last}.scrollIntoView()")
+    _settle(browser)
+    assert browser.evaluate(f"{last}.querySelector('.pv-title').textContent") == "Card 7-249"
+    assert browser.evaluate(f"{last}.querySelectorAll('mjx-container').length") == 1
+    assert browser.problems() == []

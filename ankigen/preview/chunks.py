@@ -23,9 +23,9 @@ from ..html_text import strip_html
 from .cards import PreviewCard
 
 CHUNK_FOLDER = "cards"
-CHUNK_MAX = 128  # cards; what a page inserts at once stays small
+CHUNK_MAX = 64  # cards; what a page inserts at once stays small
 DIGEST_CHARS = 24  # of a data file's sha256, in its name
-_BOUNDARY_ODDS = 48  # a chunk ends after a card whose key's digest is 0 modulo this
+_BOUNDARY_ODDS = 24  # a chunk ends after a card whose key's digest is 0 modulo this
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .chunks import CHUNK_FOLDER, Chunk, DataFile, Row, intact
 
 MEMO_FILE = "preview-chunks.json"  # in the cache folder
 _MAX_BYTES = 1 << 30
+_FOUND_INTACT: dict[Path, tuple[int, ...]] = {}  # chunk files checked by this process
 
 
 class ChunkMemo:
@@ -45,14 +47,18 @@ class ChunkMemo:
 
     def key(self, rows: Sequence[Row], status: dict[str, str]) -> str:
         """What the chunk of `rows` shows: each card's note, number, deck and status."""
-        shown: list[object] = [code_fingerprint()]
+        digest = hashlib.sha256(code_fingerprint().encode())
+        heads: list[object] = []
         for row in rows:
             card, note = row.card, row.card.note
+            heads.append((card.key, row.deck, row.deck_title, card.note_cards))
             where = (note.location.path, note.location.line)
-            shown.append((card.key, row.deck, row.deck_title, card.note_cards))
-            shown.append((status.get(card.key), note.kind, note.deck, note.identity, where))
-            shown.append((note.tags, note.fields))
-        return hashlib.sha256(json.dumps(shown).encode()).hexdigest()
+            heads.append((status.get(card.key), note.kind, note.deck, note.identity, where))
+            heads.append((note.tags, [len(field) for field in note.fields]))
+            for field in note.fields:  # after their lengths: no two notes hash the same
+                digest.update(field.encode())
+        digest.update(json.dumps(heads).encode())
+        return digest.hexdigest()
 
     def get(self, key: str, first: int, rows: Sequence[Row]) -> Chunk | None:
         """The chunk an earlier run wrote for `key`, if its file is still intact."""
@@ -64,14 +70,27 @@ class ChunkMemo:
             return None
         if not (isinstance(texts, list) and len(texts) == len(rows)):
             return None
-        try:
-            data = read_regular(self.folder / name, _MAX_BYTES)
-        except (OSError, ValueError):
-            return None
-        if not intact("chunk", name, data):
+        if not self._intact(self.folder / name, name):
             return None
         self._seen[key] = [name, texts]
         return Chunk(DataFile(name, None), first, rows, tuple(map(str, texts)))
+
+    def _intact(self, path: Path, name: str) -> bool:
+        """Whether the file is a regular file holding what its name says. A file this process
+        found intact before is not read again while its status (inode, size, times, including
+        the change time no one can set) is the same: `--serve` rebuilds in a moment."""
+        try:
+            status = os.lstat(path)
+            signature: tuple[int, ...] = (status.st_dev, status.st_ino, status.st_size)
+            signature += (status.st_mtime_ns, status.st_ctime_ns)
+            if _FOUND_INTACT.get(path) == signature:
+                return True
+            if not intact("chunk", name, read_regular(path, _MAX_BYTES, expected=status)):
+                return False
+        except (OSError, ValueError):
+            return False
+        _FOUND_INTACT[path] = signature
+        return True
 
     def put(self, key: str, chunk: Chunk) -> None:
         self._seen[key] = [chunk.file.name, list(chunk.texts)]

@@ -15,6 +15,7 @@
   const quiz = document.getElementById("pv-hide-answers");
   const served = location.protocol === "http:" || location.protocol === "https:";
   const NEAR = "150% 0px"; // how close to the screen a chunk is loaded, a card typeset
+  const BATCH = 4; // cards typeset in one go
 
   let placeholders = [];
   let index = null; // {decks: [anchor], deck: [deck number per card], text: [search text]}
@@ -133,8 +134,13 @@
 
   function typesetNext() {
     if (typesetting || failed) return settle();
-    const batch = [...pending].filter((tile) => tile.isConnected);
+    // a few cards at a time, those on the screen first: a page that scrolls never waits for
+    // MathJax long
+    const near = [...pending].filter((tile) => tile.isConnected);
+    near.sort((a, b) => distance(a) - distance(b));
+    const batch = near.slice(0, BATCH);
     pending.clear();
+    for (const tile of near.slice(BATCH)) pending.add(tile);
     if (!batch.length) return settle();
     delete root.dataset.mathjax;
     typesetting = mathjax
@@ -151,8 +157,13 @@
       )
       .then(() => {
         typesetting = null;
-        typesetNext();
+        setTimeout(typesetNext); // the next batch in a task of its own: the page stays live
       });
+  }
+
+  function distance(tile) {
+    const box = tile.getBoundingClientRect();
+    return box.bottom < 0 ? -box.bottom : Math.max(0, box.top - innerHeight);
   }
 
   // <html data-mathjax> is "done" when every card near the screen is shown and typeset (and the
