@@ -125,12 +125,14 @@ def serve_latency(root: Path, profile: Path) -> float:
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    browser = Browser(profile)
+    browser = None
     try:
+        browser = Browser(profile)
         assert process.stdout is not None
         line = next(line for line in process.stdout if "Serving the preview at" in line)
         browser.open(line.split(" at ", 1)[1].split()[0], timeout=120)
         browser.evaluate(_WHEN_DONE)
+        time.sleep(1)  # the page and the watch are both looking
         note = sorted((root / "notes").glob("*.md"))[0]
         text = note.read_text(encoding="utf-8")
         heading = text.split("\n### ", 1)[1].split("\n", 1)[0]  # the first card's
@@ -149,7 +151,9 @@ def serve_latency(root: Path, profile: Path) -> float:
         assert browser.evaluate(wait), "the open page did not show the change within 30 s"
         return time.monotonic() - started
     finally:
-        browser.close()
+        if browser is not None:
+            browser.close()
+        shutil.rmtree(profile, ignore_errors=True)
         process.send_signal(signal.SIGINT)
         process.wait(30)
 
@@ -166,6 +170,7 @@ def serve_peak_mib(root: Path) -> float:
     )
     assert process.stdout is not None
     next(line for line in process.stdout if "Serving the preview at" in line)
+    time.sleep(2)  # the watch takes its first look at the notes after saying so
     edit(sorted((root / "notes").glob("*.md"))[0], [1000])
     next(line for line in process.stdout if "index.html:" in line)  # the rebuild's summary
     process.send_signal(signal.SIGINT)
@@ -185,7 +190,7 @@ def main() -> None:
     options = parser.parse_args()
     repeat = options.repeat
     _compile_ankigen()
-    rows: list[Row] = []
+    rows = Rows()
     with tempfile.TemporaryDirectory(prefix="ankigen-bench-preview-") as folder:
         tmp = Path(folder)
         seed = tmp / "seed"
@@ -235,7 +240,8 @@ def main() -> None:
         rows.append((label, "build, one card changed, s", after_build, "1.00"))
         changed = _x(after_preview, after_build)
         rows.append((label, "preview, one card changed, s", after_preview, changed))
-        latency = median(repeat, lambda: serve_latency(big, tmp / "profile-serve"))
+        profiles = (tmp / f"profile-serve-{number}" for number in range(repeat))
+        latency = median(repeat, lambda: serve_latency(big, next(profiles)))
         rows.append((label, "--serve: save to page shows it, s", latency, ""))
 
         memory = tmp / "memory"
@@ -256,6 +262,15 @@ def main() -> None:
     print(f"{'scenario':<18} {'measure':<42} {'value':>10} {'ratio':>8}")
     for scenario, what, value, ratio in rows:
         print(f"{scenario:<18} {what:<42} {value:10.3f} {ratio:>8}")
+
+
+class Rows(list[Row]):
+    """The table's rows, each also told on stderr as soon as it is measured."""
+
+    def append(self, row: Row) -> None:
+        scenario, what, value, ratio = row
+        print(f"{scenario}: {what}: {value:.3f} {ratio}", file=sys.stderr, flush=True)
+        super().append(row)
 
 
 def _x(value: float, base: float) -> str:
