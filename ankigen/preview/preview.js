@@ -15,7 +15,7 @@
   const quiz = document.getElementById("pv-hide-answers");
   const served = location.protocol === "http:" || location.protocol === "https:";
   const NEAR = "150% 0px"; // how close to the screen a chunk is loaded, a card typeset
-  const BATCH = 4; // cards typeset in one go
+  const BATCH = 2; // cards typeset in one go
 
   let placeholders = [];
   let index = null; // {decks: [anchor], deck: [deck number per card], text: [search text]}
@@ -137,10 +137,14 @@
     // a few cards at a time, those on the screen first: a page that scrolls never waits for
     // MathJax long
     const near = [...pending].filter((tile) => tile.isConnected);
-    near.sort((a, b) => distance(a) - distance(b));
-    const batch = near.slice(0, BATCH);
     pending.clear();
-    for (const tile of near.slice(BATCH)) pending.add(tile);
+    for (const tile of near.filter((tile) => tile.offsetParent === null)) {
+      watch(typesetWatch, tile); // filtered out since: typeset when it shows again
+    }
+    const shownNear = near.filter((tile) => tile.offsetParent !== null);
+    shownNear.sort((a, b) => distance(a) - distance(b));
+    const batch = shownNear.slice(0, BATCH);
+    for (const tile of shownNear.slice(BATCH)) pending.add(tile);
     if (!batch.length) return settle();
     delete root.dataset.mathjax;
     typesetting = mathjax
