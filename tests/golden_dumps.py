@@ -18,9 +18,10 @@ What is dumped (one generator per group, each in a fresh temporary folder):
   PNG pictures) and the preview lab (tests/preview/lab: nested and hinted clozes, clozes in
   formulas and code, a table, a link).
 - check-broken.{json,txt}: `ankigen check` on tests/broken/notes, in json and text formats.
-- preview-*.html / preview-*-files.txt: `ankigen preview` of the seed deck and of the lab: the
-  whole index.html, and the folder's files with their sha256 (MathJax's files only counted:
-  they come from the django-static-mathjax package, not from ankigen).
+- preview-*.html / preview-*-index.json / preview-*-files.txt: `ankigen preview` of the seed
+  deck and of the lab: index.html with each chunk's cards put in its placeholder (as the page's
+  script does), the filter's index, and the folder's files with their sha256 (MathJax's files
+  only counted: they come from the django-static-mathjax package, not from ankigen).
 - diff-*.{txt,md,json}: `ankigen diff` between two builds of a fixed pair of note folders (an
   edit, an added and a removed card, a deck move by `{#id}`, a removed cloze number, a basic
   card turned cloze, a deck renamed), in every format.
@@ -239,9 +240,13 @@ def _preview(tmp: Path, name: str, notes: Path) -> Dumps:
     root = tmp / f"preview-{name}"
     shutil.copytree(notes, root / "notes")
     log = run(root, "preview", "notes", "-o", "pv")
-    page = normalise((root / "pv" / "index.html").read_text(encoding="utf-8"), tmp)
+    from .preview.folder_text import page_with_cards, search_index
+
+    page = normalise(page_with_cards(root / "pv"), tmp)
+    index = json.dumps(search_index(root / "pv"), indent=1, ensure_ascii=False) + "\n"
     return {
         f"preview-{name}.html": page,
+        f"preview-{name}-index.json": normalise(index, tmp),
         f"preview-{name}-files.txt": f"{log}--- files\n{_folder_files(root / 'pv')}",
     }
 

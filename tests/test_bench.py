@@ -91,3 +91,31 @@ def test_the_hostile_benchmark_prints_two_sizes_of_each_pattern() -> None:
     rows = done.stdout.splitlines()[1:]
     assert len(rows) == 14
     assert [row.split()[-1].replace(".", "").isdigit() for row in rows] == [True] * 14
+
+
+def test_the_preview_benchmark_runs_end_to_end_on_a_tiny_deck() -> None:
+    sizes = ("--cards", "300", "--memory-cards", "300", "--repeat", "1")
+    done = subprocess.run(
+        [sys.executable, "bench/preview.py", *sizes],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = done.stdout.splitlines()
+    assert rows[0].startswith("machine: ") and "load average" in rows[0]
+    measures = [row[19:61].strip() for row in rows[2:]]
+    assert measures == [
+        "open: first screen typeset, ms",
+        "open: first screen typeset, ms",
+        "filter to a deep card, ms (slowest of 3)",
+        "scroll 60 screens: longest task, ms",
+        "build, one card changed, s",
+        "preview, one card changed, s",
+        "--serve: save to page shows it, s",
+        "preview, cold: s / peak MiB",
+        "preview, warm: s / peak MiB",
+        "--serve, one rebuild: peak MiB",
+    ]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from .conftest import Project, import_apkg
+from .preview.folder_text import page_with_cards
 
 NOTES = """\
 # D
@@ -234,7 +235,7 @@ def test_diff_warns_when_a_card_changes_kind(project: Project) -> None:
 def test_the_preview_shows_both_directions_and_the_answer_box(project: Project) -> None:
     project.write("source_notes/d.md", NOTES)
     assert project.run("preview").exit_code == 0
-    page = (project.root / "build" / "preview" / "index.html").read_text(encoding="utf-8")
+    page = page_with_cards(project.root / "build" / "preview")
     assert "Reversed · card 1 of 2" in page and "Reversed · card 2 of 2" in page
     assert page.count("<input type=text id=typeans") == 1  # on the type-in card's front
     assert "<code id=typeans>torch.no_grad() or torch.inference_mode()</code>" in page

@@ -14,6 +14,7 @@ from ankigen.git import BlobReader, repository_root, run_git, tracked_files
 from ankigen.git.revision import checkout_revision, notes_at_revision
 
 from .conftest import Project, commit_all
+from .preview.folder_text import page_with_cards
 
 PLOT = "# D\n\n## S\n\n```plot softmax\nlogits: [1, 2]\n```\n"
 
@@ -112,5 +113,5 @@ def test_preview_changed_since_builds_the_revision_with_its_own_settings(
     project.write("ankigen.toml", "allow_html = false\n")  # the card with HTML shows it as text
     result = project.run("preview", "--changed-since", "HEAD")
     assert result.exit_code == 0, result.stderr
-    page = (project.root / "build" / "preview" / "index.html").read_text()
+    page = page_with_cards(project.root / "build" / "preview")
     assert re.findall(r'<h3 class="pv-title">([^<]+)</h3>', page) == ["Html"]

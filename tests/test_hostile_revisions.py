@@ -14,6 +14,7 @@ import ankigen.git.tree
 from ankigen.git.revision import checkout_revision
 
 from .conftest import Project, git
+from .preview.folder_text import page_with_cards
 from .test_render import PNG
 
 NOTES = "# D\n\n## Kept\n\nkept\n"
@@ -44,7 +45,7 @@ def test_a_notes_link_that_leaves_the_tree_through_another_link_is_not_followed(
     assert "Secret" not in result.stdout
     result = project.run("preview", "--changed-since", "HEAD")
     assert result.exit_code == 0, result.stderr
-    assert "Secret" not in (project.root / "build" / "preview" / "index.html").read_text()
+    assert "Secret" not in page_with_cards(project.root / "build" / "preview")
 
 
 def test_only_the_notes_pictures_and_settings_are_taken(project: Project, tmp_path: Path) -> None:

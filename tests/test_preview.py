@@ -16,6 +16,7 @@ from ankigen.notetypes import card_css
 from ankigen.preview import preview_cards
 
 from .conftest import Project, git
+from .preview.folder_text import data_file, page_with_cards, search_index
 
 LAB_NOTES = Path(__file__).parent / "preview" / "lab" / "notes"
 
@@ -27,11 +28,12 @@ def lab(project: Project) -> Project:
 
 
 def _page(project: Project) -> str:
-    return (project.root / "build" / "preview" / "index.html").read_text(encoding="utf-8")
+    """The page with its cards, as the page's script shows them."""
+    return page_with_cards(project.root / "build" / "preview")
 
 
 def _shown(page: str) -> list[str]:
-    keys = re.findall(r'<article class="pv-tile"[^>]* data-card="([^"]+)"', page)
+    keys = re.findall(r'<article class="pv-tile" data-card="([^"]+)"', page)
     return [html.unescape(key) for key in keys]
 
 
@@ -60,9 +62,15 @@ def test_preview_writes_every_card_into_a_self_contained_folder(lab: Project, mo
     media = {m.name for note in notes for m in note.media}
     assert len(media) == 1 and all((folder / name).is_file() for name in media)
     assert card_css() in page
+    # the filter's index: each card's text, tags included, in the page's order
+    index = search_index(folder)
+    assert len(index["text"]) == len(cards) == len(index["deck"])
+    for card, text in zip(_ordered(cards), index["text"], strict=True):
+        assert card.title.lower() in text and card.note.guid.lower() in text
+        assert all(tag.lower() in text for tag in card.note.tags)
     # nothing from the network: every script, style and picture is a file of the folder
     for reference in re.findall(r'(?:src|href)="([^"#]+)"', page):
-        if not reference.startswith("https://example.org"):  # a link in a card, not a resource
+        if not reference.startswith(("https://example.org", "data:")):  # a card's link; no icon
             assert (folder / reference).is_file(), reference
 
 
@@ -84,7 +92,9 @@ def _ordered(cards):  # type: ignore[no-untyped-def]
 def test_navigation_lists_decks_and_sections_with_counts(lab: Project) -> None:
     assert lab.run("preview").exit_code == 0
     nav = _page(lab).split('<nav class="pv-nav"', 1)[1].split("</nav>", 1)[0]
-    entries = re.findall(r'<a href="#(deck-\d+)">([^<]+)</a><span class="pv-n"[^>]*>(\d+)<', nav)
+    entries = re.findall(
+        r'<a href="#(deck-[0-9a-f]+)">([^<]+)</a><span class="pv-n"[^>]*>(\d+)<', nav
+    )
     assert [(name, int(count)) for _, name, count in entries] == [
         ("Preview Lab", 20),  # its own 17 cards and the 3 of Optics
         ("Optics", 3),
@@ -127,6 +137,38 @@ def test_the_same_notes_give_the_same_preview(lab: Project) -> None:
     assert _page(lab) == first
     build = (lab.root / "build" / "preview" / "build.txt").read_text()
     assert f'data-build="{build}"' in first
+
+
+def test_one_changed_card_rewrites_its_chunk_and_no_other(tmp_path: Path) -> None:
+    project = Project(tmp_path / "big")
+    for number in range(8):
+        cards = "".join(f"## Card {number}-{i}\n\nBody {i} of {number}.\n\n" for i in range(60))
+        project.write(f"source_notes/part{number}.md", f"# Deck {number}\n\n{cards}")
+    assert project.run("preview").exit_code == 0
+    chunks = project.root / "build" / "preview" / "cards"
+    before = {path.name: path.stat().st_mtime_ns for path in chunks.iterdir()}
+    assert len(before) > 4
+    note = project.root / "source_notes" / "part5.md"
+    note.write_text(note.read_text().replace("Body 7 of 5.", "Edited body."))
+    assert project.run("preview").exit_code == 0
+    after = {path.name: path.stat().st_mtime_ns for path in chunks.iterdir()}
+    assert len(set(after) - set(before)) == 2  # the edited card's chunk and the index
+    assert all(after[name] == before[name] for name in set(after) & set(before))
+    assert "Edited body." in _page(project) and "Body 7 of 5." not in _page(project)
+
+
+def test_a_planted_or_damaged_chunk_is_never_shown(project: Project) -> None:
+    project.write("source_notes/deck.md", "# Deck\n\n## Card\n\nThe real body.\n")
+    assert project.run("preview").exit_code == 0
+    files = (project.root / "build" / "preview" / "cards").iterdir()
+    [chunk] = [path for path in files if data_file(path)[0] == "chunk"]
+    genuine = chunk.read_bytes()
+    chunk.write_bytes(genuine.replace(b"The real body.", b"<img src=x onerror=alert(1)>"))
+    stranger = chunk.with_name("0" * 24 + ".js")
+    stranger.write_text("alert(2)")
+    assert project.run("preview").exit_code == 0
+    assert chunk.read_bytes() == genuine
+    assert not stranger.exists()
 
 
 def test_media_no_longer_used_leave_the_folder(lab: Project) -> None:

@@ -54,14 +54,41 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def seed(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Preview:
     preview = _preview(SEED_NOTES, tmp_path_factory.mktemp("seed"))
-    _load(browser, preview)
+    browser.open(preview.index.as_uri())
+    _settle(browser)
+    # the cards near the screen first, and only their formulas typeset
+    assert browser.evaluate("document.querySelectorAll('.pv-tile').length") < 51
+    assert browser.evaluate("document.querySelectorAll('.pv-tile[data-typeset]').length") < 51
+    _load(browser, preview)  # then every card, scrolling through the page
     return preview
 
 
-def _load(browser: Browser, preview: Preview) -> None:
-    browser.open(preview.index.as_uri())
-    state = browser.wait_until("document.documentElement.dataset.mathjax", timeout=30)
+def _load(browser: Browser, preview: Preview, url: str = "") -> None:
+    browser.open(url or preview.index.as_uri())
+    _settle(browser)
+    _show_every_card(browser)
+
+
+def _settle(browser: Browser, timeout: float = 30) -> None:
+    """Wait until the cards near the screen are shown and typeset."""
+    # the page hears of a scroll after the next frames are drawn
+    browser.evaluate(
+        "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r))))"
+    )
+    state = browser.wait_until("document.documentElement.dataset.mathjax", timeout=timeout)
     assert state == "done", f"MathJax did not finish typesetting: {state!r}"
+
+
+def _show_every_card(browser: Browser) -> None:
+    """Scroll down the page a screen at a time to its end, as a reader does, then back up."""
+    at_end = "scrollY + innerHeight >= document.documentElement.scrollHeight - 1"
+    for _ in range(1000):
+        _settle(browser)
+        if browser.evaluate(at_end):
+            break
+        browser.evaluate("window.scrollBy(0, innerHeight)")
+    browser.evaluate("window.scrollTo(0, 0)")
+    _settle(browser)
 
 
 def test_the_page_loads_from_disk_without_errors(browser: Browser, seed: Preview) -> None:
@@ -112,13 +139,18 @@ def test_the_filter_box_narrows_the_list(browser: Browser, seed: Preview) -> Non
     browser.evaluate("document.getElementById('pv-filter').focus()")
     browser.call("Input.insertText", text="softmax")
     shown = browser.evaluate(
-        "[...document.querySelectorAll('.pv-tile:not([hidden])')].map(t => t.dataset.search)"
+        "[...document.querySelectorAll('.pv-tile')].filter(t => t.offsetParent)"
+        ".map(t => t.textContent.toLowerCase())"
     )
     assert 0 < len(shown) < 51
     assert all("softmax" in text for text in shown)
     count = browser.evaluate("document.getElementById('pv-count').textContent")
     assert count == f"{len(shown)} of 51 cards"
-    hidden_decks = browser.evaluate("document.querySelectorAll('.pv-deck[hidden]').length")
+    hidden_decks = browser.evaluate(
+        """(() => { const sections = [...document.querySelectorAll('.pv-deck')];
+        const seen = new Set(sections.filter(s => s.offsetParent).map(s => s.dataset.deck));
+        return new Set(sections.map(s => s.dataset.deck).filter(d => !seen.has(d))).size; })()"""
+    )
     assert hidden_decks == 1  # Probability has no card about softmax
     browser.call("Input.insertText", text=" nothing-matches-this")
     assert browser.evaluate("document.getElementById('pv-none').hidden") is False
@@ -177,7 +209,7 @@ def _shoot_card(browser: Browser, text: str, mode: str) -> Path:
     box = browser.evaluate(
         f"""(() => {{
         const tile = [...document.querySelectorAll('.pv-tile')]
-          .find(t => t.dataset.search.includes({text!r}));
+          .find(t => t.textContent.toLowerCase().includes({text!r}));
         const r = tile.getBoundingClientRect();
         return {{x: r.x, y: r.y + window.scrollY, width: r.width, height: r.height}};
       }})()"""
@@ -200,7 +232,7 @@ def test_pictures_chemistry_and_decks_of_the_lab_deck(browser: Browser, tmp_path
     assert browser.evaluate(
         "[...document.querySelectorAll('mjx-container')].some(m => "
         "m.querySelector('mjx-mmultiscripts, mjx-msub') && "
-        "m.closest('.pv-tile').dataset.search.includes('h2o'))"
+        "m.closest('.pv-tile').textContent.toLowerCase().includes('water'))"
     )
     names = browser.evaluate("[...document.querySelectorAll('.pv-nav a')].map(a => a.textContent)")
     assert names == ["Preview Lab", "Optics", "Second Deck"]
@@ -215,3 +247,67 @@ def test_a_missing_chromium_fails_with_how_to_install_it(monkeypatch) -> None:  
     monkeypatch.setattr(chromium, "CHROMIUM", "/nonexistent/chromium")
     with pytest.raises(AssertionError, match=r"apt-get install -y chromium"):
         chromium.chromium_binary()
+
+
+def test_a_large_deck_opens_finds_any_card_and_scrolls_to_its_end(
+    browser: Browser, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for part in range(8):  # 2,000 cards, each with a formula
+        cards = "".join(
+            f"## Card {part}-{i}\n\nWord {i} of part {part}: $x_{{{i}}}^2$.\n\n" for i in range(250)
+        )
+        (notes / f"part{part}.md").write_text(f"# Part {part}\n\n{cards}", encoding="utf-8")
+    deep = notes / "part7.md"
+    deep.write_text(deep.read_text().replace("Word 200 of part 7", "A zeppelin"))
+    preview = _preview(notes, tmp_path)
+    assert len(preview.cards) == 2000
+    browser.open(preview.index.as_uri())
+    _settle(browser)
+    assert browser.problems() == []
+    # the first screen's cards are shown, their formulas typeset; the rest wait
+    tiles = browser.evaluate("document.querySelectorAll('.pv-tile').length")
+    assert 0 < tiles < 300
+    first = "document.querySelector('.pv-tile')"
+    assert browser.evaluate(f"{first}.querySelectorAll('mjx-container').length") == 1
+    assert browser.evaluate("document.getElementById('pv-count').textContent") == "2000 cards"
+
+    # the filter finds a card deep in the deck, shown and typeset
+    browser.evaluate("document.getElementById('pv-filter').focus()")
+    browser.call("Input.insertText", text="zeppelin")
+    _settle(browser)
+    found = browser.evaluate(
+        "[...document.querySelectorAll('.pv-tile')].filter(t => t.offsetParent)"
+        ".map(t => [t.id, t.querySelector('.pv-title').textContent,"
+        " t.querySelectorAll('mjx-container').length])"
+    )
+    assert found == [["card-1951", "Card 7-200", 1]]
+    assert browser.evaluate("document.getElementById('pv-count').textContent") == (
+        "1 of 2000 cards"
+    )
+    browser.evaluate(
+        "document.getElementById('pv-filter').dispatchEvent("
+        "new KeyboardEvent('keydown', {key: 'Escape'}))"
+    )
+
+    # a link to a card far down shows it
+    browser.evaluate("location.hash = '#card-1500'")
+    _settle(browser)
+    top = browser.evaluate("document.getElementById('card-1500').getBoundingClientRect().top")
+    assert 0 <= top < 200
+    title = "document.getElementById('card-1500').querySelector('.pv-title').textContent"
+    assert browser.evaluate(title) == "Card 5-249"
+
+    # scrolling to the end reaches the last card
+    for _ in range(50):
+        browser.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        _settle(browser)
+        if browser.evaluate("!!document.getElementById('card-2000')"):
+            break
+    last = "document.getElementById('card-2000')"
+    browser.evaluate(f"{last}.scrollIntoView()")
+    _settle(browser)
+    assert browser.evaluate(f"{last}.querySelector('.pv-title').textContent") == "Card 7-249"
+    assert browser.evaluate(f"{last}.querySelectorAll('mjx-container').length") == 1
+    assert browser.problems() == []

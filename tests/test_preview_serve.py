@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -52,6 +53,12 @@ def _fetch(url: str) -> str:
         return str(response.read().decode("utf-8"))
 
 
+def _with_cards(url: str) -> str:
+    """The served page and the data files of its cards."""
+    page = _fetch(url)
+    return page + "".join(_fetch(url + src) for src in re.findall(r'data-src="([^"]+)"', page))
+
+
 def _until(check: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -87,20 +94,21 @@ def test_serve_rebuilds_on_changes_and_stops_on_ctrl_c(served) -> None:  # type:
     url = line.split(" at ", 1)[1].split()[0]
     assert url.startswith("http://127.0.0.1:")
     page = _fetch(url)
-    assert "Original heading" in page
+    assert "Original heading" in _with_cards(url)
     build = _fetch(url + "build.txt")
     assert f'data-build="{build}"' in page
 
     note = project.root / "source_notes" / "deck.md"
     note.write_text("# Deck\n\n## Edited heading\n\nBody.\n", encoding="utf-8")
-    assert _until(lambda: "Edited heading" in _fetch(url), timeout=15)
+    assert _until(lambda: "Edited heading" in _with_cards(url), timeout=15)
     assert _fetch(url + "build.txt") != build
 
     # a rebuild with errors prints them and leaves the last good preview in place
     note.write_text("# Deck\n\n## Broken heading\n\n{{c1::never closed\n", encoding="utf-8")
     err.wait_for(lambda text: "error: cloze deletion is never closed" in text, timeout=15)
     err.wait_for(lambda text: "the last good preview stays" in text, timeout=5)
-    assert "Edited heading" in _fetch(url) and "Broken heading" not in _fetch(url)
+    shown = _with_cards(url)
+    assert "Edited heading" in shown and "Broken heading" not in shown
 
     process.send_signal(signal.SIGINT)
     assert process.wait(10) == 0
@@ -159,3 +167,28 @@ def test_serve_gives_regular_files_only_never_links_or_listings(tmp_path: Path) 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_open_page_shows_a_change_without_reloading(served, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from .preview.chromium import Browser
+
+    project, process = served
+    out = _Lines(process.stdout)
+    line = out.wait_for(lambda text: "Serving the preview at" in text, timeout=30)
+    url = line.split(" at ", 1)[1].split()[0]
+    browser = Browser(tmp_path / "profile")
+    try:
+        browser.open(url)
+        assert browser.wait_until("document.documentElement.dataset.mathjax", 30) == "done"
+        browser.evaluate("window.stillTheSamePage = true")
+        note = project.root / "source_notes" / "deck.md"
+        note.write_text("# Deck\n\n## Edited heading\n\nBody $x^2$.\n", encoding="utf-8")
+        shown = "document.querySelector('.pv-title')?.textContent === 'Edited heading'"
+        assert browser.wait_until(shown, timeout=15)
+        assert browser.evaluate("window.stillTheSamePage") is True  # updated in place
+        typeset = "document.querySelectorAll('.card mjx-container').length"
+        assert browser.wait_until(typeset, timeout=30) == 1  # the back's formula
+        served_here = f"request off the disk: {url}"  # the page and its files, from the server
+        assert [p for p in browser.problems() if not p.startswith(served_here)] == []
+    finally:
+        browser.close()

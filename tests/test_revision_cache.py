@@ -12,6 +12,7 @@ from ankigen.git.revision import notes_at_revision
 from ankigen.git.revision_cache import KEPT_REVISIONS
 
 from .conftest import Project, commit_all, git, spy_on_parses
+from .preview.folder_text import page_with_cards
 from .test_render import PNG
 
 
@@ -44,7 +45,7 @@ def _the_three_commands(project: Project) -> list[str]:
         project.run("preview", "--changed-since", "HEAD"),
     ]
     assert [run.exit_code for run in runs] == [0, 0, 0], [run.stderr for run in runs]
-    page = (project.root / "build" / "preview" / "index.html").read_text()
+    page = page_with_cards(project.root / "build" / "preview")  # the cards in the page
     return [run.stdout + run.stderr for run in runs] + [page]
 
 

@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from .conftest import REPO
+from .preview.folder_text import page_with_cards
 
 WORKFLOWS = REPO / ".github" / "workflows"
 CI = WORKFLOWS / "ci.yml"
@@ -501,7 +502,7 @@ def test_ci_steps_run_in_a_pull_request(pull_request: Path, tmp_path: Path) -> N
     }
     preview = uploads["preview"]
     assert preview["if"] == "github.event_name == 'pull_request'"
-    page = (pull_request / preview["with"]["path"] / "index.html").read_text(encoding="utf-8")
+    page = page_with_cards(pull_request / preview["with"]["path"])
     assert "Product" in page  # the changed and added cards are in the preview
     assert uploads["test-screenshots"]["if"] == "always()"
 

@@ -20,7 +20,9 @@ from ..context import Context
 from ..errors import Diagnostics
 from ..plural import counted
 from .cards import PreviewCard, preview_cards
-from .page import PageInfo, render_page
+from .chunks import Chunk, Row, plan_chunks, render_chunk, search_index
+from .memo import ChunkMemo
+from .page import PageInfo, all_decks, deck_tree, page_rows, render_page
 
 __all__ = [
     "Preview",
@@ -73,7 +75,7 @@ def _write(
     context: Context,
 ) -> Preview | None:
     from ..build import read_notes
-    from ..storage import project_of
+    from ..storage import Storage
     from .folder import write_folder
 
     notes = read_notes(config, sources, diagnostics, context=context)
@@ -90,20 +92,44 @@ def _write(
         info = replace(
             info, changed_since=changed_since, status=changes.status, removed=changes.removed
         )
-    # the build id is the page's own digest: a served page reloads when, and only when, it changes
-    digest = hashlib.sha256(render_page(cards, info).encode()).hexdigest()[:16]
-    info = replace(info, build_id=digest)
+    tree = deck_tree(cards)
+    storage = Storage.of(context)
+    memo = ChunkMemo(config.output / ".cache", output_dir, storage)
+    chunks = _chunks(page_rows(tree), info.status, memo)
+    index = search_index(chunks, [deck.anchor for deck in all_decks(tree)]) if chunks else None
+    files = [chunk.file for chunk in chunks] + ([index] if index else [])
+    # the build id is the digest of the page and its data: a served page updates when, and only
+    # when, it changes
+    digest = hashlib.sha256(render_page(tree, chunks, index, info).encode())
+    digest.update(" ".join(file.name for file in files).encode())
+    info = replace(info, build_id=digest.hexdigest()[:16])
     shown = {card.note.guid for card in cards}
     media = {m.name: m for note in notes if note.guid in shown for m in note.media}
-    index = write_folder(
+    page = render_page(tree, chunks, index, info)
+    index_html = write_folder(
         output_dir,
-        render_page(cards, info),
+        page,
         info.build_id,
+        files,
         media.values(),
-        project=project_of(context),
+        project=storage.project,
         now=context.clock(),
     )
-    return Preview(index, tuple(cards), info)
+    return Preview(index_html, tuple(cards), info)
+
+
+def _chunks(rows: Sequence[Row], status: dict[str, str], memo: ChunkMemo) -> list[Chunk]:
+    """The page's chunks: those an earlier run wrote as they are, the others rendered."""
+    chunks = []
+    for first, part in plan_chunks(rows):
+        key = memo.key(part, status)
+        chunk = memo.get(key, first, part)
+        if chunk is None:
+            chunk = render_chunk(first, part, status)
+            memo.put(key, chunk)
+        chunks.append(chunk)
+    memo.save()
+    return chunks
 
 
 def summary(preview: Preview) -> str:

@@ -5,23 +5,64 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..anki_cloze import clozes_as_text
 from ..html_text import strip_html
 from ..model import RenderedNote
 from ..notetypes import NOTE_TYPES, NoteType
-from .templates import card_ordinals, render_card
+from .templates import RenderedCard, card_ordinals, render_card, typed_answer_shown
 
 
 @dataclass(frozen=True)
 class PreviewCard:
-    """One card of a note: its question and answer HTML exactly as Anki renders them."""
+    """One card of a note: its question and answer HTML exactly as Anki renders them, rendered
+    when first asked for (a preview shows most cards from the files of an earlier run)."""
 
     note: RenderedNote
     ordinal: int  # Anki's card ordinal: its template's index, or cloze number - 1 for a cloze
-    question: str
-    answer: str
     note_cards: int = 1  # how many cards the note has
+
+    @cached_property
+    def rendered(self) -> RenderedCard:
+        note_type = self.note_type
+        template = note_type.templates[0 if note_type.is_cloze else self.ordinal]
+        return render_card(
+            template.front,
+            template.back,
+            note_fields(self.note),
+            self.ordinal,
+            is_cloze=note_type.is_cloze,
+            deck=self.note.deck,
+        )
+
+    @property
+    def question(self) -> str:
+        return self.rendered.question
+
+    @property
+    def answer(self) -> str:
+        return self.rendered.answer
+
+    @property
+    def shown_question(self) -> str:
+        """The question as Anki's reviewer shows it: a type-in card's answer box put in."""
+        return typed_answer_shown(self.question, note_fields(self.note), question=True)
+
+    @property
+    def shown_answer(self) -> str:
+        """The answer as the reviewer shows it: the typed answer compared (here, nothing typed)."""
+        return typed_answer_shown(self.answer, note_fields(self.note), question=False)
+
+    @property
+    def kind(self) -> str:
+        """What the preview calls the card: its note's kind, and which of the note's cards."""
+        if self.note_type.is_cloze:
+            many = f" · {self.note_cards} cards" if self.note_cards > 1 else ""
+            return f"Cloze {self.ordinal + 1}{many}"
+        if self.note.kind == "reversed":
+            return f"Reversed · card {self.ordinal + 1} of 2"
+        return "Type-in" if self.note.kind == "type" else "Basic"
 
     @property
     def key(self) -> str:
@@ -32,7 +73,7 @@ class PreviewCard:
     def note_type(self) -> NoteType:
         return NOTE_TYPES[self.note.kind]
 
-    @property
+    @cached_property  # shown on the tile and searched by the filter
     def title(self) -> str:
         """The card's heading as plain text, deletions shown."""
         heading = self.note.fields[1] if self.note_type.is_cloze else self.note.fields[0]
@@ -50,21 +91,10 @@ def preview_cards(notes: Sequence[RenderedNote]) -> list[PreviewCard]:
     """Every card of the notes, in note order, each note's cards by ordinal."""
     cards = []
     for note in notes:
-        note_type, fields = NOTE_TYPES[note.kind], note_fields(note)
-        ordinals = card_ordinals(note_type.front, fields, is_cloze=note_type.is_cloze)
-        if not note_type.is_cloze:
+        note_type = NOTE_TYPES[note.kind]
+        if note_type.is_cloze:
+            ordinals = card_ordinals(note_type.front, note_fields(note), is_cloze=True)
+        else:
             ordinals = tuple(range(len(note_type.templates)))  # one card per template
-        for ordinal in ordinals:
-            template = note_type.templates[0 if note_type.is_cloze else ordinal]
-            rendered = render_card(
-                template.front,
-                template.back,
-                fields,
-                ordinal,
-                is_cloze=note_type.is_cloze,
-                deck=note.deck,
-            )
-            cards.append(
-                PreviewCard(note, ordinal, rendered.question, rendered.answer, len(ordinals))
-            )
+        cards += [PreviewCard(note, ordinal, len(ordinals)) for ordinal in ordinals]
     return cards

@@ -3,10 +3,13 @@
 Everything the page needs is copied in, so the folder works offline, from disk or from any static
 file server. The page is replaced atomically; media files no longer used are removed.
 
+The cards are data files in `cards/`, named after their content: an unchanged chunk keeps its
+file, so a rebuild after one changed card writes that card's chunk, the search index and the page.
+
 The folder may hold files a pull request committed, and the page runs its scripts: every file
 the page loads is compared with ankigen's own copy on every run and replaced when it differs (a
-link is replaced, never followed), and files in the MathJax folder that are not MathJax's are
-removed.
+link is replaced, never followed), and files in the MathJax and cards folders that are not
+ankigen's are removed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from ..model import MediaFile
 from ..storage import check_inside_project, read_regular, remove_leftovers, write_atomically
 from . import PreviewError
+from .chunks import CHUNK_FOLDER, DataFile
 from .page import MATHJAX_BUNDLE, MATHJAX_FOLDER
 
 ASSETS = ("preview.css", "preview.js")
@@ -36,13 +40,15 @@ def write_folder(
     folder: Path,
     page: str,
     build_id: str,
+    data: Iterable[DataFile],
     media: Iterable[MediaFile],
     project: Path,
     now: float,
 ) -> Path:
-    """Write the preview into `folder`, never through a link out of the run's `project`; return
-    its index.html. Temporary files killed writers left, an hour before `now` at least, go.
-    Raises PreviewError when it cannot be written."""
+    """Write the preview into `folder`, never through a link out of the run's `project`: the
+    page, its data files (only those that changed), the media; return its index.html.
+    Temporary files killed writers left, an hour before `now` at least, go. Raises PreviewError
+    when it cannot be written."""
     try:
         check_inside_project(folder / "index.html", project)  # before making any folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -55,6 +61,7 @@ def write_folder(
             _write_if_changed(folder / medium.name, medium.data, project)
             names.add(medium.name)
         _forget_old_media(folder, names, project)
+        _write_data(folder / CHUNK_FOLDER, data, project, now)
         _write_if_changed(folder / "index.html", page.encode(), project)
         _write_if_changed(folder / "build.txt", build_id.encode(), project)
         remove_leftovers(folder, now)
@@ -94,8 +101,20 @@ def _copy_mathjax(target: Path, project: Path, now: float) -> None:
         _write_if_changed(copy, origin.read_bytes(), project)
 
 
+def _write_data(target: Path, files: Iterable[DataFile], project: Path, now: float) -> None:
+    """Write the cards' data files, each named after its content, so that only a changed chunk
+    is written; every other file in their folder goes (an old chunk, or a planted one)."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        target.unlink()
+    written = {target.parent / file.name: file.data for file in files}
+    _remove_strangers(target, set(written), now)
+    for path, data in written.items():
+        if data is not None:  # None: kept from an earlier run, checked intact
+            _write_if_changed(path, data, project)
+
+
 def _remove_strangers(target: Path, ours: set[Path], now: float) -> None:
-    """Remove every file and link in the MathJax folder that is not one of `ours`, but for
+    """Remove every file and link in the `target` folder that is not one of `ours`, but for
     the temporary files of a preview being written now (hidden: the page loads none)."""
     for folder, subfolders, names in os.walk(target):
         for name in names + [n for n in subfolders if os.path.islink(os.path.join(folder, n))]:

@@ -1,17 +1,18 @@
-"""The preview page: every card's front and back in the deck's own CSS, with navigation by deck,
-a filter box, a day/night switch and the source of each card."""
+"""The preview page: a shell around the cards, with navigation by deck, a filter box, a day/night
+switch and the source of each card. The cards themselves are data files (chunks.py) that the
+page's script (preview.js) loads as they near the screen; the shell holds a placeholder for
+each chunk, sized from its count of cards until it is shown."""
 
 from __future__ import annotations
 
+import hashlib
 import html
-import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..html_text import strip_html
 from ..notetypes import card_css
-from .cards import PreviewCard, note_fields
-from .templates import typed_answer_shown
+from .cards import PreviewCard
+from .chunks import Chunk, DataFile, Row
 
 MATHJAX_FOLDER = "mathjax"  # in the preview folder: the bundle, its TeX extensions and fonts
 MATHJAX_BUNDLE = "tex-chtml-full.js"  # what Anki's reviewer loads: CommonHTML output, all of TeX
@@ -19,7 +20,9 @@ TEX_PACKAGES = ("noerrors", "mathtools", "mhchem")  # what Anki loads besides Ma
 
 # Anki's MathJax settings: `\(...\)` inline, `\[...\]` display, no `$`, no environments outside
 # math, no \ref; only the cards (`div.ankigen`) are searched for formulas, never the page's own
-# text (a deck name is no formula); the page says on <html data-mathjax> when every card is typeset.
+# text (a deck name is no formula). With `typeset: false` nothing is typeset on load: the
+# preview's script typesets each card as it nears the screen; otherwise the whole document is,
+# and <html data-mathjax> says when.
 _MATHJAX_CONFIG = """\
 window.MathJax = {
   tex: {
@@ -32,15 +35,24 @@ window.MathJax = {
   },
   loader: {load: %(load)s},
   options: {enableMenu: false, ignoreHtmlClass: "pv-[a-z-]+", processHtmlClass: "ankigen"},
-  startup: {
+  startup: %(startup)s
+};"""
+_TYPESET_ON_LOAD = """{
     pageReady() {
       const root = document.documentElement;
       return MathJax.startup.defaultPageReady().then(
         () => { root.dataset.mathjax = "done"; },
         (error) => { root.dataset.mathjax = "failed"; console.error(error); });
     }
-  }
-};"""
+  }"""
+
+
+def mathjax_config(*, typeset_on_load: bool) -> str:
+    """The script that configures MathJax as Anki does, before its bundle loads."""
+    packages = "[" + ", ".join(f'"{name}"' for name in TEX_PACKAGES) + "]"
+    load = "[" + ", ".join(f'"[tex]/{name}"' for name in TEX_PACKAGES) + "]"
+    startup = _TYPESET_ON_LOAD if typeset_on_load else "{typeset: false}"
+    return _MATHJAX_CONFIG % {"packages": packages, "load": load, "startup": startup}
 
 
 @dataclass(frozen=True)
@@ -71,35 +83,40 @@ class Deck:
 def deck_tree(cards: Sequence[PreviewCard]) -> list[Deck]:
     """Top-level decks with their subdecks, in the order the notes first name them."""
     top: dict[str, Deck] = {}
+    by_name: dict[str, Deck] = {}
     for card in cards:
-        level, path = top, []
-        for part in card.note.deck.split("::"):
-            path.append(part)
-            deck = level.setdefault(part, Deck("::".join(path)))
-            level = deck.children
-        deck.cards.append(card)
-    ordered: list[Deck] = []
-
-    def number(decks: dict[str, Deck]) -> None:
-        for deck in decks.values():
-            ordered.append(deck)
-            deck.anchor = f"deck-{len(ordered)}"
-            number(deck.children)
-
-    number(top)
+        name = card.note.deck
+        if name not in by_name:
+            level, path = top, []
+            for part in name.split("::"):
+                path.append(part)
+                by_name[name] = level.setdefault(part, Deck("::".join(path)))
+                level = by_name[name].children
+        by_name[name].cards.append(card)
+    for deck in all_decks(list(top.values())):
+        # named after the deck, not numbered: a deck added above changes no other's anchor
+        digest = hashlib.blake2b(deck.name.encode(), digest_size=5).hexdigest()
+        deck.anchor = f"deck-{digest}"
     return list(top.values())
 
 
-def render_page(cards: Sequence[PreviewCard], info: PageInfo) -> str:
-    """The whole index.html."""
-    decks = deck_tree(cards)
-    notes = len({card.note.guid for card in cards})
-    packages = "[" + ", ".join(f'"{name}"' for name in TEX_PACKAGES) + "]"
-    load = "[" + ", ".join(f'"[tex]/{name}"' for name in TEX_PACKAGES) + "]"
-    mathjax = _MATHJAX_CONFIG % {"packages": packages, "load": load}
-    count = f"{len(cards)} card{'s' * (len(cards) != 1)}"
-    numbers = itertools.count(1)
-    body = "".join(_deck_section(deck, info, numbers) for deck in decks) or _empty(info)
+ESTIMATED_TILE_PX = 420  # a placeholder's height per card until its chunk is shown
+
+
+def render_page(
+    decks: Sequence[Deck],
+    chunks: Sequence[Chunk],
+    index: DataFile | None,
+    info: PageInfo,
+) -> str:
+    """The page's index.html: everything but the cards, which are in the chunks' files, and
+    the search `index` the filter reads (None when there are no cards)."""
+    total = sum(chunk.count for chunk in chunks)
+    notes = len({card.note.guid for deck in all_decks(decks) for card in deck.cards})
+    count = f"{total} card{'s' * (total != 1)}"
+    index_script = f'<script defer src="{index.name}"></script>\n' if index else ""
+    placeholders = "\n".join(_placeholder(chunk) for chunk in chunks)
+    body = f'<div id="pv-cards">\n{placeholders}\n</div>' if chunks else _empty(info)
     return f"""<!DOCTYPE html>
 <html lang="en" data-build="{_attr(info.build_id)}">
 <head>
@@ -107,20 +124,21 @@ def render_page(cards: Sequence[PreviewCard], info: PageInfo) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="ankigen preview">
 <title>{_text(info.title)} · ankigen preview</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="preview.css">
 <style id="note-type-css">
 {card_css()}</style>
 <script>
-{mathjax}
+{mathjax_config(typeset_on_load=False)}
 </script>
 <script defer src="{MATHJAX_FOLDER}/{MATHJAX_BUNDLE}"></script>
 <script defer src="preview.js"></script>
-</head>
+{index_script}</head>
 <body>
 <header class="pv-bar">
   <div class="pv-brand">
     <h1>{_text(info.title)}</h1>
-    <p class="pv-sub"><span id="pv-count" data-total="{len(cards)}">{count}</span>
+    <p class="pv-sub"><span id="pv-count" data-total="{total}">{count}</span>
       · {notes} note{"s" * (notes != 1)}{_since(info)}</p>
   </div>
   <label class="pv-filter"><span class="pv-visually-hidden">Filter cards</span>
@@ -150,6 +168,37 @@ cards · formulas by MathJax 3 · made by <code>ankigen preview</code></footer>
 """
 
 
+def _placeholder(chunk: Chunk) -> str:
+    """Where a chunk's cards go: its file, its cards' numbers, the decks whose heading it
+    holds (for links to them), and its height until shown."""
+    decks = " ".join(row.deck for row in chunk.rows if row.deck_title is not None)
+    return (
+        f'<div class="pv-chunk" data-src="{chunk.file.name}" data-first="{chunk.first}" '
+        f'data-count="{chunk.count}" data-decks="{decks}" data-estimate="{ESTIMATED_TILE_PX}" '
+        f'style="height: {chunk.count * ESTIMATED_TILE_PX}px"></div>'
+    )
+
+
+def all_decks(decks: Sequence[Deck]) -> list[Deck]:
+    """Every deck of the tree, in the page's order: a deck, then its subdecks."""
+    found: list[Deck] = []
+    for deck in decks:
+        found.append(deck)
+        found.extend(all_decks(list(deck.children.values())))
+    return found
+
+
+def page_rows(decks: Sequence[Deck]) -> list[Row]:
+    """The cards in the page's order, each with its deck; a deck's first card carries the
+    deck's name, where its heading goes."""
+    rows = []
+    for deck in all_decks(decks):
+        for number, card in enumerate(deck.cards):
+            title = tuple(deck.name.split("::")) if number == 0 else None
+            rows.append(Row(card, deck.anchor, title))
+    return rows
+
+
 def _nav(decks: Sequence[Deck]) -> str:
     items = []
     for deck in decks:
@@ -162,60 +211,6 @@ def _nav(decks: Sequence[Deck]) -> str:
             f"{children}</li>"
         )
     return "<ul>\n" + "\n".join(items) + "\n</ul>"
-
-
-def _deck_section(deck: Deck, info: PageInfo, numbers: Iterator[int]) -> str:
-    own = ""
-    if deck.cards:
-        parts = deck.name.split("::")
-        trail = "".join(f'<span class="pv-crumb">{_text(p)}</span>' for p in parts[:-1])
-        tiles = "\n".join(_tile(card, next(numbers), info) for card in deck.cards)
-        own = (
-            f'<section class="pv-deck" id="{deck.anchor}" data-deck="{deck.anchor}">\n'
-            f'<h2 class="pv-deck-title">{trail}<span>{_text(parts[-1])}</span></h2>\n'
-            f"{tiles}\n</section>\n"
-        )
-    children = deck.children.values()
-    return own + "".join(_deck_section(child, info, numbers) for child in children)
-
-
-def _tile(card: PreviewCard, number: int, info: PageInfo) -> str:
-    note = card.note
-    where = f"{note.location.path}:{note.location.line}"
-    if card.note_type.is_cloze:
-        kind = f"Cloze {card.ordinal + 1}"
-        kind += f" · {card.note_cards} cards" if card.note_cards > 1 else ""
-    else:
-        kind = {"reversed": f"Reversed · card {card.ordinal + 1} of 2", "type": "Type-in"}.get(
-            note.kind, "Basic"
-        )
-    status = info.status.get(card.key)
-    badge = f'<span class="pv-badge pv-{status}">{status}</span>' if status else ""
-    fields = note_fields(note)  # a type-in card's answer box, as Anki's reviewer shows it:
-    question = typed_answer_shown(card.question, fields, question=True)
-    answer = typed_answer_shown(card.answer, fields, question=False)
-    texts = (card.title, strip_html(question), strip_html(answer), where)
-    search = " ".join((*texts, note.deck, note.identity, note.guid, *note.tags))
-    search = " ".join(search.lower().split())
-    body_class = f"card card{card.ordinal + 1}"
-    key = _attr(card.key)
-    return f"""<article class="pv-tile" id="card-{number}" data-card="{key}" \
-data-search="{_attr(search)}">
-<header class="pv-tile-head">
-<h3 class="pv-title">{_text(card.title) or "(no heading)"}</h3>
-<p class="pv-meta">{badge}<span class="pv-kind">{kind}</span>
-<span class="pv-loc" title="source of the card">{_text(where)}</span>
-<span class="pv-id" title="identity; the note's GUID is {_attr(note.guid)}">\
-{_text(note.identity)}</span>
-<code class="pv-guid" title="GUID: Anki matches notes by it">{_text(note.guid)}</code></p>
-</header>
-<div class="pv-faces">
-<section class="pv-face pv-front" aria-label="front"><p class="pv-face-label">Front</p>
-<div class="{body_class}">{question}</div></section>
-<section class="pv-face pv-back" aria-label="back"><p class="pv-face-label">Back</p>
-<div class="{body_class}">{answer}</div></section>
-</div>
-</article>"""
 
 
 def _since(info: PageInfo) -> str:

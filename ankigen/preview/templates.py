@@ -9,6 +9,7 @@ tests/test_preview_anki.py holds it to that, card by card, against the real back
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -121,6 +122,7 @@ class _Conditional:
 _Node = _Text | _Replacement | _Conditional
 
 
+@functools.lru_cache(maxsize=64)  # the same few templates, for every card
 def parse_template(template: str) -> tuple[_Node, ...]:
     """A template as Anki parses it; comments keep their handlebars as text."""
     tokens = _template_tokens(template)

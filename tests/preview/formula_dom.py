@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ankigen.preview.folder import mathjax_source
-from ankigen.preview.page import _MATHJAX_CONFIG, TEX_PACKAGES
+from ankigen.preview.page import mathjax_config
 
 from .chromium import Browser
 
@@ -58,9 +58,7 @@ _INSPECT = r"""
 
 def typeset(browser: Browser, folder: Path, build: str, formulas: Sequence[str]) -> list[list[str]]:
     """Typeset each TeX formula inline in its own box with `build`; the effects of each box."""
-    packages = "[" + ", ".join(f'"{name}"' for name in TEX_PACKAGES) + "]"
-    load = "[" + ", ".join(f'"[tex]/{name}"' for name in TEX_PACKAGES) + "]"
-    config = _MATHJAX_CONFIG % {"packages": packages, "load": load}
+    config = mathjax_config(typeset_on_load=True)
     script = Path(str(mathjax_source())) / build
     boxes = "\n".join(
         f'<div class="case">\\({html.escape(tex, quote=False)}\\)</div>' for tex in formulas
