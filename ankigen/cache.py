@@ -72,9 +72,13 @@ class NoteCache:
         by_key = {self.key(source): source for source in files}
         found = {}
         for key, sealed in self.entries.get(list(by_key)).items():
-            entry = self._entry(key, sealed, by_key[key])
+            entry = _decoded_before(key, sealed, by_key[key], self)
+            if entry is None:
+                entry = self._entry(key, sealed, by_key[key])
             if entry is not None:
                 found[by_key[key].path] = entry
+        for stale in _DECODED.keys() - by_key.keys():  # only the files of the latest look-up
+            del _DECODED[stale]
         return found
 
     def _entry(self, key: str, sealed: bytes, source: SourceFile) -> CacheEntry | None:
@@ -94,7 +98,12 @@ class NoteCache:
             notes = tuple(note_from_json(row, source, found) for row in entry["notes"])
             parsing = [_diagnostic(row) for row in entry["parse_problems"]]
             rendering = [_diagnostic(row) for row in entry["render_problems"]]
-            return CacheEntry(notes, parsing, rendering, found)
+            decoded = CacheEntry(notes, parsing, rendering, found)
+            consulted = tuple((p, s) for p, s in entry["consulted"])
+            media_seen = tuple((name, _lstat(self.media_dir / name)) for name in found)
+            unsealed_with = self.storage.key
+            _DECODED[key] = _Decoded(sealed, unsealed_with, source, decoded, consulted, media_seen)
+            return decoded
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -151,6 +160,50 @@ class NoteCache:
             if hashlib.sha256(data).hexdigest()[: len(digest)] == (digest)
             else None
         )
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """An entry this process decoded, with what it was decoded from and checked against."""
+
+    sealed: bytes
+    unsealed_with: bytes | None  # the storage's key
+    source: SourceFile
+    entry: CacheEntry
+    consulted: tuple[tuple[str, object], ...]  # path, signature, as stored
+    media: tuple[tuple[str, tuple[int, ...] | None], ...]  # name, status of its checked file
+
+
+# `--serve` looks up every file again on each save: an entry decoded before, from the same
+# sealed bytes for the same file, is reused while its consulted files and its media are as
+# they were checked (unsealing and decoding them all again is most of a rebuild).
+_DECODED: dict[str, _Decoded] = {}
+
+
+def _decoded_before(
+    key: str, sealed: bytes, source: SourceFile, cache: NoteCache
+) -> CacheEntry | None:
+    before = _DECODED.get(key)
+    if before is None or (before.sealed, before.source) != (sealed, source):
+        return None
+    if before.unsealed_with != cache.storage.key:
+        return None
+    if any(_signature(Path(p)) != s for p, s in before.consulted):
+        return None
+    if any(_lstat(cache.media_dir / name) != seen for name, seen in before.media):
+        return None
+    return before.entry
+
+
+def _lstat(path: Path) -> tuple[int, ...] | None:
+    """Which regular file is at `path` (not following a link): device, inode, size, times."""
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(found.st_mode):
+        return None
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
 
 
 _MEDIUM_NAME = re.compile(r"ankigen-[0-9a-f]{24}\.[a-z0-9]{1,8}")
