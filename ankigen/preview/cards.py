@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,10 +92,17 @@ def preview_cards(notes: Sequence[RenderedNote]) -> list[PreviewCard]:
     """Every card of the notes, in note order, each note's cards by ordinal."""
     cards = []
     for note in notes:
-        note_type = NOTE_TYPES[note.kind]
-        if note_type.is_cloze:
-            ordinals = card_ordinals(note_type.front, note_fields(note), is_cloze=True)
-        else:
-            ordinals = tuple(range(len(note_type.templates)))  # one card per template
+        ordinals = _ordinals(note.kind, note.fields)
         cards += [PreviewCard(note, ordinal, len(ordinals)) for ordinal in ordinals]
     return cards
+
+
+@functools.lru_cache(maxsize=1 << 16)  # `--serve` asks again for every note on each save
+def _ordinals(kind: str, fields: tuple[str, ...]) -> tuple[int, ...]:
+    note_type = NOTE_TYPES[kind]
+    if not note_type.is_cloze:
+        return tuple(range(len(note_type.templates)))  # one card per template
+    values = (unicodedata.normalize("NFC", value) for value in fields)
+    return card_ordinals(
+        note_type.front, dict(zip(note_type.fields, values, strict=True)), is_cloze=True
+    )

@@ -13,6 +13,7 @@ on their count from the start, so a card added or removed changes its own chunk 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -94,6 +95,7 @@ def search_text(card: PreviewCard) -> str:
     return " ".join(text.lower().split())
 
 
+@functools.lru_cache(maxsize=1 << 17)  # `--serve` plans the same cards on every save
 def _ends_chunk(key: str) -> bool:
     digest = hashlib.blake2b(key.encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big") % _BOUNDARY_ODDS == 0

@@ -22,7 +22,14 @@ from .chunks import CHUNK_FOLDER, Chunk, DataFile, Row, intact
 
 MEMO_FILE = "preview-chunks.json"  # in the cache folder
 _MAX_BYTES = 1 << 30
-_FOUND_INTACT: dict[Path, tuple[int, ...]] = {}  # chunk files checked by this process
+_FOUND_INTACT: dict[str, tuple[int, ...]] = {}  # chunk files checked by this process
+# The chunk keys of this process's latest run, by everything `key` digests: `--serve` keys
+# every chunk again on each save, and most are as they were.
+_KEYS: dict[tuple[object, ...], str] = {}
+# The record this process last wrote or read, sealed (with the key), and its chunks: `--serve`
+# loads it again on each save.
+_LAST_RECORD: dict[Path, tuple[bytes, bytes | None]] = {}
+_LAST_CHUNKS: list[dict[str, list[object]]] = []
 
 
 class ChunkMemo:
@@ -33,21 +40,34 @@ class ChunkMemo:
         self.folder = preview_folder
         self.storage = storage
         self._seen: dict[str, list[object]] = {}
+        self._keys: dict[tuple[object, ...], str] = {}
         self._stored = self._load()
 
     def _load(self) -> dict[str, list[object]]:
         try:
-            data = self.storage.unseal(read_regular(self.path, _MAX_BYTES))
+            sealed = read_regular(self.path, _MAX_BYTES)
+            if _LAST_RECORD.get(self.path) == (sealed, self.storage.key):
+                return _LAST_CHUNKS[0]  # as this process wrote or read it: not unsealed again
+            data = self.storage.unseal(sealed)
             stored = json.loads(data) if data is not None else {}
         except (OSError, ValueError):
             return {}
         if not isinstance(stored, dict) or stored.get("code") != code_fingerprint():
             return {}
         chunks = stored.get("chunks")
-        return chunks if isinstance(chunks, dict) else {}
+        if not isinstance(chunks, dict):
+            return {}
+        _remember(self.path, sealed, self.storage.key, chunks)
+        return chunks
 
     def key(self, rows: Sequence[Row], status: dict[str, str]) -> str:
         """What the chunk of `rows` shows: each card's note, number, deck and status."""
+        shown = tuple(_shown(row, status) for row in rows)
+        key = self._keys.get(shown) or _KEYS.get(shown) or self._digest(rows, status)
+        self._keys[shown] = key
+        return key
+
+    def _digest(self, rows: Sequence[Row], status: dict[str, str]) -> str:
         digest = hashlib.sha256(code_fingerprint().encode())
         heads: list[object] = []
         for row in rows:
@@ -71,12 +91,12 @@ class ChunkMemo:
             return None
         if not (isinstance(texts, list) and len(texts) == len(rows)):
             return None
-        if not self._intact(self.folder / name, name):
+        if not self._intact(os.path.join(self.folder, name), name):  # str: Paths cost here
             return None
         self._seen[key] = [name, texts]
         return Chunk(DataFile(name, None), first, rows, tuple(map(str, texts)))
 
-    def _intact(self, path: Path, name: str) -> bool:
+    def _intact(self, path: str, name: str) -> bool:
         """Whether the file is a regular file holding what its name says. A file this process
         found intact before is not read again while its status (inode, size, times, including
         the change time no one can set) is the same: `--serve` rebuilds in a moment."""
@@ -86,7 +106,8 @@ class ChunkMemo:
             signature += (status.st_mtime_ns, status.st_ctime_ns)
             if _FOUND_INTACT.get(path) == signature:
                 return True
-            if not intact("chunk", name, read_regular(path, _MAX_BYTES, expected=status)):
+            data = read_regular(Path(path), _MAX_BYTES, expected=status)
+            if not intact("chunk", name, data):
                 return False
         except (OSError, ValueError):
             return False
@@ -99,8 +120,26 @@ class ChunkMemo:
     def save(self) -> None:
         """Keep the chunks of this run (only those); a memo that cannot be kept only makes the
         next run slower."""
+        _KEYS.clear()
+        _KEYS.update(self._keys)
         record = json.dumps({"code": code_fingerprint(), "chunks": self._seen})
         sealed = self.storage.seal(record.encode())
         if sealed is not None and self._seen != self._stored:
             with contextlib.suppress(OSError):
                 self.storage.write(self.path, sealed)
+                _remember(self.path, sealed, self.storage.key, self._seen)
+
+
+def _shown(row: Row, status: dict[str, str]) -> tuple[object, ...]:
+    """Everything of `row` its chunk's key digests (the column too: it only splits hits)."""
+    card, note = row.card, row.card.note
+    keyed = (card.key, row.deck, row.deck_title, card.note_cards, status.get(card.key))
+    return (*keyed, note.kind, note.deck, note.identity, note.location, note.tags, note.fields)
+
+
+def _remember(
+    path: Path, sealed: bytes, key: bytes | None, chunks: dict[str, list[object]]
+) -> None:
+    _LAST_RECORD.clear()  # one record: a process writes one preview
+    _LAST_RECORD[path] = (sealed, key)
+    _LAST_CHUNKS[:] = [chunks]
