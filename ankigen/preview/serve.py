@@ -21,7 +21,8 @@ from typing import Any
 
 from . import PreviewError
 
-POLL_SECONDS = 0.25  # a saved note shows in the open page within a second
+POLL_SECONDS = 0.1  # a saved note shows in the open page within a second
+IDLE_SHARE = 0.05  # at most this share of a core goes to looking at the notes while idle
 
 Snapshot = dict[str, tuple[int, int]]  # path -> (mtime in ns, size)
 
@@ -102,10 +103,13 @@ def serve(
     if open_browser:
         webbrowser.open(url)
     seen = snapshot(watched, ignored)
+    looked = 0.0  # seconds the latest look took: a big tree of notes is looked at less often
     try:
         while True:
-            time.sleep(POLL_SECONDS)
+            time.sleep(max(POLL_SECONDS, looked / IDLE_SHARE))
+            started = time.monotonic()
             now = snapshot(watched, ignored)
+            looked = time.monotonic() - started
             if now != seen:
                 seen = now
                 rebuild()
