@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -192,3 +193,65 @@ def test_the_open_page_shows_a_change_without_reloading(served, tmp_path: Path) 
         assert [p for p in browser.problems() if not p.startswith(served_here)] == []
     finally:
         browser.close()
+
+
+LAB_NOTES = Path(__file__).parent / "preview" / "lab" / "notes"
+
+
+def _folder(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _save(path: Path, text: str) -> None:
+    """As an editor saves: the whole new text at once, so the watch never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = path.with_name(f".{path.name}.saving")
+    written.write_text(text, encoding="utf-8")
+    os.replace(written, path)
+
+
+def test_the_served_folder_is_what_a_fresh_preview_writes(project: Project) -> None:
+    """The served process keeps what it read between rebuilds; after edits, additions and
+    removals (and a file put back as it was), its folder is byte for byte a fresh run's."""
+    shutil.copytree(LAB_NOTES, project.root / "source_notes")
+    notes = project.root / "source_notes"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SOURCE_DATE_EPOCH": "1700000000"}
+    ankigen = [sys.executable, "-m", "ankigen", "preview"]
+    process = subprocess.Popen(
+        [*ankigen, "--serve", "--port", "0"],
+        cwd=project.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    second, cloze, lens = notes / "second.md", notes / "cloze-lab.md", notes / "optics/lens.md"
+    originals = {path: path.read_text(encoding="utf-8") for path in (second, cloze, lens)}
+    steps: list[Callable[[], object]] = [
+        lambda: _save(second, originals[second].replace("## ", "## Edited: ", 1)),
+        lambda: _save(notes / "added.md", "# Added\n\n## A new card\n\nIts body, $x^2$.\n"),
+        lambda: _save(lens, originals[lens].replace("![a lens](lens.png)", "No picture.")),
+        cloze.unlink,
+        lambda: _save(second, originals[second]),  # as it was: what the process read first
+        lambda: _save(cloze, originals[cloze]),
+        lambda: _save(lens, originals[lens]),
+        (notes / "added.md").unlink,
+    ]
+    try:
+        out = _Lines(process.stdout)  # type: ignore[arg-type]
+        out.wait_for(lambda text: "Serving the preview at" in text, timeout=30)
+        for number, step in enumerate(steps):
+            step()
+            out.wait_for(lambda text: "index.html:" in text, timeout=30)  # rebuilt
+            fresh = f"build/fresh-{number}"
+            run = subprocess.run([*ankigen, "--output", fresh], cwd=project.root, env=env)
+            assert run.returncode == 0
+            served = _folder(project.root / "build" / "preview")
+            assert served == _folder(project.root / fresh), f"after step {number}"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(10)
