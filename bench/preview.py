@@ -3,6 +3,7 @@
 Usage:
     python bench/preview.py                    # 48 (the seed), 10,000 and 50,000 cards
     python bench/preview.py --cards 2000 --memory-cards 5000 --repeat 1
+    python bench/preview.py --only serve --repeat 5   # just the --serve row, at 10,000 cards
 
 Rows, side by side in one run (medians of --repeat):
 - the time the page takes to open, from the browser's navigation to its first screen painted,
@@ -28,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -178,21 +178,30 @@ def serve_peak_mib(root: Path) -> float:
     return usage.ru_maxrss / 1024
 
 
-def median(repeat: int, run: Callable[[], float]) -> float:
-    return statistics.median(run() for _ in range(repeat))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards", type=int, default=10000)
     parser.add_argument("--memory-cards", type=int, default=50000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=["serve"], help="only this row: --serve's latency")
     options = parser.parse_args()
     repeat = options.repeat
     _compile_ankigen()
     rows = Rows()
     with tempfile.TemporaryDirectory(prefix="ankigen-bench-preview-") as folder:
         tmp = Path(folder)
+        if options.only == "serve":
+            big = tmp / "big"
+            write_corpus(big, options.cards, images=options.cards // 100)
+            measure(ankigen("preview", "notes"), big)
+            profiles = (tmp / f"profile-serve-{number}" for number in range(repeat))
+            latencies = [serve_latency(big, next(profiles)) for _ in range(repeat)]
+            label = f"{options.cards:,} cards"
+            every = " ".join(f"{s:.2f}" for s in latencies)
+            rows.append(
+                (label, "--serve: save to page shows it, s", statistics.median(latencies), every)
+            )
+            return _print(rows)
         seed = tmp / "seed"
         shutil.copytree(SEED, seed / "notes")
         big = tmp / "big"
@@ -241,7 +250,7 @@ def main() -> None:
         changed = _x(after_preview, after_build)
         rows.append((label, "preview, one card changed, s", after_preview, changed))
         profiles = (tmp / f"profile-serve-{number}" for number in range(repeat))
-        latency = median(repeat, lambda: serve_latency(big, next(profiles)))
+        latency = statistics.median([serve_latency(big, next(profiles)) for _ in range(repeat)])
         rows.append((label, "--serve: save to page shows it, s", latency, ""))
 
         memory = tmp / "memory"
@@ -253,7 +262,10 @@ def main() -> None:
         rows.append((mem_label, "preview, warm: s / peak MiB", warm[0], f"{warm[1]:.0f} MiB"))
         peak = serve_peak_mib(memory)
         rows.append((mem_label, "--serve, one rebuild: peak MiB", peak, ""))
+    _print(rows)
 
+
+def _print(rows: list[Row]) -> None:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, {platform.system()} {platform.release()}; "
