@@ -63,7 +63,7 @@ class ChunkMemo:
     def key(self, rows: Sequence[Row], status: dict[str, str]) -> str:
         """What the chunk of `rows` shows: each card's note, number, deck and status."""
         shown = tuple(_shown(row, status) for row in rows)
-        key = self._keys.get(shown) or _KEYS.get(shown) or self._digest(rows, status)
+        key = _KEYS.get(shown) or self._digest(rows, status)
         self._keys[shown] = key
         return key
 
@@ -131,10 +131,20 @@ class ChunkMemo:
 
 
 def _shown(row: Row, status: dict[str, str]) -> tuple[object, ...]:
-    """Everything of `row` its chunk's key digests (the column too: it only splits hits)."""
+    """Everything of `row` its chunk's key digests; a plain tuple, hashed in C."""
     card, note = row.card, row.card.note
     keyed = (card.key, row.deck, row.deck_title, card.note_cards, status.get(card.key))
-    return (*keyed, note.kind, note.deck, note.identity, note.location, note.tags, note.fields)
+    where = note.location
+    return (
+        *keyed,
+        note.kind,
+        note.deck,
+        note.identity,
+        where.path,
+        where.line,
+        note.tags,
+        note.fields,
+    )
 
 
 def _remember(
