@@ -1,7 +1,7 @@
 """`--serve`: the preview folder on http://127.0.0.1, rebuilt whenever a note file changes.
 
 The server runs in a thread; the main thread polls the notes' modification times, so Ctrl-C
-reaches it and stops both. The page itself asks for build.txt and reloads after a rebuild.
+reaches it and stops both. The open page asks for build.txt and swaps in what a rebuild changed.
 What it has to say goes to the `say` it is given (cli.py's output).
 """
 
@@ -97,12 +97,12 @@ def serve(
     rebuild itself forever.
     """
     watched, ignored = list(watched), [folder.resolve()]
+    seen = snapshot(watched, ignored)  # before saying where: a save after that is seen
     server = start_server(folder, port)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     say(f"Serving the preview at {url} — it rebuilds when a note changes; Ctrl-C stops.")
     if open_browser:
         webbrowser.open(url)
-    seen = snapshot(watched, ignored)
     looked = 0.0  # seconds the latest look took: a big tree of notes is looked at less often
     try:
         while True:
