@@ -170,7 +170,7 @@ def serve_peak_mib(root: Path) -> float:
     )
     assert process.stdout is not None
     next(line for line in process.stdout if "Serving the preview at" in line)
-    time.sleep(2)  # the watch takes its first look at the notes after saying so
+    time.sleep(2)  # as an author would, between opening the page and saving
     edit(sorted((root / "notes").glob("*.md"))[0], [1000])
     next(line for line in process.stdout if "index.html:" in line)  # the rebuild's summary
     process.send_signal(signal.SIGINT)

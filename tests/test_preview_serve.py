@@ -63,8 +63,11 @@ def _with_cards(url: str) -> str:
 def _until(check: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():
-            return True
+        try:
+            if check():
+                return True
+        except urllib.error.HTTPError:
+            pass  # a page fetched just before a rebuild names a chunk the rebuild replaced
         time.sleep(0.1)
     return False
 
