@@ -65,7 +65,7 @@ class PreviewCard:
             return f"Reversed · card {self.ordinal + 1} of 2"
         return "Type-in" if self.note.kind == "type" else "Basic"
 
-    @property
+    @cached_property  # asked for by every step that places or keys the card
     def key(self) -> str:
         """Unique in a deck: the note's GUID and the card's ordinal."""
         return f"{self.note.guid}:{self.ordinal}"
