@@ -95,7 +95,7 @@ def _write(
     tree = deck_tree(cards)
     storage = Storage.of(context)
     memo = ChunkMemo(config.output / ".cache", output_dir, storage)
-    chunks = _chunks(page_rows(tree), info.status, memo)
+    chunks = _chunks(page_rows(tree), info.status, memo)  # the memo is saved after the page
     index = search_index(chunks, [deck.anchor for deck in all_decks(tree)]) if chunks else None
     files = [chunk.file for chunk in chunks] + ([index] if index else [])
     # the build id is the digest of the page and its data: a served page updates when, and only
@@ -115,6 +115,7 @@ def _write(
         project=storage.project,
         now=context.clock(),
     )
+    memo.save()  # after the page: a served page asks for build.txt while this is written
     return Preview(index_html, tuple(cards), info)
 
 
@@ -128,7 +129,6 @@ def _chunks(rows: Sequence[Row], status: dict[str, str], memo: ChunkMemo) -> lis
             chunk = render_chunk(first, part, status)
             memo.put(key, chunk)
         chunks.append(chunk)
-    memo.save()
     return chunks
 
 
