@@ -82,8 +82,20 @@ def search_index(chunks: Sequence[Chunk], decks: Sequence[str]) -> DataFile:
     """What the filter searches: each card's text (`search_text`) and deck, in page order."""
     number = {anchor: index for index, anchor in enumerate(decks)}
     deck_of = [number[row.deck] for chunk in chunks for row in chunk.rows]
-    texts = [text for chunk in chunks for text in chunk.texts]
-    return data_file("index", {"decks": list(decks), "deck": deck_of, "text": texts})
+    head = _json({"decks": list(decks), "deck": deck_of})
+    encoded = {
+        chunk.texts: _ENCODED.get(chunk.texts) or _json(chunk.texts)[1:-1] for chunk in chunks
+    }
+    texts = ",".join(encoded[chunk.texts] for chunk in chunks if chunk.texts)
+    _ENCODED.clear()
+    _ENCODED.update(encoded)
+    # as _json would write {"decks": ..., "deck": ..., "text": [every card's text]}
+    return _named("index", f'{head[:-1]},"text":[{texts}]}}'.encode())
+
+
+# The texts of the latest index by chunk, as JSON: `--serve` writes the index on every save,
+# and most chunks are as they were.
+_ENCODED: dict[tuple[str, ...], str] = {}
 
 
 def search_text(card: PreviewCard) -> str:
@@ -104,7 +116,14 @@ def _ends_chunk(key: str) -> bool:
 def data_file(call: str, value: object) -> DataFile:
     """A script that hands `value` to the page: `ankigenPreview.<call>("<digest>",value);`,
     named after the digest of `value`'s JSON."""
-    payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return _named(call, _json(value).encode())
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _named(call: str, payload: bytes) -> DataFile:
     digest = hashlib.sha256(payload).hexdigest()[:DIGEST_CHARS]
     head, tail = _wrapping(call, digest)
     return DataFile(f"{CHUNK_FOLDER}/{digest}.js", head + payload + tail)
