@@ -102,7 +102,10 @@ class NoteCache:
             consulted = tuple((p, s) for p, s in entry["consulted"])
             media_seen = tuple((name, _lstat(self.media_dir / name)) for name in found)
             unsealed_with = self.storage.key
-            _DECODED[key] = _Decoded(sealed, unsealed_with, source, decoded, consulted, media_seen)
+            sealed_digest = _digest(sealed)
+            _DECODED[key] = _Decoded(
+                sealed_digest, unsealed_with, source, decoded, consulted, media_seen
+            )
             return decoded
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -166,7 +169,7 @@ class NoteCache:
 class _Decoded:
     """An entry this process decoded, with what it was decoded from and checked against."""
 
-    sealed: bytes
+    sealed: bytes  # the sha256 of the sealed record: the record itself is not kept
     unsealed_with: bytes | None  # the storage's key
     source: SourceFile
     entry: CacheEntry
@@ -184,7 +187,7 @@ def _decoded_before(
     key: str, sealed: bytes, source: SourceFile, cache: NoteCache
 ) -> CacheEntry | None:
     before = _DECODED.get(key)
-    if before is None or (before.sealed, before.source) != (sealed, source):
+    if before is None or (before.sealed, before.source) != (_digest(sealed), source):
         return None
     if before.unsealed_with != cache.storage.key:
         return None
@@ -193,6 +196,10 @@ def _decoded_before(
     if any(_lstat(cache.media_dir / name) != seen for name, seen in before.media):
         return None
     return before.entry
+
+
+def _digest(sealed: bytes) -> bytes:
+    return hashlib.sha256(sealed).digest()
 
 
 def _lstat(path: Path) -> tuple[int, ...] | None:

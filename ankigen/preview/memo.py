@@ -26,8 +26,8 @@ _FOUND_INTACT: dict[str, tuple[int, ...]] = {}  # chunk files checked by this pr
 # The chunk keys of this process's latest run, by everything `key` digests: `--serve` keys
 # every chunk again on each save, and most are as they were.
 _KEYS: dict[tuple[object, ...], str] = {}
-# The record this process last wrote or read, sealed (with the key), and its chunks: `--serve`
-# loads it again on each save.
+# The record this process last wrote or read (the sha256 of it sealed, and the key) and its
+# chunks: `--serve` loads it again on each save.
 _LAST_RECORD: dict[Path, tuple[bytes, bytes | None]] = {}
 _LAST_CHUNKS: list[dict[str, list[object]]] = []
 
@@ -46,7 +46,7 @@ class ChunkMemo:
     def _load(self) -> dict[str, list[object]]:
         try:
             sealed = read_regular(self.path, _MAX_BYTES)
-            if _LAST_RECORD.get(self.path) == (sealed, self.storage.key):
+            if _LAST_RECORD.get(self.path) == (_digest(sealed), self.storage.key):
                 return _LAST_CHUNKS[0]  # as this process wrote or read it: not unsealed again
             data = self.storage.unseal(sealed)
             stored = json.loads(data) if data is not None else {}
@@ -151,5 +151,9 @@ def _remember(
     path: Path, sealed: bytes, key: bytes | None, chunks: dict[str, list[object]]
 ) -> None:
     _LAST_RECORD.clear()  # one record: a process writes one preview
-    _LAST_RECORD[path] = (sealed, key)
+    _LAST_RECORD[path] = (_digest(sealed), key)
     _LAST_CHUNKS[:] = [chunks]
+
+
+def _digest(sealed: bytes) -> bytes:
+    return hashlib.sha256(sealed).digest()
