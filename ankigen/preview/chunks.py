@@ -82,20 +82,21 @@ def search_index(chunks: Sequence[Chunk], decks: Sequence[str]) -> DataFile:
     """What the filter searches: each card's text (`search_text`) and deck, in page order."""
     number = {anchor: index for index, anchor in enumerate(decks)}
     deck_of = [number[row.deck] for chunk in chunks for row in chunk.rows]
-    head = _json({"decks": list(decks), "deck": deck_of})
+    head = _json({"decks": list(decks), "deck": deck_of})[:-1].encode()
     encoded = {
-        chunk.texts: _ENCODED.get(chunk.texts) or _json(chunk.texts)[1:-1] for chunk in chunks
+        chunk.texts: _ENCODED.get(chunk.texts) or _json(chunk.texts)[1:-1].encode()
+        for chunk in chunks
     }
-    texts = ",".join(encoded[chunk.texts] for chunk in chunks if chunk.texts)
+    texts = b",".join(encoded[chunk.texts] for chunk in chunks if chunk.texts)
     _ENCODED.clear()
     _ENCODED.update(encoded)
     # as _json would write {"decks": ..., "deck": ..., "text": [every card's text]}
-    return _named("index", f'{head[:-1]},"text":[{texts}]}}'.encode())
+    return _named("index", b"".join((head, b',"text":[', texts, b"]}")))
 
 
 # The texts of the latest index by chunk, as JSON: `--serve` writes the index on every save,
 # and most chunks are as they were.
-_ENCODED: dict[tuple[str, ...], str] = {}
+_ENCODED: dict[tuple[str, ...], bytes] = {}
 
 
 def search_text(card: PreviewCard) -> str:
