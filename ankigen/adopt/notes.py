@@ -62,7 +62,15 @@ def adopt_note(note: PackagedNote, media: Mapping[str, str]) -> AdoptedNote | Re
     """`note` as a card; `media` maps the package's picture names to their paths in the notes
     folder."""
     note_type = note.note_type
-    fields = dict(zip(note_type.fields, note.fields, strict=False))
+    if note_type.fields and len(note.fields) > len(note_type.fields):
+        return Refusal(
+            note.guid,
+            f"it has {len(note.fields)} fields, more than the {len(note_type.fields)} "
+            f"of its note type {note_type.name!r}",
+        )
+    # a note with fewer fields than its note type has the rest empty, as Anki reads it
+    padded = (*note.fields, *[""] * (len(note_type.fields) - len(note.fields)))
+    fields = dict(zip(note_type.fields, padded, strict=False))  # longer only for no fields
     if any("[sound:" in value for value in note.fields):
         return Refusal(note.guid, "it plays a sound ([sound:…]), which ankigen cannot build")
     met = Conversion()
