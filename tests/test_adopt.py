@@ -486,3 +486,53 @@ def test_a_media_name_that_is_not_utf8_is_refused(collection, tmp_path: Path) ->
     done = Project(tmp_path).run("import", str(apkg), "-o", "a")
     assert done.exit_code == 2, done.stderr
     assert f"{apkg}: not a readable Anki package" in done.stderr and "not UTF-8" in done.stderr
+
+
+def test_decks_whose_names_a_heading_would_change_are_listed(collection, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    changed = ["Top::a_b_c", "Top::*Important* notes", "Top::C# {#x}", "Top::Closing ##"]
+    for number, deck in enumerate([*changed, "Top::Fine (C#)", " Spaced"]):
+        _add(collection, "Basic", deck, [], Front=f"q{number}", Back="a")
+    done = Project(tmp_path).run("import", str(_export(collection, tmp_path / "d.apkg")), "-o", "a")
+    assert done.exit_code == 1
+    listed = [line for line in done.stderr.splitlines() if "note GUID" in line]
+    assert len(listed) == len(changed)
+    for deck in changed:
+        name = deck.split("::")[1]
+        assert any(f"subdeck name {name!r} would not come back" in line for line in listed), name
+    text = (tmp_path / "a/notes/top.md").read_text()
+    assert "## Fine (C#)\n" in text and "q0" not in text
+    built = Project(tmp_path / "a").build()
+    assert built.exit_code == 0, built.stderr
+    decks = {
+        note.deck
+        for p in (tmp_path / "a/build").glob("*.apkg")
+        for note in read_package(p).notes.values()
+    }
+    assert "Top::Fine (C#)" in decks
+
+
+def test_guids_and_tags_an_attribute_list_cannot_hold_are_listed(
+    collection, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    bad_guids = ["ab\"c'd", "has space", "caf\u00e9", "x" * 65, "\x1b[31mred"]
+    for guid in bad_guids:
+        _add(collection, "Basic", "D", [], Front=f"g {len(guid)}", Back="b")
+    _add(collection, "Basic", "D", ['say"it', "it's"], Front="quoted tags", Back="b")
+    _add(collection, "Basic", "D", ["a\"b'c"], Front="bad tag", Back="b")
+    _add(collection, "Basic", "D", [], Front="no tags", Back="b")  # so no tag is the file's
+    for number, guid in enumerate(bad_guids):
+        collection.db.execute(
+            "update notes set guid = ? where id = ?", guid, collection.find_notes("")[number]
+        )
+    done = Project(tmp_path).run("import", str(_export(collection, tmp_path / "d.apkg")), "-o", "a")
+    assert done.exit_code == 1
+    listed = [line for line in done.stderr.splitlines() if "note GUID" in line]
+    assert len(listed) == len(bad_guids) + 1
+    for guid in bad_guids:
+        assert any(f"note GUID {guid!r}: its GUID cannot be pinned" in line for line in listed)
+    assert any("its tag 'a\"b\\'c' cannot be written" in line for line in listed)
+    assert "\x1b" not in done.stderr  # a GUID is printed as a Python string, escaped
+    (line,) = [
+        x for x in (tmp_path / "a/notes/d.md").read_text().splitlines() if "quoted tags" in x
+    ]
+    assert split_heading(line.removeprefix("## "))[1].tags == ("it's", 'say"it')
