@@ -536,3 +536,15 @@ def test_guids_and_tags_an_attribute_list_cannot_hold_are_listed(
         x for x in (tmp_path / "a/notes/d.md").read_text().splitlines() if "quoted tags" in x
     ]
     assert split_heading(line.removeprefix("## "))[1].tags == ("it's", 'say"it')
+
+
+def test_code_holding_a_fence_keeps_it() -> None:
+    from ankigen.adopt.markdown import Conversion, field_markdown
+    from ankigen.markdown import markdown_parser
+
+    code = "before\n```\ninside ````\nafter"
+    text = field_markdown(f"<pre>{code}</pre><p>next</p>", {}, Conversion())
+    tokens = markdown_parser(False).parse(text)
+    fences = [t for t in tokens if t.type == "fence"]
+    assert len(fences) == 1 and fences[0].content == code + "\n"
+    assert "next" in tokens[-2].content

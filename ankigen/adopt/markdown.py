@@ -81,6 +81,17 @@ class _Converter(MarkdownConverter):
         text = text.strip()
         return f"\n\n**{text}**\n\n" if text else ""
 
+    def convert_pre(self, el: Any, text: str, parent_tags: Any) -> str:
+        """A fenced block whose fence is longer than any run of backticks in the code."""
+        # markdownify's block: "\n\n```\n{code}\n```\n\n", the code stripped of blank lines
+        block: str = super().convert_pre(el, text, parent_tags)  # type: ignore[misc]
+        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+        if longest < 3 or not block.strip():
+            return block
+        fence = "`" * (longest + 1)
+        code = block.strip("\n").removeprefix("```").removesuffix("```")
+        return f"\n\n{fence}{code}{fence}\n\n"
+
     def convert_span(self, el: Any, text: str, parent_tags: Any) -> str:
         return text
 
