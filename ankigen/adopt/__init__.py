@@ -41,7 +41,7 @@ def adopt(package: Path, folder: Path) -> Adoption:
     adopted: list[AdoptedNote] = []
     refused: list[Refusal] = []
     for note in contents.notes:
-        result = adopt_note(note, paths)
+        result = adopt_note(note, paths, frozenset(contents.refused_media))
         if isinstance(result, AdoptedNote) and (
             problem := _deck_problem(note.deck) or unwritable(result)
         ):

@@ -36,6 +36,7 @@ class Conversion:
     media: set[str] = field(default_factory=set)  # media names, as the package knows them
     kept_html: bool = False
     problems: list[str] = field(default_factory=list)
+    refused_media: frozenset[str] = frozenset()  # given: names the package holds, not written
 
 
 class _Converter(MarkdownConverter):
@@ -70,6 +71,12 @@ class _Converter(MarkdownConverter):
 
     def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
         src = unquote(str(el.attrs.get("src") or ""))
+        if src in self.met.refused_media:
+            self.met.problems.append(
+                f"a picture {src!r} whose name is no plain file name (a path, `..` or a control "
+                "character), so it is never written"
+            )
+            return ""
         if src not in self.paths:
             self.met.problems.append(f"a picture {src!r} that the package does not hold")
             return ""

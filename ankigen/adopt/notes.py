@@ -58,9 +58,11 @@ class Refusal:
     reason: str
 
 
-def adopt_note(note: PackagedNote, media: Mapping[str, str]) -> AdoptedNote | Refusal:
+def adopt_note(
+    note: PackagedNote, media: Mapping[str, str], refused_media: frozenset[str] = frozenset()
+) -> AdoptedNote | Refusal:
     """`note` as a card; `media` maps the package's picture names to their paths in the notes
-    folder."""
+    folder, `refused_media` names the package's media that are never written."""
     note_type = note.note_type
     if note_type.fields and len(note.fields) > len(note_type.fields):
         return Refusal(
@@ -73,7 +75,7 @@ def adopt_note(note: PackagedNote, media: Mapping[str, str]) -> AdoptedNote | Re
     fields = dict(zip(note_type.fields, padded, strict=False))  # longer only for no fields
     if any("[sound:" in value for value in note.fields):
         return Refusal(note.guid, "it plays a sound ([sound:…]), which ankigen cannot build")
-    met = Conversion()
+    met = Conversion(refused_media=refused_media)
     if note_type.name in _BASICS and note_type.fields == _BASICS[note_type.name][0]:
         if any(CLOZE_ATTEMPT.search(value) for value in note.fields):
             return Refusal(
