@@ -10,9 +10,10 @@ Rows, side by side in one run (medians of --repeat):
   the formulas on it typeset and the filter's index loaded (<html data-mathjax="done">), each
   in a fresh Chromium: the seed deck (48 cards) and the big deck; the ratio is to the seed;
 - the filter: from typing a deep card's GUID to that card shown and typeset, the slowest of three;
-- scrolling: the longest task of the page's main thread while it scrolls 60 screens down, while
-  it scrolls at a reader's pace (100 px 20 times a second), and while it follows links to five
-  cards deep in the deck (--scroll-only: these rows alone);
+- scrolling: the longest task of the page's main thread (the worst of --repeat; 0: none over
+  50 ms) while it scrolls 60 screens down, while it scrolls at a reader's pace (100 px 20 times
+  a second), and while it follows links to five cards deep in the deck (--scroll-only: these
+  rows alone);
 - `preview` and `build` after one changed card, each in a fresh process; the ratio is to build;
 - `--serve`: from the save of a changed card to the change shown in the open page;
 - peak memory (resident set size) of `preview`, cold and warm, and of `--serve` through one
@@ -130,7 +131,8 @@ def longest_jump_task_ms(browser: Browser, cards: list[int]) -> float:
 
 
 def scroll_rows(index: Path, profile: Path, cards: int, repeat: int) -> list[Row]:
-    """The scrolling rows: the longest task (median of `repeat`, each in a fresh Chromium)."""
+    """The scrolling rows: the longest task of `repeat` runs, each in a fresh Chromium. A task is
+    told only when it is over 50 ms (the browser's 'longtask'): 0 is none over 50 ms."""
     fast, reading, jump = [], [], []
     deep = [cards * 9 // 10, cards // 2, cards * 3 // 4, cards // 8, cards]
     for number in range(repeat):
@@ -145,9 +147,9 @@ def scroll_rows(index: Path, profile: Path, cards: int, repeat: int) -> list[Row
             browser.close()
     label = f"{cards:,} cards"
     return [
-        (label, "scroll 60 screens: longest task, ms", statistics.median(fast), ""),
-        (label, "scroll at a reader's pace: longest task, ms", statistics.median(reading), ""),
-        (label, "follow 5 links deep: longest task, ms", statistics.median(jump), ""),
+        (label, "scroll 60 screens: longest task, ms", max(fast), ""),
+        (label, "scroll at a reader's pace: longest task, ms", max(reading), ""),
+        (label, "follow 5 links deep: longest task, ms", max(jump), ""),
     ]
 
 
