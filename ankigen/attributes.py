@@ -21,6 +21,9 @@ from .storable import unstorable
 
 CLASSES = ("reversed", "type")  # the card kinds a heading may ask for
 KEYS = ("tags", "guid")
+MAX_PROBLEMS = (
+    10  # of one list: past them, a stranger's heading of a thousand bad items says one more
+)
 
 _ITEM = re.compile(
     r"""[ \t]*(?:
@@ -52,7 +55,7 @@ class Attributes:
     problems: tuple[Problem, ...] = ()
 
 
-def attribute_list(heading: str) -> tuple[int, str] | None:
+def _attribute_list(heading: str) -> tuple[int, str] | None:
     """Where the attribute list that ends `heading` starts (the column of its `{`) and what
     is between its braces, or None when the heading ends with none.
 
@@ -96,14 +99,14 @@ def _opening_brace(text: str) -> int:
 def split_heading(heading: str) -> tuple[str, Attributes, int]:
     """`Sum Rule {#sum-rule .reversed}` -> ("Sum Rule", its attributes, column of `{`); a
     heading with no list comes back whole, with empty attributes and column 0."""
-    found = attribute_list(heading)
+    found = _attribute_list(heading)
     if found is None:
         return heading, Attributes(), 0
     start, inside = found
-    return heading[:start].rstrip(), read_attributes(inside, start + 1), start
+    return heading[:start].rstrip(), _read_attributes(inside, start + 1), start
 
 
-def read_attributes(inside: str, column: int = 0) -> Attributes:
+def _read_attributes(inside: str, column: int = 0) -> Attributes:
     """The attributes between a list's braces; `column` is where `inside` starts."""
     position = 1 if inside.lstrip(" \t").startswith(":") else 0  # kramdown's `{: …}`
     if position:
@@ -117,7 +120,11 @@ def read_attributes(inside: str, column: int = 0) -> Attributes:
     def problem(offset: int, message: str) -> None:
         problems.append(Problem(column + offset, message))
 
-    while position < len(inside.rstrip(" \t")):
+    end = len(inside.rstrip(" \t"))  # once: a list may be a stranger's thousands of items
+    while position < end:
+        if len(problems) >= MAX_PROBLEMS:
+            problem(position, "more problems in this attribute list are not reported")
+            break
         item = _ITEM.match(inside, position)
         if item is None:
             rest = inside[position:].lstrip(" \t")
@@ -148,7 +155,9 @@ def read_attributes(inside: str, column: int = 0) -> Attributes:
                     problem(at, f"guid {value!r}: use up to 64 printable ASCII characters")
                 guid = value
             else:
-                problem(at, f"unknown attribute `{key}`: use `tags` or `guid`")
+                problem(
+                    at, f"unknown attribute `{key}`: use " + " or ".join(f"`{k}`" for k in KEYS)
+                )
         position = item.end()
     return Attributes(found_id, tuple(classes), tuple(dict.fromkeys(tags)), guid, tuple(problems))
 

@@ -34,7 +34,7 @@ _NOT_PLAIN = {
 
 def card_kind(classes: Sequence[str]) -> str:
     """The note kind a card's classes ask for: "basic", "reversed" or "type" (a key of
-    NOTE_TYPES); a card with clozes is a cloze note whatever it asks for."""
+    NOTE_TYPES). Render makes a card with clozes a cloze note before asking."""
     for name in ("type", "reversed"):
         if name in classes:
             return name

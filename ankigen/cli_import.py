@@ -55,7 +55,7 @@ def import_command(context: Context, package: Path, output: Path | None) -> None
     except FileExistsError as exc:
         raise _NothingWritten(f"nothing was written: these files exist already: {exc}") from exc
     for refusal in result.refused:
-        click.echo(f"{package}: note GUID {refusal.guid}: {refusal.reason}", err=True)
+        click.echo(f"{package}: note GUID {refusal.guid!r}: {refusal.reason}", err=True)
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result.kinds.items()))
     click.echo(f"{shown(folder)}/: {counted(result.notes, 'note')} adopted ({kinds or 'none'})")
     if result.allow_html:

@@ -47,16 +47,19 @@ def check_identities(identities: Sequence[Identity], diagnostics: Diagnostics) -
     seen: dict[str, Identity] = {}
     for card in identities:
         first = seen.setdefault(card.guid, card)
-        if first is not card:
-            what = (
-                f"card id {card.identity!r}"
-                if first.identity == card.identity
-                else f"GUID of {card.identity!r} and {first.identity!r}"
-            )
+        if first is card:
+            continue
+        if first.identity == card.identity:
             diagnostics.error(
                 card.location,
-                f"duplicate {what} in deck namespace {card.namespace!r}; "
+                f"duplicate card id {card.identity!r} in deck namespace {card.namespace!r}; "
                 f"the first is at {first.location}. Give one of them its own {{#id}}",
+            )
+        else:  # two identities, one GUID: pinned twice with `guid="…"`
+            diagnostics.error(
+                card.location,
+                f"duplicate GUID {card.guid!r} of {card.identity!r} and {first.identity!r}; "
+                f'the first is at {first.location}. Change or remove one of their `guid="…"`',
             )
 
 

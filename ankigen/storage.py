@@ -4,8 +4,9 @@ A cache lives in the output folder, which a pull request could fill with files o
 making. Each record is sealed with an HMAC under a key kept outside the repository (in the
 user's cache folder), so a record this machine did not write is never trusted.
 
-What a run keeps is governed by a `Storage` made once from its `Context` and passed down: the
-project its writes must stay in, and the key read from the context's key file. It holds plain
+What a run keeps is governed by a `Storage` made from its `Context` where a pipeline starts
+(a build, a read of the notes, a revision, a preview) and passed down: the project its writes
+must stay in, and the key read from the context's key file. It holds plain
 values, so worker processes receive it with their tasks; nothing here reads the process's
 working folder, environment or clock.
 """

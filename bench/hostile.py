@@ -51,6 +51,12 @@ def header_ids(root: Path, size: int) -> str:
     return "check notes"
 
 
+def attribute_items(root: Path, size: int) -> str:
+    """A heading's attribute list of many bad items, then as many spaces."""
+    _note(root, "# D\n\n## a {" + ". " * (size // 4) + " " * (size // 2) + "}\n\nx\n")
+    return "check notes"
+
+
 def nested_clozes(root: Path, size: int) -> str:
     _note(root, CARD + "{{c1::" * (size // 8) + "x" + "}}" * (size // 8) + "\n")
     return "build notes -q"
@@ -80,6 +86,7 @@ PATTERNS: dict[str, tuple[Callable[[Path, int], str], int, str]] = {
     "front matter keys": (front_matter_keys, 128 * 1024, "bytes"),
     "`{` then `\\right.`": (unmatched_right, 128 * 1024, "bytes"),
     "`## a{#{#{#...`": (header_ids, 32 * 1024, "bytes"),
+    "`## a {. . . ...   }`": (attribute_items, 64 * 1024, "bytes"),
     "nested `{{c1::`": (nested_clozes, 512 * 1024, "bytes"),
     "renamed deck, all edited": (renamed_deck, 60_000, "notes/100"),
 }

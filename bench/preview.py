@@ -4,13 +4,17 @@ Usage:
     python bench/preview.py                    # 48 (the seed), 10,000 and 50,000 cards
     python bench/preview.py --cards 2000 --memory-cards 5000 --repeat 1
     python bench/preview.py --only serve --repeat 5   # just the --serve row, at 10,000 cards
+    python bench/preview.py --scroll-only         # the scrolling rows of 10,000 cards
 
 Rows, side by side in one run (medians of --repeat):
 - the time the page takes to open, from the browser's navigation to its first screen painted,
   the formulas on it typeset and the filter's index loaded (<html data-mathjax="done">), each
   in a fresh Chromium: the seed deck (48 cards) and the big deck; the ratio is to the seed;
 - the filter: from typing a deep card's GUID to that card shown and typeset, the slowest of three;
-- scrolling: the longest task of the page's main thread while it scrolls 60 screens down;
+- scrolling: the longest task of the page's main thread (the worst of --repeat; 0: none over
+  50 ms) while it scrolls 60 screens down, while it scrolls at a reader's pace (100 px 20 times
+  a second), and while it follows links to five cards deep in the deck (--scroll-only: these
+  rows alone);
 - `preview` and `build` after one changed card, each in a fresh process; the ratio is to build;
 - `--serve`: from the save of a changed card to the change shown in the open page;
 - peak memory (resident set size) of `preview`, cold and warm, and of `--serve` through one
@@ -84,28 +88,69 @@ def filter_ms(browser: Browser, text: str) -> float:
     )
 
 
+_LONGEST_TASK = """new Promise((resolve) => {{
+  let longest = 0;
+  const watch = new PerformanceObserver((list) => {{
+    for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration);
+  }});
+  watch.observe({{entryTypes: ['longtask']}});
+  window.scrollTo(0, 0);
+  let step = 0;
+  const timer = setInterval(() => {{
+    {move}
+    if (++step === {steps}) {{
+      clearInterval(timer);
+      setTimeout(() => {{ watch.disconnect(); resolve(longest); }}, {rest});
+    }}
+  }}, {every});
+}})"""
+
+
 def longest_scroll_task_ms(browser: Browser, screens: int) -> float:
     """The longest main-thread task while the page scrolls `screens` screens, 100 ms apart."""
-    return float(
-        browser.evaluate(
-            f"""new Promise((resolve) => {{
-      let longest = 0;
-      const watch = new PerformanceObserver((list) => {{
-        for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration);
-      }});
-      watch.observe({{entryTypes: ['longtask']}});
-      window.scrollTo(0, 0);
-      let step = 0;
-      const timer = setInterval(() => {{
-        window.scrollBy(0, innerHeight);
-        if (++step === {screens}) {{
-          clearInterval(timer);
-          setTimeout(() => {{ watch.disconnect(); resolve(longest); }}, 1000);
-        }}
-      }}, 100);
-    }})"""
-        )
-    )
+    move = "window.scrollBy(0, innerHeight);"
+    task = _LONGEST_TASK.format(move=move, steps=screens, every=100, rest=1000)
+    return float(browser.evaluate(task))
+
+
+def longest_reading_task_ms(browser: Browser, steps: int) -> float:
+    """The longest main-thread task while the page scrolls at a reader's pace: 100 px at a time,
+    20 times a second (a wheel's notches), `steps` times."""
+    move = "window.scrollBy(0, 100);"
+    task = _LONGEST_TASK.format(move=move, steps=steps, every=50, rest=1000)
+    return float(browser.evaluate(task))
+
+
+def longest_jump_task_ms(browser: Browser, cards: list[int]) -> float:
+    """The longest main-thread task while the page follows links to `cards` (#card-N), one a
+    second, from the top."""
+    targets = "[" + ", ".join(str(card) for card in cards) + "]"
+    move = f"location.hash = '#card-' + {targets}[step];"
+    task = _LONGEST_TASK.format(move=move, steps=len(cards), every=1000, rest=2000)
+    return float(browser.evaluate(task))
+
+
+def scroll_rows(index: Path, profile: Path, cards: int, repeat: int) -> list[Row]:
+    """The scrolling rows: the longest task of `repeat` runs, each in a fresh Chromium. A task is
+    told only when it is over 50 ms (the browser's 'longtask'): 0 is none over 50 ms."""
+    fast, reading, jump = [], [], []
+    deep = [cards * 9 // 10, cards // 2, cards * 3 // 4, cards // 8, cards]
+    for number in range(repeat):
+        browser = Browser(profile / str(number))
+        try:
+            browser.open(index.as_uri(), timeout=120)
+            browser.evaluate(_WHEN_DONE)
+            fast.append(longest_scroll_task_ms(browser, 60))
+            reading.append(longest_reading_task_ms(browser, 200))
+            jump.append(longest_jump_task_ms(browser, deep))
+        finally:
+            browser.close()
+    label = f"{cards:,} cards"
+    return [
+        (label, "scroll 60 screens: longest task, ms", max(fast), ""),
+        (label, "scroll at a reader's pace: longest task, ms", max(reading), ""),
+        (label, "follow 5 links deep: longest task, ms", max(jump), ""),
+    ]
 
 
 def edit(note: Path, counter: list[int]) -> None:
@@ -184,6 +229,9 @@ def main() -> None:
     parser.add_argument("--memory-cards", type=int, default=50000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", choices=["serve"], help="only this row: --serve's latency")
+    parser.add_argument(
+        "--scroll-only", action="store_true", help="only the big deck's scrolling rows"
+    )
     options = parser.parse_args()
     repeat = options.repeat
     _compile_ankigen()
@@ -201,7 +249,16 @@ def main() -> None:
             rows.append(
                 (label, "--serve: save to page shows it, s", statistics.median(latencies), every)
             )
-            return _print(rows)
+            _print(rows)
+            return
+        if options.scroll_only:
+            big = tmp / "big"
+            write_corpus(big, options.cards, images=options.cards // 100)
+            measure(ankigen("preview", "notes"), big)
+            index = big / "build" / "preview" / "index.html"
+            rows.extend(scroll_rows(index, tmp / "profile-scroll", options.cards, repeat))
+            _print(rows)
+            return
         seed = tmp / "seed"
         shutil.copytree(SEED, seed / "notes")
         big = tmp / "big"
@@ -227,14 +284,9 @@ def main() -> None:
             texts = _guids(big_index.parent, deep)
             slowest = max(filter_ms(browser, text) for text in texts)
             rows.append((label, "filter to a deep card, ms (slowest of 3)", slowest, ""))
-            browser.evaluate(
-                "(() => { const box = document.getElementById('pv-filter'); box.value = '';"
-                " box.dispatchEvent(new Event('input')); })()"
-            )
-            longest = longest_scroll_task_ms(browser, 60)
-            rows.append((label, "scroll 60 screens: longest task, ms", longest, ""))
         finally:
             browser.close()
+        rows.extend(scroll_rows(big_index, tmp / "profile-scroll", options.cards, repeat))
 
         note = sorted((big / "notes").glob("*.md"))[0]
         counter = [0]
@@ -271,9 +323,9 @@ def _print(rows: list[Row]) -> None:
         f"{platform.python_version()}, {platform.system()} {platform.release()}; "
         f"load average {' '.join(f'{n:.2f}' for n in os.getloadavg())}"
     )
-    print(f"{'scenario':<18} {'measure':<42} {'value':>10} {'ratio':>8}")
+    print(f"{'scenario':<18} {'measure':<46} {'value':>10} {'ratio':>8}")
     for scenario, what, value, ratio in rows:
-        print(f"{scenario:<18} {what:<42} {value:10.3f} {ratio:>8}")
+        print(f"{scenario:<18} {what:<46} {value:10.3f} {ratio:>8}")
 
 
 class Rows(list[Row]):

@@ -220,7 +220,7 @@ def test_media_names_that_are_paths_are_never_written(collection, tmp_path: Path
     (tmp_path / "deep" / "er").mkdir(parents=True)
     done = Project(tmp_path / "deep" / "er").run("import", str(apkg), "-o", "a")
     assert done.exit_code == 1
-    assert "a picture '../../evil.png' that the package does not hold" in done.stderr
+    assert "a picture '../../evil.png' whose name is no plain file name" in done.stderr
     assert [p.name for p in tmp_path.rglob("evil.png")] == []
 
 
@@ -371,3 +371,180 @@ def test_plain_fields_read_as_the_html_parser_reads_them() -> None:
     for text in plain:
         quick = field_markdown(text, {}, Conversion())
         assert quick == field_markdown(f"<span>{text}</span>", {}, Conversion()), text
+
+
+def _rewritten(exported: Path, apkg: Path, *statements: str) -> Path:
+    """`exported` (a legacy package) with SQL run on its collection, saved as `apkg`."""
+    import sqlite3
+
+    with zipfile.ZipFile(exported) as source:
+        entries = {name: source.read(name) for name in source.namelist()}
+    db_path = apkg.with_suffix(".db")
+    db_path.write_bytes(entries["collection.anki21"])
+    db = sqlite3.connect(db_path)
+    for statement in statements:
+        db.execute(statement)
+    db.commit()
+    db.close()
+    entries["collection.anki21"] = db_path.read_bytes()
+    with zipfile.ZipFile(apkg, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return apkg
+
+
+def test_a_note_short_of_fields_reads_the_rest_as_empty(collection, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _add(collection, "Basic", "D", [], Front="only a front", Back="gone")
+    exported = _export(collection, tmp_path / "d.apkg", legacy=True)
+    apkg = _rewritten(exported, tmp_path / "short.apkg", "update notes set flds = 'only a front'")
+    done = Project(tmp_path).run("import", str(apkg), "-o", "a")
+    assert done.exit_code == 0, done.stderr
+    assert re.search(
+        r"^## only a front \{#only-a-front guid=", (tmp_path / "a/notes/d.md").read_text(), re.M
+    )
+
+
+@pytest.mark.parametrize("column", ["tags", "flds"])
+def test_text_stored_as_bytes_is_refused_naming_the_package(  # type: ignore[no-untyped-def]
+    collection, tmp_path: Path, column: str
+) -> None:
+    _add(collection, "Basic", "D", [], Front="f", Back="b")
+    exported = _export(collection, tmp_path / "d.apkg", legacy=True)
+    apkg = _rewritten(exported, tmp_path / "blob.apkg", f"update notes set {column} = x'6120'")
+    done = Project(tmp_path).run("import", str(apkg), "-o", "a")
+    assert done.exit_code == 2 and f"{apkg}: unreadable collection" in done.stderr
+    assert "not text" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_deck_name_stored_as_bytes_is_refused(collection, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    import zstandard
+
+    _add(collection, "Basic", "D", [], Front="f", Back="b")
+    exported = _export(collection, tmp_path / "d.apkg")
+    with zipfile.ZipFile(exported) as source:
+        entries = {name: source.read(name) for name in source.namelist()}
+    db_path = tmp_path / "c.db"
+    db_path.write_bytes(
+        zstandard.ZstdDecompressor().decompressobj().decompress(entries["collection.anki21b"])
+    )
+    db = sqlite3.connect(db_path)
+    db.create_collation("unicase", lambda a, b: (a.lower() > b.lower()) - (a.lower() < b.lower()))
+    db.execute("update decks set name = cast(name as blob)")
+    db.commit()
+    db.close()
+    entries["collection.anki21b"] = zstandard.ZstdCompressor().compress(db_path.read_bytes())
+    apkg = tmp_path / "blobdeck.apkg"
+    with zipfile.ZipFile(apkg, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    done = Project(tmp_path).run("import", str(apkg), "-o", "a")
+    assert (
+        done.exit_code == 2 and f"{apkg}:" in done.stderr and "deck name is not text" in done.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("offsets", "value", "why"),
+    [
+        ((8, 10), (99).to_bytes(2, "little"), "compression method"),  # method: AES, unsupported
+        ((6, 8), (1).to_bytes(2, "little"), "encrypted"),  # flags: bit 0, encrypted
+    ],
+)
+def test_zip_entries_it_cannot_open_are_refused(  # type: ignore[no-untyped-def]
+    collection, tmp_path: Path, offsets: tuple[int, int], value: bytes, why: str
+) -> None:
+    _add(collection, "Basic", "D", [], Front="f", Back="b")
+    data = bytearray(_export(collection, tmp_path / "d.apkg", legacy=True).read_bytes())
+    for signature, offset in ((b"PK\x03\x04", offsets[0]), (b"PK\x01\x02", offsets[1])):
+        position = data.find(signature)
+        while position >= 0:
+            data[position + offset : position + offset + 2] = value
+            position = data.find(signature, position + 4)
+    apkg = tmp_path / "locked.apkg"
+    apkg.write_bytes(bytes(data))
+    done = Project(tmp_path).run("import", str(apkg), "-o", "a")
+    assert done.exit_code == 2, done.stderr
+    assert f"{apkg}: not a readable Anki package" in done.stderr and why in done.stderr.lower()
+
+
+def test_a_media_name_that_is_not_utf8_is_refused(collection, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import zstandard
+
+    _add(collection, "Basic", "D", [], Front="f", Back="b")
+    exported = _export(collection, tmp_path / "d.apkg")
+    name = b"\xff.png"
+    entry = b"\x0a" + bytes([len(name)]) + name
+    media = zstandard.ZstdCompressor().compress(b"\x0a" + bytes([len(entry)]) + entry)
+    apkg = tmp_path / "latin.apkg"
+    with zipfile.ZipFile(exported) as source, zipfile.ZipFile(apkg, "w") as archive:
+        for member in source.namelist():
+            archive.writestr(member, media if member == "media" else source.read(member))
+        archive.writestr("0", zstandard.ZstdCompressor().compress(PNG))
+    done = Project(tmp_path).run("import", str(apkg), "-o", "a")
+    assert done.exit_code == 2, done.stderr
+    assert f"{apkg}: not a readable Anki package" in done.stderr and "not UTF-8" in done.stderr
+
+
+def test_decks_whose_names_a_heading_would_change_are_listed(collection, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    changed = ["Top::a_b_c", "Top::*Important* notes", "Top::C# {#x}", "Top::Closing ##"]
+    for number, deck in enumerate([*changed, "Top::Fine (C#)", " Spaced"]):
+        _add(collection, "Basic", deck, [], Front=f"q{number}", Back="a")
+    done = Project(tmp_path).run("import", str(_export(collection, tmp_path / "d.apkg")), "-o", "a")
+    assert done.exit_code == 1
+    listed = [line for line in done.stderr.splitlines() if "note GUID" in line]
+    assert len(listed) == len(changed)
+    for deck in changed:
+        name = deck.split("::")[1]
+        assert any(f"subdeck name {name!r} would not come back" in line for line in listed), name
+    text = (tmp_path / "a/notes/top.md").read_text()
+    assert "## Fine (C#)\n" in text and "q0" not in text
+    built = Project(tmp_path / "a").build()
+    assert built.exit_code == 0, built.stderr
+    decks = {
+        note.deck
+        for p in (tmp_path / "a/build").glob("*.apkg")
+        for note in read_package(p).notes.values()
+    }
+    assert "Top::Fine (C#)" in decks
+
+
+def test_guids_and_tags_an_attribute_list_cannot_hold_are_listed(
+    collection, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    bad_guids = ["ab\"c'd", "has space", "caf\u00e9", "x" * 65, "\x1b[31mred"]
+    for guid in bad_guids:
+        _add(collection, "Basic", "D", [], Front=f"g {len(guid)}", Back="b")
+    _add(collection, "Basic", "D", ['say"it', "it's"], Front="quoted tags", Back="b")
+    _add(collection, "Basic", "D", ["a\"b'c"], Front="bad tag", Back="b")
+    _add(collection, "Basic", "D", [], Front="no tags", Back="b")  # so no tag is the file's
+    for number, guid in enumerate(bad_guids):
+        collection.db.execute(
+            "update notes set guid = ? where id = ?", guid, collection.find_notes("")[number]
+        )
+    done = Project(tmp_path).run("import", str(_export(collection, tmp_path / "d.apkg")), "-o", "a")
+    assert done.exit_code == 1
+    listed = [line for line in done.stderr.splitlines() if "note GUID" in line]
+    assert len(listed) == len(bad_guids) + 1
+    for guid in bad_guids:
+        assert any(f"note GUID {guid!r}: its GUID cannot be pinned" in line for line in listed)
+    assert any("its tag 'a\"b\\'c' cannot be written" in line for line in listed)
+    assert "\x1b" not in done.stderr  # a GUID is printed as a Python string, escaped
+    (line,) = [
+        x for x in (tmp_path / "a/notes/d.md").read_text().splitlines() if "quoted tags" in x
+    ]
+    assert split_heading(line.removeprefix("## "))[1].tags == ("it's", 'say"it')
+
+
+def test_code_holding_a_fence_keeps_it() -> None:
+    from ankigen.adopt.markdown import Conversion, field_markdown
+    from ankigen.markdown import markdown_parser
+
+    code = "before\n```\ninside ````\nafter"
+    text = field_markdown(f"<pre>{code}</pre><p>next</p>", {}, Conversion())
+    tokens = markdown_parser(False).parse(text)
+    fences = [t for t in tokens if t.type == "fence"]
+    assert len(fences) == 1 and fences[0].content == code + "\n"
+    assert "next" in tokens[-2].content

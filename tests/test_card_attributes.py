@@ -63,3 +63,13 @@ def test_diff_shows_a_card_tag_change(project: Project) -> None:
     assert project.build("-o", "new.apkg", epoch=1_700_000_100).exit_code == 0
     lines = project.run("diff", "old.apkg", "new.apkg").stdout.splitlines()
     assert "    tags: [-draft-] {+exam::2024+} {+reviewed+}" in lines
+
+
+def test_two_headings_pinning_one_guid_are_told_to_change_a_guid(project: Project) -> None:
+    project.write("source_notes/d.md", '# D\n\n## A {guid="g1"}\n\nx\n\n## B {guid="g1"}\n\ny\n')
+    result = project.run("check")
+    assert result.exit_code == 1
+    assert (
+        "d.md:7:4: error: duplicate GUID 'g1' of 'b' and 'a'; the first is at "
+        'source_notes/d.md:3:4. Change or remove one of their `guid="…"`'
+    ) in result.stderr

@@ -412,3 +412,16 @@ def test_a_planted_walk_is_not_trusted(repo: Project) -> None:
     cards_kept.write_bytes(b"0" * 64 + json.dumps(record).encode())
     assert times(repo) == honest
     assert planted not in honest.values()
+
+
+def test_an_attribute_list_leaves_its_card_and_its_section_s_cards_the_same_cards() -> None:
+    """Keys name cards as parse names them: marking a card, or tagging a section, moves the
+    time of no card whose text is the same."""
+    base = "# T\n\n## Part\n\n### A\n\na\n\n### B\n\nb\n"
+    marked = base.replace("## Part", "## Part {tags='p'}").replace("### A", "### A {.reversed}")
+    before, after = split_cards(base, "deck.md", ""), split_cards(marked, "deck.md", "")
+    assert [card.key for card in after] == [card.key for card in before]
+    assert after[1].digest != before[1].digest  # A is now reversed: it changed
+    assert after[2].digest == before[2].digest  # B shows what it showed
+    pinned = marked.replace("{.reversed}", "{#a .reversed}")
+    assert notetimes.split_cards(pinned, "deck.md", "")[1].key == ("T", "#", "a")

@@ -185,3 +185,12 @@ def test_parse_returns_the_files_its_cards_name_and_its_problems_as_data(tmp_pat
         "error: image '//x.png' must be a file in the notes folder",
         "error: image 'gone.png' does not exist",
     ]
+
+
+def test_a_stranger_s_list_of_many_bad_items_reports_a_few() -> None:
+    from ankigen.attributes import MAX_PROBLEMS
+
+    _, diagnostics = parse("## a {" + ". " * 20_000 + " " * 40_000 + "}\n\nx\n")
+    found = messages(diagnostics)
+    assert len(found) == MAX_PROBLEMS + 1
+    assert found[-1].endswith("more problems in this attribute list are not reported")

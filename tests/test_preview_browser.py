@@ -206,13 +206,17 @@ def test_quiz_mode_hides_the_backs_until_a_card_is_turned(browser: Browser, seed
 
 
 def _shoot_card(browser: Browser, text: str, mode: str) -> Path:
+    # on the screen first: a tile off it is not painted (content-visibility: auto)
     box = browser.evaluate(
-        f"""(() => {{
+        f"""new Promise((resolve) => {{
         const tile = [...document.querySelectorAll('.pv-tile')]
           .find(t => t.textContent.toLowerCase().includes({text!r}));
-        const r = tile.getBoundingClientRect();
-        return {{x: r.x, y: r.y + window.scrollY, width: r.width, height: r.height}};
-      }})()"""
+        tile.scrollIntoView({{block: 'center'}});
+        requestAnimationFrame(() => requestAnimationFrame(() => {{
+          const r = tile.getBoundingClientRect();
+          resolve({{x: r.x, y: r.y + window.scrollY, width: r.width, height: r.height}});
+        }}));
+      }})"""
     )
     return browser.screenshot(ARTIFACTS / f"seed-{text}-{mode}.png", clip=box)
 
@@ -272,6 +276,17 @@ def test_a_large_deck_opens_finds_any_card_and_scrolls_to_its_end(
     first = "document.querySelector('.pv-tile')"
     assert browser.evaluate(f"{first}.querySelectorAll('mjx-container').length") == 1
     assert browser.evaluate("document.getElementById('pv-count').textContent") == "2000 cards"
+    # a tile loaded but off the screen costs no layout or paint: its content is skipped
+    tiles_now = browser.evaluate(
+        "[...document.querySelectorAll('.pv-tile')].map(t =>"
+        " [getComputedStyle(t).contentVisibility,"
+        " t.querySelector('.pv-title').checkVisibility({contentVisibilityAuto: true}),"
+        " t.getBoundingClientRect().top > innerHeight])"
+    )
+    assert {style for style, _, _ in tiles_now} == {"auto"}
+    assert tiles_now[0][1]  # the first card, on the screen, is drawn
+    skipped = [below for _, drawn, below in tiles_now if not drawn]
+    assert skipped and all(skipped)  # loaded cards below the screen are not
 
     # the filter finds a card deep in the deck, shown and typeset
     browser.evaluate("document.getElementById('pv-filter').focus()")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import media_file
-from .files import MAX_SUBDECK_DEPTH, NOTES_FOLDER, deck_files, write_all
+from .files import MAX_SUBDECK_DEPTH, NOTES_FOLDER, deck_files, unwritable, write_all
 from .markdown import MEDIA_FOLDER
 from .notes import AdoptedNote, Refusal, adopt_note
 from .package import read_anki_package
@@ -41,8 +41,10 @@ def adopt(package: Path, folder: Path) -> Adoption:
     adopted: list[AdoptedNote] = []
     refused: list[Refusal] = []
     for note in contents.notes:
-        result = adopt_note(note, paths)
-        if isinstance(result, AdoptedNote) and (problem := _deck_problem(note.deck)):
+        result = adopt_note(note, paths, frozenset(contents.refused_media))
+        if isinstance(result, AdoptedNote) and (
+            problem := _deck_problem(note.deck) or unwritable(result)
+        ):
             result = Refusal(note.guid, problem)
         if isinstance(result, AdoptedNote):
             adopted.append(result)

@@ -6,7 +6,9 @@ slug of the heading, unique in the folder, the GUID the note had. Tags every not
 shares go to its front matter, the rest to the heading's `tags="…"`.
 
 Nothing is written over an existing file, and nothing at all unless everything can be: the
-files are made in a temporary folder beside their place and moved in together.
+files are made in a temporary folder beside their place, then hard-linked in one by one, and
+those placed are removed again if one fails. A note whose deck, GUID or tags would not come
+back from the file as they are is refused (`unwritable`), never written changed.
 """
 
 from __future__ import annotations
@@ -17,15 +19,21 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from slugify import slugify
 
-from ..parse import section_tags
+from ..attributes import split_heading
+from ..errors import Location
+from ..front_matter import read_front_matter
+from ..markdown import markdown_parser
+from ..parse import _plain, section_tags
 from .notes import AdoptedNote
 
 NOTES_FOLDER = "notes"
 MAX_SUBDECK_DEPTH = 4  # cards of a 4th-level subdeck are `######` headings, markdown's deepest
+_ONE_HEADING = ["heading_open", "inline", "heading_close"]  # the tokens of a heading alone
 
 
 def deck_files(notes: Sequence[AdoptedNote]) -> dict[str, str]:
@@ -68,13 +76,65 @@ def _heading(note: AdoptedNote, level: int, shared: set[str], ids: set[str]) -> 
     plain = re.sub(r"[\\*_`$]|<br>", " ", plain)
     identity = _unique(slugify(plain)[:60].strip("-") or "note", ids)
     ids.add(identity)
-    items = [f"#{identity}", *(f".{kind}" for kind in note.classes)]
     own = [t for t in note.tags if t not in shared]
-    if own:
-        quote = "'" if '"' in " ".join(own) else '"'
-        items.append(f"tags={quote}{' '.join(own)}{quote}")
-    items.append(f'guid="{note.guid}"' if '"' not in note.guid else f"guid='{note.guid}'")
-    return f"{'#' * level} {note.heading} {{{' '.join(items)}}}"
+    return f"{'#' * level} {note.heading} {_attribute_list(identity, note.classes, own, note.guid)}"
+
+
+def _attribute_list(identity: str, classes: Sequence[str], tags: Sequence[str], guid: str) -> str:
+    """`{#id .kind tags="…" tags='…' guid="…"}`: tags holding `"` go in single quotes."""
+    items = [f"#{identity}", *(f".{kind}" for kind in classes)]
+    for quote in ('"', "'"):
+        quoted = [t for t in tags if (quote == "'") == ('"' in t)]
+        if quoted:
+            items.append(f"tags={quote}{' '.join(quoted)}{quote}")
+    items.append(f'guid="{guid}"' if '"' not in guid else f"guid='{guid}'")
+    return f"{{{' '.join(items)}}}"
+
+
+def unwritable(note: AdoptedNote) -> str | None:
+    """Why `note`'s deck, GUID or a tag would not come back from its file as they are, or None."""
+    top, *sections = note.deck.split("::")
+    if not _title_round_trips(top):
+        return f"its deck name {top!r} would not come back as it is from the file's front matter"
+    for name in sections:
+        if _section_name(name) != name:
+            return (
+                f"its subdeck name {name!r} would not come back as it is from a section heading"
+                " (which reads `*`, `_`, `` ` ``, a closing `{…}` or `#` as markup)"
+            )
+    for tag in note.tags:
+        found = split_heading("x " + _attribute_list("x", (), [tag], "x"))[1]
+        if found.tags != (tag,) or found.problems:
+            why = "; ".join(p.message for p in found.problems) or "it holds both kinds of quote"
+            return f"its tag {tag!r} cannot be written in a heading: {why}"
+    found = split_heading("x " + _attribute_list("x", (), (), note.guid))[1]
+    if found.guid != note.guid or found.problems:
+        return (
+            "its GUID cannot be pinned in a heading (up to 64 printable ASCII "
+            "characters, not both kinds of quote)"
+        )
+    return None
+
+
+@lru_cache(maxsize=4096)  # every note of a subdeck asks again
+def _section_name(name: str) -> str | None:
+    """The deck name the build reads from the section heading `## name`."""
+    tokens = markdown_parser(False).parse(f"## {name}\n")
+    if [t.type for t in tokens] != _ONE_HEADING:
+        return None
+    return _plain(split_heading(tokens[1].content)[0])
+
+
+@lru_cache(maxsize=4096)
+def _title_round_trips(top: str) -> bool:
+    """Whether front matter `deck:` reads back as `top`, under a `# top` title of one line."""
+    meta = read_front_matter(f"deck: {json.dumps(top, ensure_ascii=False)}\n", _nowhere)
+    tokens = markdown_parser(False).parse(f"# {top}\n")
+    return meta.deck == top and [t.type for t in tokens] == _ONE_HEADING
+
+
+def _nowhere(line: int, column: int) -> Location:
+    return Location("")
 
 
 def _unique(name: str, taken: Iterable[str]) -> str:

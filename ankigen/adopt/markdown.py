@@ -36,6 +36,7 @@ class Conversion:
     media: set[str] = field(default_factory=set)  # media names, as the package knows them
     kept_html: bool = False
     problems: list[str] = field(default_factory=list)
+    refused_media: frozenset[str] = frozenset()  # given: names the package holds, not written
 
 
 class _Converter(MarkdownConverter):
@@ -70,6 +71,12 @@ class _Converter(MarkdownConverter):
 
     def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
         src = unquote(str(el.attrs.get("src") or ""))
+        if src in self.met.refused_media:
+            self.met.problems.append(
+                f"a picture {src!r} whose name is no plain file name (a path, `..` or a control "
+                "character), so it is never written"
+            )
+            return ""
         if src not in self.paths:
             self.met.problems.append(f"a picture {src!r} that the package does not hold")
             return ""
@@ -80,6 +87,17 @@ class _Converter(MarkdownConverter):
     def convert_hN(self, n: int, el: Any, text: str, parent_tags: Any) -> str:
         text = text.strip()
         return f"\n\n**{text}**\n\n" if text else ""
+
+    def convert_pre(self, el: Any, text: str, parent_tags: Any) -> str:
+        """A fenced block whose fence is longer than any run of backticks in the code."""
+        # markdownify's block: "\n\n```\n{code}\n```\n\n", the code stripped of blank lines
+        block: str = super().convert_pre(el, text, parent_tags)  # type: ignore[misc]
+        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+        if longest < 3 or not block.strip():
+            return block
+        fence = "`" * (longest + 1)
+        code = block.strip("\n").removeprefix("```").removesuffix("```")
+        return f"\n\n{fence}{code}{fence}\n\n"
 
     def convert_span(self, el: Any, text: str, parent_tags: Any) -> str:
         return text

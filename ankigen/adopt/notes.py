@@ -58,14 +58,24 @@ class Refusal:
     reason: str
 
 
-def adopt_note(note: PackagedNote, media: Mapping[str, str]) -> AdoptedNote | Refusal:
+def adopt_note(
+    note: PackagedNote, media: Mapping[str, str], refused_media: frozenset[str] = frozenset()
+) -> AdoptedNote | Refusal:
     """`note` as a card; `media` maps the package's picture names to their paths in the notes
-    folder."""
+    folder, `refused_media` names the package's media that are never written."""
     note_type = note.note_type
-    fields = dict(zip(note_type.fields, note.fields, strict=False))
+    if note_type.fields and len(note.fields) > len(note_type.fields):
+        return Refusal(
+            note.guid,
+            f"it has {len(note.fields)} fields, more than the {len(note_type.fields)} "
+            f"of its note type {note_type.name!r}",
+        )
+    # a note with fewer fields than its note type has the rest empty, as Anki reads it
+    padded = (*note.fields, *[""] * (len(note_type.fields) - len(note.fields)))
+    fields = dict(zip(note_type.fields, padded, strict=False))  # longer only for no fields
     if any("[sound:" in value for value in note.fields):
         return Refusal(note.guid, "it plays a sound ([sound:…]), which ankigen cannot build")
-    met = Conversion()
+    met = Conversion(refused_media=refused_media)
     if note_type.name in _BASICS and note_type.fields == _BASICS[note_type.name][0]:
         if any(CLOZE_ATTEMPT.search(value) for value in note.fields):
             return Refusal(

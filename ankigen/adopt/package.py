@@ -51,13 +51,13 @@ class AnkiPackage:
 
 
 def read_anki_package(path: Path) -> AnkiPackage:
-    """The notes and media of the .apkg (or .colpkg) at `path`; ValueError if it cannot be read
-    safely."""
+    """The notes and media of the .apkg (or .colpkg) at `path`; ValueError naming `path` if it
+    cannot be read safely."""
     try:
         with zipfile.ZipFile(path) as archive:
             entries = {info.filename: info for info in archive.infolist()}
             if len(entries) > MAX_ENTRIES:
-                raise ValueError(f"{path}: more than {MAX_ENTRIES} files in the package")
+                raise ValueError(f"more than {MAX_ENTRIES} files in the package")
             compressed = "collection.anki21b" in entries
             name = next(
                 (
@@ -68,7 +68,7 @@ def read_anki_package(path: Path) -> AnkiPackage:
                 None,
             )
             if name is None:
-                raise ValueError(f"{path}: not an Anki package (no collection inside)")
+                raise ValueError("no collection inside")
             collection = _read(archive, entries[name], MAX_COLLECTION_BYTES, compressed)
             media_map = _media_map(archive, entries, compressed)
             media, refused, total = {}, [], 0
@@ -80,10 +80,18 @@ def read_anki_package(path: Path) -> AnkiPackage:
                     data = _read(archive, entries[number], MAX_MEDIUM_BYTES, compressed)
                     total += len(data)
                     if total > MAX_MEDIA_BYTES:
-                        raise ValueError(f"{path}: its media are larger than {MAX_MEDIA_BYTES}")
+                        raise ValueError(f"its media are larger than {MAX_MEDIA_BYTES}")
                     media[medium] = data
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ValueError(f"{path}: not an Anki package ({exc})") from exc
+    # NotImplementedError: a compression method zipfile lacks; RuntimeError: an encrypted entry
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+    ) as exc:
+        raise ValueError(f"{path}: not a readable Anki package ({exc})") from exc
     try:
         notes = _read_collection(collection)
     except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as exc:
@@ -136,7 +144,10 @@ def _media_entries(data: bytes) -> Iterator[tuple[str, str]]:
     for position, entry in enumerate(entries):
         fields = dict(_protobuf_fields(entry))
         name, number = fields.get(1, b""), fields.get(255, position)
-        yield str(number), name.decode("utf-8") if isinstance(name, bytes) else ""
+        try:
+            yield str(number), name.decode("utf-8") if isinstance(name, bytes) else ""
+        except UnicodeDecodeError:
+            raise ValueError(f"the name of media entry {position} is not UTF-8") from None
 
 
 def _protobuf_fields(data: bytes) -> Iterator[tuple[int, bytes | int]]:
@@ -194,11 +205,13 @@ def _read_collection(collection: bytes) -> tuple[PackagedNote, ...]:
             db.close()
     notes = []
     for nid, guid, mid, tags, flds in rows:
+        if not all(isinstance(value, str) for value in (guid, tags, flds)):
+            raise ValueError(f"note {nid}: its GUID, tags or fields are not text")
         note_type = types.get(mid) or NoteType(f"note type {mid}", (), (), False)
         values = tuple(flds.split("\x1f"))
         notes.append(
             PackagedNote(
-                str(guid),
+                guid,
                 note_type,
                 values,
                 tuple(tags.split()),
@@ -212,7 +225,7 @@ def _schema18(db: sqlite3.Connection) -> tuple[dict[int, NoteType], dict[int, st
     """Note types and decks from their own tables (settings as protobuf messages)."""
     fields: dict[int, list[str]] = {}
     for ntid, name in db.execute("select ntid, name from fields order by ntid, ord"):
-        fields.setdefault(ntid, []).append(name)
+        fields.setdefault(ntid, []).append(_text(name, "a field name"))
     questions: dict[int, list[str]] = {}
     for ntid, config in db.execute("select ntid, config from templates order by ntid, ord"):
         front = next((v for n, v in _protobuf_fields(config) if n == 1), b"")
@@ -221,10 +234,13 @@ def _schema18(db: sqlite3.Connection) -> tuple[dict[int, NoteType], dict[int, st
     for ntid, name, config in db.execute("select id, name, config from notetypes"):
         kind = next((v for n, v in _protobuf_fields(config) if n == 1), 0)
         types[ntid] = NoteType(
-            name, tuple(fields.get(ntid, ())), tuple(questions.get(ntid, ())), kind == 1
+            _text(name, "a note type name"),
+            tuple(fields.get(ntid, ())),
+            tuple(questions.get(ntid, ())),
+            kind == 1,
         )
-    rows = db.execute("select id, name from decks")
-    decks = {did: name.replace("\x1f", "::") for did, name in rows}  # Anki's separator
+    rows = db.execute("select id, name from decks")  # U+001F: Anki's separator
+    decks = {did: _text(name, "a deck name").replace("\x1f", "::") for did, name in rows}
     return types, decks
 
 
@@ -241,3 +257,10 @@ def _legacy(db: sqlite3.Connection) -> tuple[dict[int, NoteType], dict[int, str]
         )
     decks = {int(d["id"]): str(d["name"]) for d in json.loads(decks_json or "{}").values()}
     return types, decks
+
+
+def _text(value: object, what: str) -> str:
+    """`value`, which the collection must hold as text (SQLite lets any column hold a BLOB)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is not text")
+    return value

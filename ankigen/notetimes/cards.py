@@ -156,7 +156,7 @@ def split_file(text: str, relative: str, settings: str) -> Split:
         split.pictures.append(pictures)
         split.digests.append(digest)
         levels.append(level)
-        names.append(heading)
+        names.append(section_name(heading))
     return split
 
 
@@ -168,8 +168,19 @@ def heading_text(raw: str) -> str:
 
 
 def card_key(namespace: str, path: tuple[str, ...], heading: str) -> Key:
-    explicit = explicit_id(heading) if heading.endswith("}") else None
-    return (namespace, "#", explicit) if explicit is not None else (namespace, *path, heading)
+    """A card by its `#id`, else by its sections' and its own names, as parse names them: an
+    attribute list added or changed (`.reversed`, `tags=`) leaves the card the same card."""
+    if heading.endswith("}"):
+        text, attributes, _ = split_heading(heading)
+        if attributes.id is not None:
+            return (namespace, "#", attributes.id)
+        heading = text
+    return (namespace, *path, heading)
+
+
+def section_name(heading: str) -> str:
+    """A section's name in its cards' paths: its heading without its attribute list."""
+    return split_heading(heading)[0] if heading.endswith("}") else heading
 
 
 def labelled(definitions: list[str]) -> dict[str, str]:

@@ -10,7 +10,16 @@ import posixpath
 import re
 from dataclasses import replace
 
-from .cards import BLOCK_LINE, Split, card_key, digested, heading_text, labelled, split_file
+from .cards import (
+    BLOCK_LINE,
+    Split,
+    card_key,
+    digested,
+    heading_text,
+    labelled,
+    section_name,
+    split_file,
+)
 
 
 def split_like(text: str, relative: str, settings: str, like: Split | None) -> Split:
@@ -112,14 +121,14 @@ def _renamed(
 def _rename(split: Split, card: int, was: str, heading: str) -> set[int]:
     """Give a card a new heading, and the cards in its section their new path; which changed."""
     namespace, depth = split.keys[card][0], len(split.paths[card])
-    old_path = (*split.paths[card], was)
+    old_path = (*split.paths[card], section_name(was))
     split.keys[card] = card_key(namespace, split.paths[card], heading)
     changed = {card}
     for under in range(card + 1, len(split.keys)):
         path = split.paths[under]
         if path[: depth + 1] != old_path:
             break
-        split.paths[under] = path = (*path[:depth], heading, *path[depth + 1 :])
+        split.paths[under] = path = (*path[:depth], section_name(heading), *path[depth + 1 :])
         split.keys[under] = card_key(namespace, path, _name(split, under))
         changed.add(under)
     return changed

@@ -15,7 +15,7 @@
   const quiz = document.getElementById("pv-hide-answers");
   const served = location.protocol === "http:" || location.protocol === "https:";
   const NEAR = "150% 0px"; // how close to the screen a chunk is loaded, a card typeset
-  const BATCH = 2; // cards typeset in one go
+  const BATCH = 1; // cards typeset in one go: a task of its own each
 
   let placeholders = [];
   let index = null; // {decks: [anchor], deck: [deck number per card], text: [search text]}
@@ -258,12 +258,40 @@
       placeholder = placeholders.find((p) => p.dataset.decks.split(" ").includes(hash));
     }
     if (!placeholder) return;
-    const go = () => document.getElementById(hash).scrollIntoView();
+    const go = () => keepInView(document.getElementById(hash));
     if (shown(placeholder)) go();
     else {
       wanted = [placeholder, go];
       load(placeholder);
     }
+  }
+
+  // Tiles off the screen take an estimated height (content-visibility: auto) until they near
+  // it; those around a card just jumped to take their own then, which moves it: put it back,
+  // a frame at a time, until it stays put.
+  function keepInView(target) {
+    target.scrollIntoView();
+    let top = target.getBoundingClientRect().top;
+    let still = 0;
+    let frames = 0;
+    const reader = ["wheel", "touchstart", "keydown", "mousedown"];
+    const stop = () => {
+      frames = Infinity;
+      for (const type of reader) removeEventListener(type, stop, true);
+    };
+    for (const type of reader) addEventListener(type, stop, true);
+    const check = () => {
+      if (frames === Infinity) return;
+      const now = target.getBoundingClientRect().top;
+      still = Math.abs(now - top) < 1 ? still + 1 : 0;
+      if (!still) {
+        target.scrollIntoView();
+        top = target.getBoundingClientRect().top;
+      }
+      if (still < 3 && (frames += 1) < 60) requestAnimationFrame(check);
+      else stop();
+    };
+    requestAnimationFrame(check);
   }
 
   // --- switches ---
