@@ -1,7 +1,7 @@
 """Benchmark of `ankigen preview` on big decks, in headless Chromium (tests/preview/chromium.py).
 
 Usage:
-    python bench/preview.py                    # 48 (the seed), 10,000 and 50,000 cards
+    python bench/preview.py                    # the seed deck, 10,000 and 50,000 cards
     python bench/preview.py --cards 2000 --memory-cards 5000 --repeat 1
     python bench/preview.py --only serve --repeat 5   # just the --serve row, at 10,000 cards
     python bench/preview.py --scroll-only         # the scrolling rows of 10,000 cards
@@ -9,7 +9,7 @@ Usage:
 Rows, side by side in one run (medians of --repeat):
 - the time the page takes to open, from the browser's navigation to its first screen painted,
   the formulas on it typeset and the filter's index loaded (<html data-mathjax="done">), each
-  in a fresh Chromium: the seed deck (48 cards) and the big deck; the ratio is to the seed;
+  in a fresh Chromium: the seed deck (51 cards) and the big deck; the ratio is to the seed;
 - the filter: from typing a deep card's GUID to that card shown and typeset, the slowest of three;
 - scrolling: the longest task of the page's main thread (the worst of --repeat; 0: none over
   50 ms) while it scrolls 60 screens down, while it scrolls at a reader's pace (100 px 20 times
@@ -160,8 +160,8 @@ def edit(note: Path, counter: list[int]) -> None:
     note.write_text(text.replace("is ", f"is (edit {counter[0]}) ", 1), encoding="utf-8")
 
 
-def serve_latency(root: Path, profile: Path) -> float:
-    """Seconds from saving a changed heading to the open page showing it, under --serve."""
+def _serve(root: Path) -> tuple[subprocess.Popen[str], str]:
+    """`preview --serve` of the notes in `root`, started; and the address it serves at."""
     process = subprocess.Popen(
         ankigen("preview", "notes", "--serve", "--port", "0"),
         cwd=root,
@@ -170,12 +170,18 @@ def serve_latency(root: Path, profile: Path) -> float:
         stderr=subprocess.DEVNULL,
         text=True,
     )
+    assert process.stdout is not None
+    line = next(line for line in process.stdout if "Serving the preview at" in line)
+    return process, line.split(" at ", 1)[1].split()[0]
+
+
+def serve_latency(root: Path, profile: Path) -> float:
+    """Seconds from saving a changed heading to the open page showing it, under --serve."""
+    process, address = _serve(root)
     browser = None
     try:
         browser = Browser(profile)
-        assert process.stdout is not None
-        line = next(line for line in process.stdout if "Serving the preview at" in line)
-        browser.open(line.split(" at ", 1)[1].split()[0], timeout=120)
+        browser.open(address, timeout=120)
         browser.evaluate(_WHEN_DONE)
         time.sleep(1)  # the page and the watch are both looking
         note = sorted((root / "notes").glob("*.md"))[0]
@@ -205,16 +211,8 @@ def serve_latency(root: Path, profile: Path) -> float:
 
 def serve_peak_mib(root: Path) -> float:
     """Peak resident MiB of --serve: start, one rebuild after a changed card, stop."""
-    process = subprocess.Popen(
-        ankigen("preview", "notes", "--serve", "--port", "0"),
-        cwd=root,
-        env={**ENV, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    process, _ = _serve(root)
     assert process.stdout is not None
-    next(line for line in process.stdout if "Serving the preview at" in line)
     time.sleep(2)  # as an author would, between opening the page and saving
     edit(sorted((root / "notes").glob("*.md"))[0], [1000])
     next(line for line in process.stdout if "index.html:" in line)  # the rebuild's summary
@@ -272,7 +270,7 @@ def main() -> None:
             big_ms.append(open_ms(big_index, tmp / f"profile-big-{number}"))
         seed_open, big_open = statistics.median(seed_ms), statistics.median(big_ms)
         label = f"{options.cards:,} cards"
-        rows.append(("48 cards (seed)", "open: first screen typeset, ms", seed_open, "1.00"))
+        rows.append(("the seed deck", "open: first screen typeset, ms", seed_open, "1.00"))
         rows.append((label, "open: first screen typeset, ms", big_open, _x(big_open, seed_open)))
 
         browser = Browser(tmp / "profile-filter")
