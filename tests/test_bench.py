@@ -9,36 +9,41 @@ import sys
 from .conftest import REPO
 
 
-def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "bench/run.py",
-            "--sizes",
-            "40",
-            "--one-per-file",
-            "30",
-            "--pictures",
-            "4",
-            "--history",
-            "30",
-            "--history-cards",
-            "60",
-            "--subdecks",
-            "6",
-            "--subdeck-cards",
-            "60",
-            "--sections",
-            "2,6",
-            "--section-cards",
-            "30",
-            "--repeat",
-            "1",
-        ],
+def _run_bench(script: str, *args: str, timeout: int) -> subprocess.CompletedProcess[str]:
+    """A benchmark script of bench/ run as people run it, from the repository's top."""
+    return subprocess.run(
+        [sys.executable, script, *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=False,
+        timeout=timeout,
+    )
+
+
+def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
+    done = _run_bench(
+        "bench/run.py",
+        "--sizes",
+        "40",
+        "--one-per-file",
+        "30",
+        "--pictures",
+        "4",
+        "--history",
+        "30",
+        "--history-cards",
+        "60",
+        "--subdecks",
+        "6",
+        "--subdeck-cards",
+        "60",
+        "--sections",
+        "2,6",
+        "--section-cards",
+        "30",
+        "--repeat",
+        "1",
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
@@ -80,14 +85,7 @@ def test_benchmark_runs_end_to_end_on_a_tiny_corpus() -> None:
 
 
 def test_the_hostile_benchmark_prints_two_sizes_of_each_pattern() -> None:
-    done = subprocess.run(
-        [sys.executable, "bench/run.py", "--hostile", "--hostile-scale", "0.01"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    done = _run_bench("bench/run.py", "--hostile", "--hostile-scale", "0.01", timeout=300)
     assert done.returncode == 0, done.stderr
     import importlib.util
 
@@ -102,14 +100,7 @@ def test_the_hostile_benchmark_prints_two_sizes_of_each_pattern() -> None:
 
 def test_the_preview_benchmark_runs_end_to_end_on_a_tiny_deck() -> None:
     sizes = ("--cards", "300", "--memory-cards", "300", "--repeat", "1")
-    done = subprocess.run(
-        [sys.executable, "bench/preview.py", *sizes],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+    done = _run_bench("bench/preview.py", *sizes, timeout=600)
     assert done.returncode == 0, done.stderr
     rows = done.stdout.splitlines()
     assert rows[0].startswith("machine: ") and "load average" in rows[0]

@@ -25,13 +25,18 @@ class PreviewCard:
     note_cards: int = 1  # how many cards the note has
 
     @cached_property
+    def fields(self) -> dict[str, str]:
+        """The note's fields by name, as its templates read them."""
+        return note_fields(self.note)
+
+    @cached_property
     def rendered(self) -> RenderedCard:
         note_type = self.note_type
         template = note_type.templates[0 if note_type.is_cloze else self.ordinal]
         return render_card(
             template.front,
             template.back,
-            note_fields(self.note),
+            self.fields,
             self.ordinal,
             is_cloze=note_type.is_cloze,
             deck=self.note.deck,
@@ -48,12 +53,12 @@ class PreviewCard:
     @property
     def shown_question(self) -> str:
         """The question as Anki's reviewer shows it: a type-in card's answer box put in."""
-        return typed_answer_shown(self.question, note_fields(self.note), question=True)
+        return typed_answer_shown(self.question, self.fields, question=True)
 
     @property
     def shown_answer(self) -> str:
         """The answer as the reviewer shows it: the typed answer compared (here, nothing typed)."""
-        return typed_answer_shown(self.answer, note_fields(self.note), question=False)
+        return typed_answer_shown(self.answer, self.fields, question=False)
 
     @property
     def kind(self) -> str:
