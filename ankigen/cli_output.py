@@ -120,9 +120,11 @@ def run_preview(
             webbrowser.open(written.index.resolve().as_uri())
         return 0
     from .preview.serve import serve as serve_folder
+    from .stages import warm_up
 
     print_diagnostics(diagnostics)  # now, not after the server stops
     diagnostics.items.clear()
+    warm_up(config)
 
     def rebuild() -> None:
         started = time.monotonic()

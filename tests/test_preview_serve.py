@@ -48,8 +48,8 @@ class _Lines:
         raise AssertionError(f"not printed within {timeout} s; got {self.lines}")
 
 
-def _fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
+def _fetch(url: str, timeout: float = 5) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         assert response.headers["Cache-Control"] == "no-store"
         return str(response.read().decode("utf-8"))
 
@@ -134,19 +134,114 @@ def test_serve_on_a_port_in_use_is_an_error(project: Project) -> None:
 
 
 def test_the_watch_skips_hidden_files_and_the_preview_itself(tmp_path: Path) -> None:
-    from ankigen.preview.serve import snapshot
+    from ankigen.preview.serve import NoteFilter
 
-    notes = tmp_path / "notes"
-    for name in ("deck.md", "img/dot.png", ".deck.md.swp", ".git/index", "preview/index.html"):
-        (notes / name).parent.mkdir(parents=True, exist_ok=True)
-        (notes / name).write_text(name)
-    seen = snapshot([notes], ignored=[(notes / "preview").resolve()])
-    assert sorted(Path(path).relative_to(notes.resolve()).as_posix() for path in seen) == [
-        "deck.md",
-        "img/dot.png",
-    ]
-    (notes / "deck.md").write_text("longer text")
-    assert snapshot([notes], ignored=[notes / "preview"]) != seen
+    notes, other = tmp_path / "notes", tmp_path / "other"
+    names = ("deck.md", "img/dot.png", ".deck.md.swp", ".git/index", "preview/index.html")
+    for name in (*names, "one.md", "two.md"):
+        folder = other if name.endswith(("one.md", "two.md")) else notes
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(name)
+    keep = NoteFilter([notes, other / "one.md"], ignored=[notes / "preview"])
+    real = notes.resolve()
+    assert [name for name in names if keep(None, str(real / name))] == ["deck.md", "img/dot.png"]
+    assert keep(None, str(real / "new.md"))  # a file added later
+    assert keep(None, str(other.absolute() / "one.md"))  # a file given on its own
+    assert not keep(None, str(other.absolute() / "two.md"))  # but not its neighbours
+    assert not keep(None, str(tmp_path / "elsewhere.md"))
+
+
+def test_a_change_in_a_hidden_file_rebuilds_nothing(served) -> None:  # type: ignore[no-untyped-def]
+    project, process = served
+    out = _Lines(process.stdout)
+    out.wait_for(lambda text: "Serving the preview at" in text, timeout=30)
+    notes = project.root / "source_notes"
+    (notes / ".deck.md.swp").write_text("swap", encoding="utf-8")
+    with pytest.raises(AssertionError, match="not printed"):
+        out.wait_for(lambda text: "index.html:" in text, timeout=2)
+    (notes / "deck.md").write_text("# Deck\n\n## Edited heading\n\nBody.\n", encoding="utf-8")
+    out.wait_for(lambda text: "index.html:" in text, timeout=15)
+
+
+def test_the_page_hears_of_a_rebuild_as_it_is_written(served) -> None:  # type: ignore[no-untyped-def]
+    """`build.txt?after=ID` is held until the build is another, then answered at once."""
+    project, process = served
+    out = _Lines(process.stdout)
+    line = out.wait_for(lambda text: "Serving the preview at" in text, timeout=30)
+    url = line.split(" at ", 1)[1].split()[0]
+    build = _fetch(url + "build.txt")
+    assert _fetch(url + "build.txt?after=another") == build  # not the page's: answered at once
+    heard: list[str] = []
+    asking = threading.Thread(
+        target=lambda: heard.append(_fetch(url + f"build.txt?after={build}", timeout=30))
+    )
+    asking.start()
+    time.sleep(1.5)
+    assert heard == []  # held while nothing changes
+    note = project.root / "source_notes" / "deck.md"
+    note.write_text("# Deck\n\n## Edited heading\n\nBody.\n", encoding="utf-8")
+    asking.join(30)
+    [answer] = heard
+    assert answer not in ("", build)
+    assert answer == (project.root / "build" / "preview" / "build.txt").read_text()
+
+
+def test_a_held_question_is_answered_after_a_while_and_when_the_server_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ankigen.preview import serve
+
+    monkeypatch.setattr(serve, "WAIT_SECONDS", 0.5)
+    (tmp_path / "build.txt").write_text("one")
+    builds = serve.Builds()
+    server = serve.start_server(tmp_path, 0, builds)
+    url = f"http://127.0.0.1:{server.server_address[1]}/build.txt?after=one"
+    try:
+        started = time.monotonic()
+        assert _fetch(url) == "one"  # the same build, after WAIT_SECONDS
+        assert 0.4 < time.monotonic() - started < 5
+        answers: list[str] = []
+        asking = threading.Thread(target=lambda: answers.append(_fetch(url)))
+        monkeypatch.setattr(serve, "WAIT_SECONDS", 60.0)
+        asking.start()
+        time.sleep(0.3)
+        builds.stop()
+        asking.join(5)
+        assert answers == ["one"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_rebuilds_follow_changes_and_memory_is_tidied_once_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ankigen.preview import serve
+
+    done: list[str] = []
+    monkeypatch.setattr(serve, "_set_aside", lambda: done.append("tidy"))
+    monkeypatch.setattr(serve, "TIDY_AFTER_SECONDS", 0.0)
+    changes: list[set[object]] = [set(), {"a"}, {"b"}, set(), set(), {"c"}]
+    serve._rebuild_on(changes, lambda: done.append("rebuild"))
+    assert done == ["tidy", "rebuild", "rebuild", "tidy", "rebuild"]
+
+
+def test_the_warm_up_loads_parsing_and_rendering_and_touches_no_file(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from ankigen.config import Config\n"
+        "from ankigen.stages import warm_up\n"
+        "assert 'ankigen.parse' not in sys.modules and 'ankigen.render' not in sys.modules\n"
+        "warm_up(Config())\n"
+        "print(sorted(m for m in ('ankigen.parse', 'ankigen.render', 'markdown_it') "
+        "if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['ankigen.parse', 'ankigen.render', 'markdown_it']"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_serve_gives_regular_files_only_never_links_or_listings(tmp_path: Path) -> None:

@@ -385,22 +385,26 @@
   settle();
 
   if (served) {
-    // `ankigen preview --serve` rewrites build.txt after each rebuild: the new page's chunks
-    // replace the old, but those whose file is the same stay as they are on screen
-    let checking = false;
-    setInterval(async () => {
-      if (checking) return;
-      checking = true;
+    // `ankigen preview --serve` answers build.txt?after=ID as soon as a rebuild has made
+    // another build (or after a while, with the same one): the new page's chunks replace the
+    // old, but those whose file is the same stay as they are on screen. Another server answers
+    // at once, and is asked again after a pause.
+    const ask = async () => {
+      let pause = 200;
       try {
-        const response = await fetch("build.txt", { cache: "no-store" });
+        const after = encodeURIComponent(root.dataset.build || "");
+        const response = await fetch(`build.txt?after=${after}`, { cache: "no-store" });
         const build = (await response.text()).trim();
-        if (response.ok && build && build !== root.dataset.build) await update(build);
+        if (response.ok && build && build !== root.dataset.build) {
+          await update(build);
+          pause = root.dataset.build === build ? 0 : 50; // not yet: its page is being written
+        }
       } catch (error) {
-        // the server has stopped; keep the page as it is
-      } finally {
-        checking = false;
+        pause = 1000; // the server has stopped, or is busy: keep the page as it is, ask later
       }
-    }, 200);
+      setTimeout(ask, pause);
+    };
+    ask();
   }
 
   async function update(build) {
