@@ -17,6 +17,13 @@ NOTE_SUFFIXES = (".md", ".markdown")
 
 
 MAX_NOTE_BYTES = 8 * 1024 * 1024  # a note file larger than this is a mistake, not notes
+# `--serve` reads every note file again on each save. A file whose status is what it was when
+# this process read it (device, inode, size, modification and change times: no one can set the
+# change time, and every write moves it) is not read again: its text, by its real path. Only a
+# file unchanged for STILL_NS before it was read is reused, since a second write within the
+# clock's tick could leave its times as they were (git's "racy" files).
+_READ: dict[str, tuple[tuple[int, ...], str]] = {}
+STILL_NS = 2_000_000_000
 
 
 def discover(
@@ -77,22 +84,45 @@ def discover(
     epoch = context.epoch
     times = modified if epoch is None else dict.fromkeys(modified, epoch)
     files = []
+    now = int(context.clock() * 1e9)
     for path, (folder, shown, real, status) in readable.items():
-        try:  # the very file checked: not a link, nor another file put in its place since
-            data = read_regular(real, MAX_NOTE_BYTES, expected=status)
-        except OSError as exc:  # renamed or removed since it was listed, say
-            diagnostics.error(Location(shown), f"cannot read the file: {exc.strerror or exc}")
-            continue
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-            diagnostics.error(Location(shown, line, col), "file is not UTF-8 text")
-            continue
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-        files.append(SourceFile(path, folder, shown, text, times[path]))
+        text = _text(real, status, shown, now, diagnostics)
+        if text is not None:
+            files.append(SourceFile(path, folder, shown, text, times[path]))
+    for gone in _READ.keys() - {str(real) for _, _, real, _ in readable.values()}:
+        del _READ[gone]  # only the files of the latest run are kept
     return files
+
+
+def _text(
+    real: Path, status: os.stat_result, shown: str, now: int, diagnostics: Diagnostics
+) -> str | None:
+    """The file's text, with its line ends made `\\n`; None, with the problem reported, when
+    it cannot be read or is not UTF-8."""
+    signature = (*(status.st_dev, status.st_ino, status.st_size), *_times(status))
+    before = _READ.get(str(real))
+    if before is not None and before[0] == signature:
+        return before[1]
+    try:  # the very file checked: not a link, nor another file put in its place since
+        data = read_regular(real, MAX_NOTE_BYTES, expected=status)
+    except OSError as exc:  # renamed or removed since it was listed, say
+        diagnostics.error(Location(shown), f"cannot read the file: {exc.strerror or exc}")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        diagnostics.error(Location(shown, line, col), "file is not UTF-8 text")
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if max(_times(status)) < now - STILL_NS:
+        _READ[str(real)] = (signature, text)
+    return text
+
+
+def _times(status: os.stat_result) -> tuple[int, int]:
+    return status.st_mtime_ns, status.st_ctime_ns
 
 
 def _not_utf8(name: str) -> bool:

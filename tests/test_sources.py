@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -131,3 +132,59 @@ def test_a_folder_that_cannot_be_listed_is_a_located_error(
     assert result.problems == [
         "source_notes/locked:1:1: error: cannot read the folder: Permission denied"
     ]
+
+
+def test_a_file_unchanged_since_it_was_read_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `--serve` relies on: each rebuild finds every file again, but reads only those whose
+    status moved since, or that had not been still long enough to be trusted."""
+    from dataclasses import replace
+
+    from ankigen import sources, storage
+    from ankigen.context import Context
+    from ankigen.errors import Diagnostics
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    old, fresh = notes / "old.md", notes / "fresh.md"
+    old.write_text("# Old\n\n## A\n\nfirst\n")
+    fresh.write_text("# Fresh\n\n## A\n\nfirst\n")
+    written = old.stat().st_mtime
+    reads: list[str] = []
+
+    def read_regular(path: Path, *args: Any, **kwargs: Any) -> bytes:
+        reads.append(path.name)
+        return storage.read_regular(path, *args, **kwargs)
+
+    monkeypatch.setattr(sources, "read_regular", read_regular)
+    context = Context.from_environment(cwd=tmp_path)
+    later = replace(context, clock=lambda: written + 10)  # old.md has been still for 10 s
+    soon = replace(context, clock=lambda: written + 0.5)
+
+    def texts(context: Context) -> dict[str, str]:
+        found = sources.discover([notes], Diagnostics(), context=context)
+        return {file.path.name: file.text for file in found}
+
+    assert texts(later) == {
+        "fresh.md": "# Fresh\n\n## A\n\nfirst\n",
+        "old.md": "# Old\n\n## A\n\nfirst\n",
+    }
+    assert sorted(reads) == ["fresh.md", "old.md"]
+    reads.clear()
+    assert texts(later)["old.md"] == "# Old\n\n## A\n\nfirst\n"
+    assert reads == []  # both still as they were read
+
+    # the same size and modification time, another text: the change time tells
+    stat = old.stat()
+    old.write_text("# Old\n\n## A\n\nFIRST\n")
+    os.utime(old, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert texts(later)["old.md"] == "# Old\n\n## A\n\nFIRST\n"
+    assert reads == ["old.md"]
+
+    # a file written within STILL_NS of its reading is read every time
+    reads.clear()
+    sources._READ.clear()
+    texts(soon)
+    texts(soon)
+    assert sorted(reads) == ["fresh.md", "fresh.md", "old.md", "old.md"]
