@@ -16,7 +16,8 @@ Rows, side by side in one run (medians of --repeat):
   a second), and while it follows links to five cards deep in the deck (--scroll-only: these
   rows alone);
 - `preview` and `build` after one changed card, each in a fresh process; the ratio is to build;
-- `--serve`: from the save of a changed card to the change shown in the open page;
+- `--serve`: from the save of a changed card to the change shown in the open page, on the big
+  deck and on as many cards kept a card to a file;
 - peak memory (resident set size) of `preview`, cold and warm, and of `--serve` through one
   rebuild, on the memory deck.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -186,7 +188,10 @@ def serve_latency(root: Path, profile: Path) -> float:
         time.sleep(1)  # the page and the watch are both looking
         note = sorted((root / "notes").glob("*.md"))[0]
         text = note.read_text(encoding="utf-8")
-        heading = text.split("\n### ", 1)[1].split("\n", 1)[0]  # the first card's
+        # the first card's heading: under sections, or the file's own
+        found = re.search(r"^(###) (.+)$", text, re.M) or re.search(r"^(##) (.+)$", text, re.M)
+        assert found is not None
+        marks, heading = found.groups()
         changed = f"Renamed {time.time_ns()}"
         wait = f"""new Promise((resolve) => {{
           const check = () => {{
@@ -198,7 +203,7 @@ def serve_latency(root: Path, profile: Path) -> float:
           setTimeout(() => resolve(false), 30000);
         }})"""
         started = time.monotonic()
-        note.write_text(text.replace(f"### {heading}\n", f"### {changed}\n", 1), "utf-8")
+        note.write_text(text.replace(f"{marks} {heading}\n", f"{marks} {changed}\n", 1), "utf-8")
         assert browser.evaluate(wait), "the open page did not show the change within 30 s"
         return time.monotonic() - started
     finally:
@@ -207,6 +212,18 @@ def serve_latency(root: Path, profile: Path) -> float:
         shutil.rmtree(profile, ignore_errors=True)
         process.send_signal(signal.SIGINT)
         process.wait(30)
+
+
+SERVE_FILE_PER_CARD = "--serve, a card per file: save to page shows it, s"
+
+
+def a_file_per_card(tmp: Path, cards: int, repeat: int) -> list[float]:
+    """`--serve`'s latency on `cards` cards kept a card to a file, as some people keep them."""
+    root = tmp / "a-file-per-card"
+    write_corpus(root, cards, images=cards // 100, per_file=1)
+    measure(ankigen("preview", "notes"), root)
+    profiles = (tmp / f"profile-serve-files-{number}" for number in range(repeat))
+    return [serve_latency(root, next(profiles)) for _ in range(repeat)]
 
 
 def serve_peak_mib(root: Path) -> float:
@@ -247,6 +264,10 @@ def main() -> None:
             rows.append(
                 (label, "--serve: save to page shows it, s", statistics.median(latencies), every)
             )
+            latencies = a_file_per_card(tmp, options.cards, repeat)
+            every = " ".join(f"{s:.2f}" for s in latencies)
+            label = f"{options.cards:,} files"
+            rows.append((label, SERVE_FILE_PER_CARD, statistics.median(latencies), every))
             _print(rows)
             return
         if options.scroll_only:
@@ -302,6 +323,8 @@ def main() -> None:
         profiles = (tmp / f"profile-serve-{number}" for number in range(repeat))
         latency = statistics.median([serve_latency(big, next(profiles)) for _ in range(repeat)])
         rows.append((label, "--serve: save to page shows it, s", latency, ""))
+        latency = statistics.median(a_file_per_card(tmp, options.cards, repeat))
+        rows.append((f"{options.cards:,} files", SERVE_FILE_PER_CARD, latency, ""))
 
         memory = tmp / "memory"
         write_corpus(memory, options.memory_cards, images=options.memory_cards // 100)
@@ -321,9 +344,9 @@ def _print(rows: list[Row]) -> None:
         f"{platform.python_version()}, {platform.system()} {platform.release()}; "
         f"load average {' '.join(f'{n:.2f}' for n in os.getloadavg())}"
     )
-    print(f"{'scenario':<18} {'measure':<46} {'value':>10} {'ratio':>8}")
+    print(f"{'scenario':<18} {'measure':<54} {'value':>10} {'ratio':>8}")
     for scenario, what, value, ratio in rows:
-        print(f"{scenario:<18} {what:<46} {value:10.3f} {ratio:>8}")
+        print(f"{scenario:<18} {what:<54} {value:10.3f} {ratio:>8}")
 
 
 class Rows(list[Row]):

@@ -115,6 +115,7 @@ def test_the_preview_benchmark_runs_end_to_end_on_a_tiny_deck() -> None:
         "build, one card changed, s",
         "preview, one card changed, s",
         "--serve: save to page shows it, s",
+        "--serve, a card per file: save to page shows it, s",
         "preview, cold: s / peak MiB",
         "preview, warm: s / peak MiB",
         "--serve, one rebuild: peak MiB",

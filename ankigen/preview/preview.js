@@ -435,7 +435,24 @@
     index = null;
     attach();
     const data = fresh.querySelector('script[src^="cards/"]');
-    if (data) loadScript(data.getAttribute("src"));
-    else window.ankigenPreview.index("", { decks: [], deck: [], text: [] });
+    // the chunks near the screen first, the index (the largest file) once they are shown
+    afterChunksNear(() => {
+      if (data) loadScript(data.getAttribute("src"));
+      else window.ankigenPreview.index("", { decks: [], deck: [], text: [] });
+    });
+  }
+
+  // `then` once the chunks near the screen are shown: the watch tells which they are at the
+  // next frame at the latest, and they load from then on
+  function afterChunksNear(then) {
+    let frames = 0;
+    const check = () => {
+      const chunk = (element) => element.isConnected && element.classList.contains("pv-chunk");
+      const waiting = [...unseen].some(chunk);
+      const loading = placeholders.some((p) => p.dataset.state === "loading");
+      if ((waiting || loading) && (frames += 1) < 300) requestAnimationFrame(check);
+      else then();
+    };
+    requestAnimationFrame(check);
   }
 })();
