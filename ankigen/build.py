@@ -150,9 +150,13 @@ def file_notes(
     for source in files:
         if source.path in cached:
             entry = cached[source.path]
-            notes = entry.notes
-            key = cache.key(source)
-            read[source.path] = FileNotes(source, key, identities(notes), notes, entry.media)
+            before = _KEPT.get(id(entry))
+            if before is not None and before[0] is entry and before[1].source is source:
+                read[source.path] = before[1]
+            else:
+                notes, key = entry.notes, cache.key(source)
+                read[source.path] = FileNotes(source, key, identities(notes), notes, entry.media)
+                _KEPT[id(entry)] = entry, read[source.path]
             diagnostics.items += entry.parse_problems
             if rendered:
                 diagnostics.items += entry.render_problems
@@ -165,7 +169,15 @@ def file_notes(
             problems = (result.parse_problems, result.render_problems)
             cache.store(source, result.notes, problems, result.consulted)
         diagnostics.items += result.parse_problems + result.render_problems
+    for gone in _KEPT.keys() - {id(entry) for entry in cached.values()}:
+        del _KEPT[gone]
     return [read[source.path] for source in files]
+
+
+# Each cached file's notes as the latest run made them, by its cache entry (kept, so that its id
+# is not another's): `--serve` reads every file again on each save, and cache.py gives an
+# unchanged file's very entry again.
+_KEPT: dict[int, tuple[CacheEntry, FileNotes]] = {}
 
 
 def check_across_files(

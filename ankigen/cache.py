@@ -55,15 +55,15 @@ class NoteCache:
         self.entries = EntryStore(folder / "notes.sqlite", storage.project)
         settings = json.dumps({k: str(v) for k, v in asdict(config).items()}, sort_keys=True)
         self.prefix = f"{code_fingerprint()}\x1f{settings}"
-        self._keys: dict[Path, str] = {}
 
     def key(self, source: SourceFile) -> str:
         """What a file's notes depend on, but for the files it consults (checked on load)."""
-        key = self._keys.get(source.path)
-        if key is None:
-            text = f"{self.prefix}\x1f{source.display}\x1f{source.root}\x1f{source.path}\x1f"
-            key = hashlib.sha256(text.encode() + source.text.encode()).hexdigest()
-            self._keys[source.path] = key
+        known = _KEYS.get(id(source))
+        if known is not None and known[0] is source and known[1] == self.prefix:
+            return known[2]
+        text = f"{self.prefix}\x1f{source.display}\x1f{source.root}\x1f{source.path}\x1f"
+        key = hashlib.sha256(text.encode() + source.text.encode()).hexdigest()
+        _KEYS[id(source)] = (source, self.prefix, key)
         return key
 
     def look_up(self, files: Sequence[SourceFile]) -> dict[Path, CacheEntry]:
@@ -71,7 +71,12 @@ class NoteCache:
         as stored, by the file's path."""
         by_key = {self.key(source): source for source in files}
         found = {}
-        for key, sealed in self.entries.get(list(by_key)).items():
+        for key, source in by_key.items():
+            entry = _kept_before(key, source, self)
+            if entry is not None:
+                found[source.path] = entry
+        asked = [key for key, source in by_key.items() if source.path not in found]
+        for key, sealed in (self.entries.get(asked) if asked else {}).items():
             entry = _decoded_before(key, sealed, by_key[key], self)
             if entry is None:
                 entry = self._entry(key, sealed, by_key[key])
@@ -79,6 +84,8 @@ class NoteCache:
                 found[by_key[key].path] = entry
         for stale in _DECODED.keys() - by_key.keys():  # only the files of the latest look-up
             del _DECODED[stale]
+        for gone in _KEYS.keys() - {id(source) for source in files}:
+            del _KEYS[gone]
         return found
 
     def _entry(self, key: str, sealed: bytes, source: SourceFile) -> CacheEntry | None:
@@ -183,12 +190,33 @@ class _Decoded:
 _DECODED: dict[str, _Decoded] = {}
 
 
+# The key of each file of the latest look-up, by the `SourceFile` itself (kept, so that its id
+# is not another's): sources.py gives an unchanged file's very object again.
+_KEYS: dict[int, tuple[SourceFile, str, str]] = {}  # id -> the file, the cache's prefix, key
+
+
 def _decoded_before(
     key: str, sealed: bytes, source: SourceFile, cache: NoteCache
 ) -> CacheEntry | None:
     before = _DECODED.get(key)
     if before is None or (before.sealed, before.source) != (_digest(sealed), source):
         return None
+    return _still_good(before, cache)
+
+
+def _kept_before(key: str, source: SourceFile, cache: NoteCache) -> CacheEntry | None:
+    """The entry decoded before for this very file (the same object sources.py gave then):
+    the store need not be asked, since an entry's key covers all it was made from and this
+    process unsealed it itself."""
+    before = _DECODED.get(key)
+    if before is None or before.source is not source:
+        return None
+    return _still_good(before, cache)
+
+
+def _still_good(before: _Decoded, cache: NoteCache) -> CacheEntry | None:
+    """The entry, while it was unsealed with the run's key, and its consulted files and media
+    are as they were checked."""
     if before.unsealed_with != cache.storage.key:
         return None
     if any(_signature(Path(p)) != s for p, s in before.consulted):

@@ -17,12 +17,14 @@ NOTE_SUFFIXES = (".md", ".markdown")
 
 
 MAX_NOTE_BYTES = 8 * 1024 * 1024  # a note file larger than this is a mistake, not notes
-# `--serve` reads every note file again on each save. A file whose status is what it was when
-# this process read it (device, inode, size, modification and change times: no one can set the
-# change time, and every write moves it) is not read again: its text, by its real path. Only a
-# file unchanged for STILL_NS before it was read is reused, since a second write within the
-# clock's tick could leave its times as they were (git's "racy" files).
-_READ: dict[str, tuple[tuple[int, ...], str]] = {}
+# `--serve` finds and reads every note file again on each save. A file whose status is what it
+# was when this process read it (device, inode, size, modification and change times: no one can
+# set the change time, and every write moves it) is not read again: the same `SourceFile` is
+# given, by its path as found. Only a file unchanged for STILL_NS before it was read is reused,
+# since a second write within the clock's tick could leave its times as they were (git's
+# "racy" files). A path's `Path` and how it is shown are kept too, by the working folder.
+_READ: dict[str, tuple[tuple[int, ...], str, SourceFile]] = {}  # signature, real place, file
+_SHOWN: dict[tuple[str, str], tuple[Path, str]] = {}
 STILL_NS = 2_000_000_000
 
 
@@ -68,10 +70,10 @@ def discover(
             diagnostics.error(Location(str(given)), "no such file or folder")
     readable: dict[Path, tuple[Path, str, Path, os.stat_result]] = {}  # with its real place
     modified: dict[Path, int] = {}
+    cwd = str(context.cwd)
     for name in sorted(found, key=lambda name: name.split(os.sep)):  # as paths sort
         folder, resolve = found[name]
-        path = Path(name)
-        shown = display(path)
+        path, shown = _SHOWN.get((name, cwd)) or _shown_as(name, cwd, display)
         if not shown.isprintable() and _not_utf8(shown):
             safe = shown.encode("utf-8", "backslashreplace").decode()
             diagnostics.error(Location(safe), "the file's name is not UTF-8: rename it")
@@ -86,23 +88,52 @@ def discover(
     files = []
     now = int(context.clock() * 1e9)
     for path, (folder, shown, real, status) in readable.items():
-        text = _text(real, status, shown, now, diagnostics)
-        if text is not None:
-            files.append(SourceFile(path, folder, shown, text, times[path]))
-    for gone in _READ.keys() - {str(real) for _, _, real, _ in readable.values()}:
+        source = _source(path, folder, shown, real, status, times[path], now, diagnostics)
+        if source is not None:
+            files.append(source)
+    kept = {str(path) for path in readable}
+    for gone in _READ.keys() - kept:
         del _READ[gone]  # only the files of the latest run are kept
+    for old in [seen for seen in _SHOWN if seen[0] not in kept]:
+        del _SHOWN[old]
     return files
 
 
-def _text(
-    real: Path, status: os.stat_result, shown: str, now: int, diagnostics: Diagnostics
-) -> str | None:
+def _shown_as(name: str, cwd: str, display: Callable[[Path], str]) -> tuple[Path, str]:
+    path = Path(name)
+    _SHOWN[name, cwd] = path, display(path)
+    return _SHOWN[name, cwd]
+
+
+def _source(
+    path: Path,
+    folder: Path,
+    shown: str,
+    real: Path,
+    status: os.stat_result,
+    modified: int,
+    now: int,
+    diagnostics: Diagnostics,
+) -> SourceFile | None:
+    """The note file, read; the one this process read before when it is still as it was."""
+    signature = (*(status.st_dev, status.st_ino, status.st_size), *_times(status))
+    before = _READ.get(str(path))
+    if before is not None and before[:2] == (signature, str(real)):
+        source = before[2]
+        if (source.root, source.display, source.modified) == (folder, shown, modified):
+            return source
+    text = _text(real, status, shown, diagnostics)
+    if text is None:
+        return None
+    source = SourceFile(path, folder, shown, text, modified)
+    if max(_times(status)) < now - STILL_NS:
+        _READ[str(path)] = (signature, str(real), source)
+    return source
+
+
+def _text(real: Path, status: os.stat_result, shown: str, diagnostics: Diagnostics) -> str | None:
     """The file's text, with its line ends made `\\n`; None, with the problem reported, when
     it cannot be read or is not UTF-8."""
-    signature = (*(status.st_dev, status.st_ino, status.st_size), *_times(status))
-    before = _READ.get(str(real))
-    if before is not None and before[0] == signature:
-        return before[1]
     try:  # the very file checked: not a link, nor another file put in its place since
         data = read_regular(real, MAX_NOTE_BYTES, expected=status)
     except OSError as exc:  # renamed or removed since it was listed, say
@@ -115,10 +146,7 @@ def _text(
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         diagnostics.error(Location(shown, line, col), "file is not UTF-8 text")
         return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if max(_times(status)) < now - STILL_NS:
-        _READ[str(real)] = (signature, text)
-    return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _times(status: os.stat_result) -> tuple[int, int]:

@@ -321,3 +321,58 @@ def test_libraries_installed_as_eggs_are_read_too(
     (tmp_path / "Pygments-2.99-py3.11.egg-info").mkdir()
     monkeypatch.syspath_prepend(str(tmp_path))
     assert _library_versions()["pygments"] == "2.99"
+
+
+def test_a_served_rebuild_reads_parses_and_unseals_only_what_changed(
+    project: Project, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--serve` reads the notes again on every save, in one process: a file still as it was is
+    neither read, parsed nor unsealed again, and what is read equals a fresh process's."""
+    from dataclasses import replace
+
+    from ankigen import build, cache, sources, storage
+    from ankigen.build import read_notes
+    from ankigen.config import Config
+    from ankigen.context import Context
+    from ankigen.errors import Diagnostics
+
+    _two_files(project)
+    project.write("source_notes/c.md", "---\ndeck: D\n---\n## C\n\nsea\n")
+    config = Config(source=project.root / "source_notes", output=project.root / "build")
+    now = Context.from_environment(cwd=project.root)
+    later = replace(now, clock=lambda: now.clock() + 10)  # the files have been still for 10 s
+    notes = [project.root / "source_notes"]
+    reads: list[str] = []
+    unseals: list[int] = []
+
+    def read_regular(path: Path, *args: object, **kwargs: object) -> bytes:
+        reads.append(path.name)
+        return storage.read_regular(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def unseal(self: storage.Storage, blob: bytes) -> bytes | None:
+        unseals.append(1)
+        return real_unseal(self, blob)
+
+    real_unseal = storage.Storage.unseal
+    monkeypatch.setattr(sources, "read_regular", read_regular)
+    monkeypatch.setattr(storage.Storage, "unseal", unseal)
+
+    def read() -> tuple[list[object], list[object]]:
+        found = Diagnostics()
+        return list(read_notes(config, notes, found, context=later)), list(found.items)
+
+    read()  # parsed and rendered, and stored
+    first = read()  # unsealed from the cache
+    assert parsed == ["a.md", "b.md", "c.md"]
+    reads.clear()
+    unseals.clear()
+    assert read() == first
+    assert (reads, unseals, parsed) == ([], [], ["a.md", "b.md", "c.md"])
+
+    project.write("source_notes/b.md", "---\ndeck: D\n---\n## B\n\nbumblebee\n")
+    served = read()
+    assert reads == ["b.md"] and parsed[3:] == ["b.md"] and unseals == []
+    for memo in (sources._READ, sources._SHOWN, cache._DECODED, cache._KEYS, build._KEPT):
+        memo.clear()  # as a fresh process starts
+    assert read() == served
+    assert "bumblebee" in str(served[0])
