@@ -68,13 +68,18 @@ def check_deck_names(identities: Sequence[Identity], diagnostics: Diagnostics) -
 
     Each spelling is reported at its first card, naming the places of the others; a clash is
     reported at the highest level it happens (`Deck` and `deck`, not their subdecks too)."""
-    first: dict[str, Location] = {}  # every deck and parent deck -> its first card
+    own: dict[str, Location] = {}  # every deck -> its first card
     for card in identities:
-        parts = card.deck.split("::") if card.deck else []
+        where = own.get(card.deck)
+        if where is None or card.location < where:
+            own[card.deck] = card.location
+    first: dict[str, Location] = {}  # every deck and parent deck -> its first card
+    for deck, where in own.items():
+        parts = deck.split("::") if deck else []
         for depth in range(1, len(parts) + 1):
             name = "::".join(parts[:depth])
-            if name not in first or card.location < first[name]:
-                first[name] = card.location
+            if name not in first or where < first[name]:
+                first[name] = where
     spellings: dict[str, list[str]] = {}
     for name in sorted(first, key=lambda name: (first[name], name)):
         spellings.setdefault(name.casefold(), []).append(name)

@@ -19,7 +19,7 @@ from ..config import Config
 from ..context import Context
 from ..errors import Diagnostics
 from ..plural import counted
-from .cards import PreviewCard, preview_cards
+from .cards import PreviewCard, let_go, preview_cards
 from .chunks import Chunk, Row, plan_chunks, render_chunk, search_index
 from .memo import ChunkMemo
 from .page import PageInfo, all_decks, deck_tree, page_rows, render_page
@@ -119,6 +119,7 @@ def _write(
     # the index's bytes are let go first, for the peak memory of a big deck's first run.
     del chunks, files, index, page
     memo.save()
+    let_go(cards)
     return Preview(index_html, tuple(cards), info)
 
 

@@ -94,12 +94,36 @@ def note_fields(note: RenderedNote) -> dict[str, str]:
 
 
 def preview_cards(notes: Sequence[RenderedNote]) -> list[PreviewCard]:
-    """Every card of the notes, in note order, each note's cards by ordinal."""
-    cards = []
+    """Every card of the notes, in note order, each note's cards by ordinal. A note asked for
+    before (the very object: the caches give it again while its file is unchanged) gets the
+    same cards, with what they worked out (key, title)."""
+    cards: list[PreviewCard] = []
+    made: dict[int, tuple[RenderedNote, list[PreviewCard]]] = {}
     for note in notes:
-        ordinals = _ordinals(note.kind, note.fields)
-        cards += [PreviewCard(note, ordinal, len(ordinals)) for ordinal in ordinals]
+        before = _MADE.get(id(note))
+        if before is not None and before[0] is note:
+            mine = before[1]
+        else:
+            ordinals = _ordinals(note.kind, note.fields)
+            mine = [PreviewCard(note, ordinal, len(ordinals)) for ordinal in ordinals]
+        made[id(note)] = note, mine
+        cards += mine
+    _MADE.clear()
+    _MADE.update(made)
     return cards
+
+
+def let_go(cards: Sequence[PreviewCard]) -> None:
+    """Forget the cards' rendered HTML and fields, kept until now for the page: the cards of
+    the latest run are kept for the next (`--serve`), the HTML is in the chunks' files."""
+    for card in cards:
+        card.__dict__.pop("rendered", None)
+        card.__dict__.pop("fields", None)
+
+
+# The cards of each note of the latest run, by the note (kept, so that its id is not another's):
+# `--serve` asks for every note's cards on each save.
+_MADE: dict[int, tuple[RenderedNote, list[PreviewCard]]] = {}
 
 
 @functools.lru_cache(maxsize=1 << 16)  # `--serve` asks again for every note on each save
