@@ -123,10 +123,29 @@ def _read(
     with NoteCache(config.output / ".cache", config, storage) as cache:
         cached = cache.look_up(files)
         missing, jobs = _uncached(files, cached), context.jobs
+        spliced = _spliced(missing, cache, config, storage) if render else []
+        missing = [source for source in missing if source not in {r.source for r in spliced}]
         fresh = parse_and_render(missing, config, cache.folder, storage, jobs, progress, render)
+        fresh += spliced
         read = file_notes(files, cached, fresh, cache, diagnostics, rendered=render)
     check_across_files(read, sources, diagnostics)
     return read
+
+
+def _spliced(
+    missing: Sequence[SourceFile], cache: NoteCache, config: Config, storage: Storage
+) -> list[FileResult]:
+    """The files that changed in one card since this process read them (`--serve`), that card
+    parsed alone (splice.py)."""
+    from .splice import splice
+
+    spliced = []
+    for source in missing:
+        before = cache.before(source.path)
+        result = splice(before, source, config, cache.folder, storage) if before else None
+        if result is not None:
+            spliced.append(result)
+    return spliced
 
 
 def _uncached(files: Sequence[SourceFile], cached: dict[Path, CacheEntry]) -> list[SourceFile]:
@@ -167,7 +186,7 @@ def file_notes(
         read[source.path] = FileNotes(source, key, result.identities, result.notes, media)
         if rendered:
             problems = (result.parse_problems, result.render_problems)
-            cache.store(source, result.notes, problems, result.consulted)
+            cache.store(source, result.notes, problems, result.consulted, result.outline)
         diagnostics.items += result.parse_problems + result.render_problems
     for gone in _KEPT.keys() - {id(entry) for entry in cached.values()}:
         del _KEPT[gone]

@@ -21,14 +21,17 @@ import stat
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .entrystore import EntryStore
 from .errors import Diagnostic, Location
 from .fingerprint import code_fingerprint
-from .model import MediaFile, RenderedNote, SourceFile
+from .model import MediaFile, Outline, RenderedNote, SourceFile
 from .storage import Storage, read_regular
+
+if TYPE_CHECKING:
+    from .splice import Before
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class CacheEntry:
     parse_problems: list[Diagnostic]
     render_problems: list[Diagnostic]
     media: dict[str, MediaFile]
+    outline: Outline | None = None  # where its headings are: splice.py parses one card alone
 
 
 class NoteCache:
@@ -55,6 +59,7 @@ class NoteCache:
         self.entries = EntryStore(folder / "notes.sqlite", storage.project)
         settings = json.dumps({k: str(v) for k, v in asdict(config).items()}, sort_keys=True)
         self.prefix = f"{code_fingerprint()}\x1f{settings}"
+        self._before: dict[Path, _Decoded] = {}
 
     def key(self, source: SourceFile) -> str:
         """What a file's notes depend on, but for the files it consults (checked on load)."""
@@ -83,7 +88,9 @@ class NoteCache:
             if entry is not None:
                 found[by_key[key].path] = entry
         for stale in _DECODED.keys() - by_key.keys():  # only the files of the latest look-up
-            del _DECODED[stale]
+            before = _DECODED.pop(stale)
+            if self.key(before.source) == stale:  # made with these settings: a file that changed
+                self._before[before.source.path] = before
         for gone in _KEYS.keys() - {id(source) for source in files}:
             del _KEYS[gone]
         return found
@@ -105,7 +112,7 @@ class NoteCache:
             notes = tuple(note_from_json(row, source, found) for row in entry["notes"])
             parsing = [_diagnostic(row) for row in entry["parse_problems"]]
             rendering = [_diagnostic(row) for row in entry["render_problems"]]
-            decoded = CacheEntry(notes, parsing, rendering, found)
+            decoded = CacheEntry(notes, parsing, rendering, found, _outline(entry["outline"]))
             consulted = tuple((p, s) for p, s in entry["consulted"])
             media_seen = tuple((name, _lstat(self.media_dir / name)) for name in found)
             unsealed_with = self.storage.key
@@ -123,18 +130,24 @@ class NoteCache:
         notes: Sequence[RenderedNote],
         problems: tuple[list[Diagnostic], list[Diagnostic]],
         consulted: set[Path],
+        outline: Outline | None = None,
     ) -> None:
-        """Remember a freshly rendered file with its problems from parsing and rendering; a
-        cache that cannot be written is only slower."""
+        """Remember a freshly rendered file with its problems from parsing and rendering, and
+        where its headings are; a cache that cannot be written is only slower. This process
+        keeps it decoded too, as if it had read it."""
         parsing, rendering = problems
         media = {m.name: m for note in notes for m in note.media}
+        consulted_rows: list[tuple[str, object]] = [
+            (str(p), _signature(p)) for p in sorted(consulted)
+        ]
         entry = {
             "key": self.key(source),
             "notes": [note_to_json(note) for note in notes],
             "parse_problems": [_diagnostic_row(d) for d in parsing],
             "render_problems": [_diagnostic_row(d) for d in rendering],
             "media": sorted(media),
-            "consulted": [[str(p), _signature(p)] for p in sorted(consulted)],
+            "consulted": consulted_rows,
+            "outline": [outline[0], [list(h) for h in outline[1]]] if outline else None,
         }
         sealed = self.storage.seal(json.dumps(entry).encode())
         if sealed is None:
@@ -147,6 +160,23 @@ class NoteCache:
         except OSError:
             return
         self.entries.put(self.key(source), sealed)
+        decoded = CacheEntry(tuple(notes), list(parsing), list(rendering), media, outline)
+        media_seen = tuple((name, _lstat(self.media_dir / name)) for name in media)
+        _DECODED[self.key(source)] = _Decoded(
+            _digest(sealed), self.storage.key, source, decoded, tuple(consulted_rows), media_seen
+        )
+
+    def before(self, path: Path) -> Before | None:
+        """The file at `path` as this process last read or made it, before it changed, while
+        the files it consulted and its media are as they were."""
+        from .splice import Before
+
+        before = self._before.get(path)
+        if before is None or _still_good(before, self) is None:
+            return None
+        entry, consulted = before.entry, frozenset(Path(p) for p, _ in before.consulted)
+        problems = (entry.parse_problems, entry.render_problems)
+        return Before(before.source, entry.notes, *problems, entry.outline, consulted)
 
     def close(self) -> None:
         self.entries.close()
@@ -304,6 +334,15 @@ def note_from_json(row: list[Any], source: SourceFile, media: dict[str, MediaFil
 
 def _diagnostic_row(d: Diagnostic) -> list[Any]:
     return [d.location.path, d.location.line, d.location.col, d.severity, d.message]
+
+
+def _outline(row: Any) -> Outline | None:
+    """The outline stored as `[front matter end, [[line, level], ...]]`; None for none."""
+    if row is None:
+        return None
+    end, headings = row
+    pairs = tuple((int(line), int(level)) for line, level in headings)
+    return Outline(int(end), pairs)
 
 
 def _diagnostic(row: list[Any]) -> Diagnostic:

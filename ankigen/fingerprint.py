@@ -10,7 +10,8 @@ import sys
 from functools import cache
 from pathlib import Path
 
-FORMAT = 5  # of what the caches hold: notes as typed tuples; entries name their own key
+FORMAT = 6  # of what the caches hold: notes as typed tuples; entries name their own key and
+# hold their file's outline
 _LIBRARIES = (
     "markdown-it-py",
     "mdit-py-plugins",

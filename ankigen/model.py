@@ -83,6 +83,14 @@ def media_file(data: bytes, suffix: str) -> MediaFile:
     return MediaFile(f"ankigen-{digest}{suffix.lower()}", data)
 
 
+class Outline(NamedTuple):
+    """Where a note file's front matter ends and its headings are, as markdown-it found them:
+    what splice.py needs to parse one changed card alone."""
+
+    front_matter_end: int  # 0-based line after the front matter; 0 without one
+    headings: tuple[tuple[int, int], ...]  # 0-based line and level of every heading, title too
+
+
 class RenderedNote(NamedTuple):
     """A card rendered to Anki fields: what render makes, the notes cache stores, and package,
     preview and diff read. It holds no markdown tokens; a plain tuple, cheap to make for every

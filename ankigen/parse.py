@@ -25,7 +25,7 @@ from .errors import Diagnostic, Diagnostics
 from .front_matter import read_front_matter
 from .highlight import lexer_for
 from .markdown import drop_kramdown_markup, markdown_parser
-from .model import Card, Formula, SourceFile
+from .model import Card, Formula, Outline, SourceFile
 from .rules import CardDraft, FileContext, FileDraft, Heading, card_problems, file_problems
 from .rules.card import RawText
 from .rules.headings import VALID_ID
@@ -48,6 +48,7 @@ class ParsedFile:
     cards: list[Card]
     problems: list[Diagnostic]
     consulted: frozenset[Path]  # the pictures the cards name, found or not, as written
+    outline: Outline
 
 
 def parse_source(source: SourceFile, config: Config, checks_only: bool = False) -> ParsedFile:
@@ -62,6 +63,14 @@ def parse_source(source: SourceFile, config: Config, checks_only: bool = False) 
         source, source.text.split("\n"), config.allow_html, env.get("references", {})
     )
     file = _outline(tokens, context, config)
+    outline = Outline(
+        tokens[0].map[1] if tokens and tokens[0].type == "front_matter" and tokens[0].map else 0,
+        tuple(
+            (t.map[0], int(t.tag[1]))
+            for t in tokens
+            if t.type == "heading_open" and t.level == 0 and t.map
+        ),
+    )
     problems = file_problems(file, context)
     deck = "::".join(part.strip() for part in file.deck.split("::"))
     meta = file.front_matter
@@ -84,7 +93,7 @@ def parse_source(source: SourceFile, config: Config, checks_only: bool = False) 
             problems += card.problems
             consulted.update(card.consulted)
         ancestors.append(heading)
-    return ParsedFile(cards, problems, frozenset(consulted))
+    return ParsedFile(cards, problems, frozenset(consulted), outline)
 
 
 def parse_file(

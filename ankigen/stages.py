@@ -23,7 +23,7 @@ from .config import Config
 from .drawing import Job, Result, draw_all
 from .errors import Diagnostic, Diagnostics
 from .ids import Identity
-from .model import Card, RenderedNote, SourceFile
+from .model import Card, Outline, RenderedNote, SourceFile
 from .storage import Storage
 
 if TYPE_CHECKING:  # render loads markdown-it, which a warm build never needs
@@ -54,6 +54,7 @@ class FileResult:
     parse_problems: list[Diagnostic] = field(default_factory=list)
     render_problems: list[Diagnostic] = field(default_factory=list)
     consulted: set[Path] = field(default_factory=set)
+    outline: Outline | None = None  # None: not parsed here (splice.py has it from the cache)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,9 @@ def process_file(
 
     parsed = parse_source(source, config, checks_only=not render)
     cards, consulted = parsed.cards, set(parsed.consulted)
-    result = FileResult(source, identities(cards), (), parsed.problems, [], consulted)
+    result = FileResult(
+        source, identities(cards), (), parsed.problems, [], consulted, parsed.outline
+    )
     if not render:
         return result
     from .render import draft_notes, picture_jobs

@@ -1,0 +1,198 @@
+"""One changed card parsed alone: `--serve` reads a note file again on every save, and parsing
+all of a file of a thousand cards to take in one edited card would cost a second each time.
+
+When a file differs from the one this process read before (its text, notes, problems and outline,
+as the notes cache keeps them) only inside one card's body, that card is parsed and rendered from
+a copy of the file in which every line is blank but the front matter, the title, the card's
+sections and the card itself: lines keep their numbers, and the card is read in what it is read
+in within the whole file. The file's other notes and problems are kept, moved by the lines the
+card gained or lost.
+
+That is what parsing the whole file gives only when nothing changed can reach beyond the card.
+So the whole file is parsed instead (None) when a changed line could start or end a heading, a
+fence, a math block, an HTML block or a definition; when the file defines links or footnotes,
+which every card reads; when the card is no longer one card with the same identity; and when one
+of its pictures is not drawn yet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from .config import Config
+from .errors import Diagnostic, Diagnostics, Location
+from .model import Card, Outline, RenderedNote, SourceFile
+from .stages import FileResult, identities
+from .storage import Storage
+
+# A changed line like these could change more than its card.
+_REACHING = re.compile(
+    r"""^\s*(?:
+        \#                  # a heading
+      | [=\-]+\s*$          # a setext underline, a thematic break, front matter
+      | ```|~~~             # a fence
+      | <                   # an HTML block
+      | \[[^\]]*\]:         # a link or footnote definition
+      | \{:                 # a kramdown attribute list
+    )
+    | \$\$                  # a math block, wherever it is in the line
+    """,
+    re.VERBOSE,
+)
+_DEFINITION = re.compile(r"^\s*\[[^\]]*\]:", re.MULTILINE)  # read by every card of its file
+
+
+class Before(NamedTuple):
+    """A file as this process read it last: its text, what the cache keeps of it, and the
+    files it consulted."""
+
+    source: SourceFile
+    notes: tuple[RenderedNote, ...]
+    parse_problems: list[Diagnostic]
+    render_problems: list[Diagnostic]
+    outline: Outline | None
+    consulted: frozenset[Path]
+
+
+def splice(
+    before: Before, new: SourceFile, config: Config, cache_dir: Path, storage: Storage
+) -> FileResult | None:
+    """The file `new` read as a change to one card of the file `before`; None when that might
+    not be what parsing the whole file gives."""
+    old, outline = before.source, before.outline
+    same_file = (old.path, old.root, old.display) == (new.path, new.root, new.display)
+    if outline is None or not same_file or _DEFINITION.search(new.text):
+        return None
+    old_lines, new_lines = old.text.split("\n"), new.text.split("\n")
+    start, old_end, new_end = _changed(old_lines, new_lines)
+    around = _card_around(outline, start, old_end, len(old_lines))
+    changed = old_lines[start:old_end] + new_lines[start:new_end]
+    if around is None or not changed or any(_REACHING.search(line) for line in changed):
+        return None
+    heading, end = around  # 0-based lines of the card's heading and of what follows it
+    shift = len(new_lines) - len(old_lines)
+    old_note = next((n for n in before.notes if n.location.line == heading + 1), None)
+    alone = _parse_alone(new, new_lines, outline, heading, end + shift, config)
+    if old_note is None or alone is None or not _same_card(old_note, alone[0]):
+        return None
+    card, problems, consulted = alone
+    from .drawing import look_up
+    from .render import draft_notes, finish_notes, picture_jobs
+
+    drawn, missing = look_up(picture_jobs([card], config), cache_dir, storage)
+    if missing:
+        return None
+    rendering = Diagnostics()
+    [note] = finish_notes(draft_notes([card], config), drawn, config.allow_html, rendering)
+    if note.guid != old_note.guid:
+        return None
+    note = note._replace(source=new)  # not the copy it was parsed from
+    notes = tuple(
+        note if n is old_note else _moved_note(n, heading, shift, new) for n in before.notes
+    )
+    headings = tuple(
+        (line + shift if line > heading else line, level) for line, level in outline.headings
+    )
+    return FileResult(
+        new,
+        identities(notes),
+        notes,
+        _kept(before.parse_problems, heading, end, shift) + problems,
+        _kept(before.render_problems, heading, end, shift) + rendering.items,
+        set(before.consulted | consulted),
+        Outline(outline.front_matter_end, headings),
+    )
+
+
+def _changed(old: Sequence[str], new: Sequence[str]) -> tuple[int, int, int]:
+    """The lines that differ: from the first, to the end of them in `old` and in `new`."""
+    most = min(len(old), len(new))
+    start = 0
+    while start < most and old[start] == new[start]:
+        start += 1
+    tail = 0
+    while tail < most - start and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return start, len(old) - tail, len(new) - tail
+
+
+def _card_around(outline: Outline, start: int, end: int, length: int) -> tuple[int, int] | None:
+    """The heading (not a title) whose body holds the old lines `start` to `end`, and the line
+    after its body; None when they are not all in one body."""
+    lines = [line for line, _ in outline.headings]
+    found = None
+    for index, line in enumerate(lines):
+        if line >= start:
+            break
+        found = index
+    if found is None or outline.headings[found][1] < 2:
+        return None
+    after = lines[found + 1] if found + 1 < len(lines) else length
+    return (lines[found], after) if end <= after else None
+
+
+def _parse_alone(
+    new: SourceFile, lines: list[str], outline: Outline, heading: int, end: int, config: Config
+) -> tuple[Card, list[Diagnostic], frozenset[Path]] | None:
+    """The card at line `heading` (to `end`), parsed from the file with every other line blank
+    but its front matter, title and sections; its problems; the files it consulted."""
+    from .parse import parse_source
+
+    kept = list(range(outline.front_matter_end))
+    sections: list[tuple[int, int]] = []
+    level = 0
+    for line, depth in outline.headings:
+        if line == heading:
+            level = depth
+            break
+        if depth == 1:
+            kept += [line] if not sections and line == outline.headings[0][0] else []
+            continue
+        while sections and sections[-1][1] >= depth:
+            sections.pop()
+        sections.append((line, depth))
+    kept += [line for line, depth in sections if depth < level]
+    text = [""] * len(lines)
+    for line in kept:
+        text[line] = lines[line]
+    text[heading:end] = lines[heading:end]
+    copy = SourceFile(new.path, new.root, new.display, "\n".join(text), new.modified)
+    parsed = parse_source(copy, config)
+    if len(parsed.cards) != 1 or parsed.cards[0].location.line != heading + 1:
+        return None
+    inside = [p for p in parsed.problems if heading < p.location.line <= end]
+    return parsed.cards[0], inside, parsed.consulted
+
+
+def _same_card(note: RenderedNote, card: Card) -> bool:
+    """Whether the card is still the note's card, in its deck, with its tags: what the rest of
+    the file and the checks across files read of it."""
+    return (card.identity, card.deck, card.namespace, card.tags) == (
+        note.identity,
+        note.deck,
+        note.namespace,
+        note.tags,
+    )
+
+
+def _moved_note(note: RenderedNote, heading: int, shift: int, new: SourceFile) -> RenderedNote:
+    where = note.location
+    if where.line > heading + 1:
+        where = Location(where.path, where.line + shift, where.col)
+    return note._replace(location=where, source=new)
+
+
+def _kept(problems: list[Diagnostic], heading: int, end: int, shift: int) -> list[Diagnostic]:
+    """The problems outside the card's lines, those after it moved by `shift` lines."""
+    kept = []
+    for problem in problems:
+        where = problem.location
+        if where.line <= heading:
+            kept.append(problem)
+        elif where.line > end:
+            moved = Location(where.path, where.line + shift, where.col)
+            kept.append(Diagnostic(moved, problem.severity, problem.message))
+    return kept

@@ -1,0 +1,165 @@
+"""One changed card parsed alone (splice.py) gives exactly what parsing the whole file gives."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ankigen.config import Config
+from ankigen.model import SourceFile
+from ankigen.splice import Before, splice
+from ankigen.stages import FileResult, process_file
+from ankigen.storage import Storage
+from bench.corpus import card  # the benchmark's cards: lists, code, clozes, formulas
+
+ROOT = Path("/notes")
+
+# Lines an author types into a card's body, some of which reach beyond it.
+LINES = [
+    "plain words",
+    "",
+    "- a list item",
+    "  continued",
+    "1. numbered",
+    "> a quote",
+    "    indented code",
+    "a $x^2$ formula and **bold**",
+    "{{c1::a cloze}} here",
+    "{{c2::another}}",
+    "| a | b |",
+    "|---|---|",
+    "```",
+    "```python",
+    "~~~",
+    "$$",
+    "## A new heading",
+    "### Deeper",
+    "# Title",
+    "---",
+    "===",
+    "<div>html</div>",
+    "[ref]: https://example.org",
+    "see [ref] and [^1]",
+    "[^1]: a footnote",
+    "{: .class}",
+    "\\$ escaped",
+    "trailing spaces  ",
+]
+
+
+def _file(seed: int, cards: int, sections: bool) -> str:
+    rng = random.Random(seed)
+    parts = ["---\ndeck: Splice\ntags: [t]\n---\n# Title\n"]
+    for i in range(cards):
+        if sections and i % 3 == 0:
+            parts.append(f"## Section {i}\n")
+        body = card(i, rng).replace("## ", "### " if sections else "## ", 1)
+        parts.append(body)
+    return "\n".join(parts)
+
+
+def _parse(text: str, config: Config, storage: Storage, cache: Path) -> FileResult:
+    source = SourceFile(ROOT / "deck.md", ROOT, "notes/deck.md", text, 1_700_000_000)
+    result = process_file(source, config, cache, storage, render=True)
+    assert isinstance(result, FileResult)
+    return result
+
+
+def _before(result: FileResult) -> Before:
+    return Before(
+        result.source,
+        result.notes,
+        result.parse_problems,
+        result.render_problems,
+        result.outline,
+        frozenset(result.consulted),
+    )
+
+
+def _same(spliced: FileResult, whole: FileResult) -> None:
+    assert spliced.notes == whole.notes
+    assert spliced.identities == whole.identities
+    assert sorted(spliced.parse_problems) == sorted(whole.parse_problems)
+    assert sorted(spliced.render_problems) == sorted(whole.render_problems)
+    assert spliced.outline == whole.outline
+    assert spliced.consulted >= whole.consulted
+
+
+@pytest.fixture(scope="module")
+def storage(tmp_path_factory: pytest.TempPathFactory) -> tuple[Storage, Path]:
+    folder = tmp_path_factory.mktemp("splice")
+    return Storage(folder, b"k" * 32), folder / "cache"
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10_000),
+    sections=st.booleans(),
+    where=st.floats(0, 1, exclude_max=True),
+    remove=st.integers(0, 2),
+    added=st.lists(st.sampled_from(LINES), max_size=3),
+    html=st.booleans(),
+)
+def test_a_spliced_card_is_what_the_whole_file_gives(
+    storage: tuple[Storage, Path],
+    seed: int,
+    sections: bool,
+    where: float,
+    remove: int,
+    added: list[str],
+    html: bool,
+) -> None:
+    store, cache = storage
+    config = Config(allow_html=html)
+    text = _file(seed, 9, sections)
+    lines = text.split("\n")
+    at = 6 + int(where * (len(lines) - 6))  # anywhere after the front matter and title
+    edited = "\n".join(lines[:at] + added + lines[at + remove :])
+    old = _parse(text, config, store, cache)
+    whole = _parse(edited, config, store, cache)
+    spliced = splice(_before(old), whole.source, config, cache, store)
+    if spliced is not None:
+        _same(spliced, whole)
+
+
+def test_an_edit_inside_a_card_is_spliced_and_the_cards_after_it_move(
+    storage: tuple[Storage, Path],
+) -> None:
+    store, cache = storage
+    config = Config()
+    text = _file(7, 12, sections=True)
+    lines = text.split("\n")
+    at = lines.index(next(line for line in lines if line.startswith("### ") and " 4" in line))
+    added = ["A new line, with $y$.", "", "And another."]
+    edited = "\n".join([*lines[: at + 2], *added, *lines[at + 2 :]])
+    old = _parse(text, config, store, cache)
+    whole = _parse(edited, config, store, cache)
+    spliced = splice(_before(old), whole.source, config, cache, store)
+    assert spliced is not None
+    _same(spliced, whole)
+    moved = [n for n in spliced.notes if n.location.line > at + 1]
+    assert moved and all(n.location.line - 3 in {o.location.line for o in old.notes} for n in moved)
+
+
+@pytest.mark.parametrize(
+    "added",
+    ["## A new card", "```", "[ref]: https://example.org", "$$", "<div>", "----"],
+)
+def test_a_line_that_can_reach_other_cards_makes_the_whole_file_parsed(
+    storage: tuple[Storage, Path], added: str
+) -> None:
+    store, cache = storage
+    config = Config()
+    text = _file(3, 6, sections=False)
+    lines = text.split("\n")
+    at = lines.index(next(line for line in lines if line.startswith("## ") and " 2" in line))
+    edited = "\n".join([*lines[: at + 2], added, *lines[at + 2 :]])
+    old = _parse(text, config, store, cache)
+    whole = _parse(edited, config, store, cache)
+    assert splice(_before(old), whole.source, config, cache, store) is None
