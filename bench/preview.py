@@ -17,7 +17,7 @@ Rows, side by side in one run (medians of --repeat):
   rows alone);
 - `preview` and `build` after one changed card, each in a fresh process; the ratio is to build;
 - `--serve`: from the save of a changed card to the change shown in the open page, on the big
-  deck and on as many cards kept a card to a file;
+  deck, on as many cards kept a card to a file, and on as many in one file (a section to ten);
 - peak memory (resident set size) of `preview`, cold and warm, and of `--serve` through one
   rebuild, on the memory deck.
 """
@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
-from corpus import write_corpus
+from corpus import write_corpus, write_sectioned_file
 from run import ENV, _compile_ankigen, ankigen, measure
 
 from tests.preview.chromium import Browser
@@ -215,15 +215,26 @@ def serve_latency(root: Path, profile: Path) -> float:
 
 
 SERVE_FILE_PER_CARD = "--serve, a card per file: save to page shows it, s"
+SERVE_ONE_FILE = "--serve, one file of 1 section in 10: save to page, s"
 
 
 def a_file_per_card(tmp: Path, cards: int, repeat: int) -> list[float]:
     """`--serve`'s latency on `cards` cards kept a card to a file, as some people keep them."""
     root = tmp / "a-file-per-card"
     write_corpus(root, cards, images=cards // 100, per_file=1)
+    return _serve_latencies(root, tmp / "profile-serve-files", repeat)
+
+
+def one_file(tmp: Path, cards: int, repeat: int) -> list[float]:
+    """`--serve`'s latency on `cards` cards in one file, a section (a subdeck) to ten cards."""
+    root = tmp / "one-file"
+    write_sectioned_file(root, cards, max(1, cards // 10))
+    return _serve_latencies(root, tmp / "profile-serve-one-file", repeat)
+
+
+def _serve_latencies(root: Path, profile: Path, repeat: int) -> list[float]:
     measure(ankigen("preview", "notes"), root)
-    profiles = (tmp / f"profile-serve-files-{number}" for number in range(repeat))
-    return [serve_latency(root, next(profiles)) for _ in range(repeat)]
+    return [serve_latency(root, profile.with_name(f"{profile.name}-{n}")) for n in range(repeat)]
 
 
 def serve_peak_mib(root: Path) -> float:
@@ -264,10 +275,13 @@ def main() -> None:
             rows.append(
                 (label, "--serve: save to page shows it, s", statistics.median(latencies), every)
             )
-            latencies = a_file_per_card(tmp, options.cards, repeat)
-            every = " ".join(f"{s:.2f}" for s in latencies)
-            label = f"{options.cards:,} files"
-            rows.append((label, SERVE_FILE_PER_CARD, statistics.median(latencies), every))
+            for label, what, shape in (
+                (f"{options.cards:,} files", SERVE_FILE_PER_CARD, a_file_per_card),
+                (f"{options.cards:,} cards", SERVE_ONE_FILE, one_file),
+            ):
+                latencies = shape(tmp, options.cards, repeat)
+                every = " ".join(f"{s:.2f}" for s in latencies)
+                rows.append((label, what, statistics.median(latencies), every))
             _print(rows)
             return
         if options.scroll_only:
@@ -325,6 +339,8 @@ def main() -> None:
         rows.append((label, "--serve: save to page shows it, s", latency, ""))
         latency = statistics.median(a_file_per_card(tmp, options.cards, repeat))
         rows.append((f"{options.cards:,} files", SERVE_FILE_PER_CARD, latency, ""))
+        latency = statistics.median(one_file(tmp, options.cards, repeat))
+        rows.append((label, SERVE_ONE_FILE, latency, ""))
 
         memory = tmp / "memory"
         write_corpus(memory, options.memory_cards, images=options.memory_cards // 100)

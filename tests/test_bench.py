@@ -116,6 +116,7 @@ def test_the_preview_benchmark_runs_end_to_end_on_a_tiny_deck() -> None:
         "preview, one card changed, s",
         "--serve: save to page shows it, s",
         "--serve, a card per file: save to page shows it, s",
+        "--serve, one file of 1 section in 10: save to page, s",
         "preview, cold: s / peak MiB",
         "preview, warm: s / peak MiB",
         "--serve, one rebuild: peak MiB",

@@ -257,3 +257,30 @@ def test_changed_since_an_unknown_revision_is_an_error(project: Project) -> None
     result = project.run("preview", "--changed-since", "no-such-ref")
     assert result.exit_code == 1
     assert "unknown git revision 'no-such-ref'" in result.stderr
+
+
+def test_a_line_added_above_changes_only_its_chunk_and_the_page_moves_the_lines(
+    project: Project,
+) -> None:
+    """A card's line is the page's, like its number: lines added to one card do not make every
+    chunk after it new (a file of thousands of cards, under --serve)."""
+    cards = "".join(f"## Card {i}\n\nBody {i}.\n\n" for i in range(150))
+    project.write("source_notes/deck.md", f"# Deck\n\n{cards}")
+    folder = project.root / "build" / "preview"
+
+    def chunks() -> set[str]:
+        found = {path.name: data_file(path)[0] for path in (folder / "cards").glob("*.js")}
+        return {name for name, call in found.items() if call == "chunk"}
+
+    assert project.run("preview").exit_code == 0
+    before = chunks()
+    assert len(before) > 3
+    assert ">source_notes/deck.md:7</span>" in page_with_cards(folder)  # Card 1
+    longer = cards.replace("Body 0.", "Body 0.\n\nA second paragraph.", 1)
+    project.write("source_notes/deck.md", f"# Deck\n\n{longer}")
+    assert project.run("preview").exit_code == 0
+    assert len(before - chunks()) == 1  # the first card's chunk, and no other
+    page = page_with_cards(folder)
+    assert ">source_notes/deck.md:9</span>" in page and ">source_notes/deck.md:7</span>" not in page
+    last = 3 + 2 + 149 * 4  # Card 149's heading, two lines down
+    assert f">source_notes/deck.md:{last}</span>" in page

@@ -313,6 +313,8 @@ def test_a_large_deck_opens_finds_any_card_and_scrolls_to_its_end(
     assert 0 <= top < 200
     title = "document.getElementById('card-1500').querySelector('.pv-title').textContent"
     assert browser.evaluate(title) == "Card 5-249"
+    where = "document.getElementById('card-1500').querySelector('.pv-loc').textContent"
+    assert browser.evaluate(where).endswith("part5.md:999")  # its line, set by the page
 
     # scrolling to the end reaches the last card
     for _ in range(50):

@@ -163,3 +163,68 @@ def test_a_line_that_can_reach_other_cards_makes_the_whole_file_parsed(
     old = _parse(text, config, store, cache)
     whole = _parse(edited, config, store, cache)
     assert splice(_before(old), whole.source, config, cache, store) is None
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10_000),
+    sections=st.booleans(),
+    which=st.floats(0, 1, exclude_max=True),
+    marks=st.sampled_from(["##", "###", "####", "#"]),
+    text=st.sampled_from(
+        [
+            "Renamed",
+            "",
+            "Loss {#loss}",
+            "Pair {.reversed}",
+            'Tagged {tags="a b"}',
+            "Bad {#",
+            "`code` *x*",
+        ]
+    ),
+    body=st.lists(st.sampled_from(LINES), max_size=2),
+)
+def test_a_renamed_card_is_what_the_whole_file_gives(
+    storage: tuple[Storage, Path],
+    seed: int,
+    sections: bool,
+    which: float,
+    marks: str,
+    text: str,
+    body: list[str],
+) -> None:
+    store, cache = storage
+    config = Config()
+    original = _file(seed, 9, sections)
+    lines = original.split("\n")
+    headings = [i for i, line in enumerate(lines) if line.startswith("##")]
+    at = headings[int(which * len(headings))]
+    edited = "\n".join([*lines[:at], f"{marks} {text}", *body, *lines[at + 1 :]])
+    old = _parse(original, config, store, cache)
+    whole = _parse(edited, config, store, cache)
+    spliced = splice(_before(old), whole.source, config, cache, store)
+    if spliced is not None:
+        _same(spliced, whole)
+
+
+def test_a_card_renamed_is_spliced_and_one_that_names_a_section_is_not(
+    storage: tuple[Storage, Path],
+) -> None:
+    store, cache = storage
+    config = Config()
+    text = _file(5, 7, sections=True)
+    lines = text.split("\n")
+    old = _parse(text, config, store, cache)
+    card = next(i for i, line in enumerate(lines) if line.startswith("### "))
+    renamed = "\n".join([*lines[:card], "### A new name", *lines[card + 1 :]])
+    whole = _parse(renamed, config, store, cache)
+    spliced = splice(_before(old), whole.source, config, cache, store)
+    assert spliced is not None
+    _same(spliced, whole)
+    assert "a-new-name" in {note.identity.split("/")[-1] for note in spliced.notes}
+    section = next(i for i, line in enumerate(lines) if line.startswith("## Section"))
+    renamed = "\n".join([*lines[:section], "## Another section", *lines[section + 1 :]])
+    whole = _parse(renamed, config, store, cache)
+    assert splice(_before(old), whole.source, config, cache, store) is None

@@ -102,7 +102,7 @@ _ENCODED: dict[tuple[str, ...], bytes] = {}
 def search_text(card: PreviewCard) -> str:
     """One card's text for the filter."""
     note = card.note
-    where = f"{note.location.path}:{note.location.line}"
+    where = note.location.path  # not its line: a line added above would change every text after
     texts = (card.title, strip_html(card.shown_question), strip_html(card.shown_answer), where)
     text = " ".join((*texts, note.deck, note.identity, note.guid, *note.tags))
     return " ".join(text.lower().split())
@@ -176,9 +176,10 @@ def _runs(rows: Iterable[Row]) -> list[list[Row]]:
 
 def tile(card: PreviewCard, status: dict[str, str]) -> str:
     """One card's tile: heading, kind, source, identity, GUID, then its front and back. Its
-    anchor (`card-N`) is set by the page, so a card added above does not change this chunk."""
+    anchor (`card-N`) and its source's line are set by the page, so a card or a line added
+    above does not change this chunk."""
     note = card.note
-    where = f"{note.location.path}:{note.location.line}"
+    where = note.location.path
     state = status.get(card.key)
     badge = f'<span class="pv-badge pv-{state}">{state}</span>' if state else ""
     body_class = f"card card{card.ordinal + 1}"
@@ -186,7 +187,7 @@ def tile(card: PreviewCard, status: dict[str, str]) -> str:
 <header class="pv-tile-head">
 <h3 class="pv-title">{_text(card.title) or "(no heading)"}</h3>
 <p class="pv-meta">{badge}<span class="pv-kind">{card.kind}</span>
-<span class="pv-loc" title="source of the card">{_text(where)}</span>
+<span class="pv-loc" title="source of the card" data-path="{_attr(where)}">{_text(where)}</span>
 <span class="pv-id" title="identity; the note's GUID is {_attr(note.guid)}">\
 {_text(note.identity)}</span>
 <code class="pv-guid" title="GUID: Anki matches notes by it">{_text(note.guid)}</code></p>

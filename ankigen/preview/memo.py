@@ -73,7 +73,7 @@ class ChunkMemo:
         for row in rows:
             card, note = row.card, row.card.note
             heads.append((card.key, row.deck, row.deck_title, card.note_cards))
-            where = (note.location.path, note.location.line)
+            where = note.location.path  # its line is the page's (page.py)
             heads.append((status.get(card.key), note.kind, note.deck, note.identity, where))
             heads.append((note.tags, [len(field) for field in note.fields]))
             for field in note.fields:  # after their lengths: no two notes hash the same
@@ -134,14 +134,12 @@ def _shown(row: Row, status: dict[str, str]) -> tuple[object, ...]:
     """Everything of `row` its chunk's key digests; a plain tuple, hashed in C."""
     card, note = row.card, row.card.note
     keyed = (card.key, row.deck, row.deck_title, card.note_cards, status.get(card.key))
-    where = note.location
     return (
         *keyed,
         note.kind,
         note.deck,
         note.identity,
-        where.path,
-        where.line,
+        note.location.path,
         note.tags,
         note.fields,
     )

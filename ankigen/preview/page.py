@@ -169,13 +169,15 @@ cards · formulas by MathJax 3 · made by <code>ankigen preview</code></footer>
 
 
 def _placeholder(chunk: Chunk) -> str:
-    """Where a chunk's cards go: its file, its cards' numbers, the decks whose heading it
-    holds (for links to them), and its height until shown."""
+    """Where a chunk's cards go: its file, its cards' numbers and the lines they are written
+    at, the decks whose heading it holds (for links to them), and its height until shown."""
     decks = " ".join(row.deck for row in chunk.rows if row.deck_title is not None)
+    lines = " ".join(str(row.card.note.location.line) for row in chunk.rows)
     return (
         f'<div class="pv-chunk" data-src="{chunk.file.name}" data-first="{chunk.first}" '
-        f'data-count="{chunk.count}" data-decks="{decks}" data-estimate="{ESTIMATED_TILE_PX}" '
-        f'style="height: {chunk.count * ESTIMATED_TILE_PX}px"></div>'
+        f'data-count="{chunk.count}" data-lines="{lines}" data-decks="{decks}" '
+        f'data-estimate="{ESTIMATED_TILE_PX}" style="height: {chunk.count * ESTIMATED_TILE_PX}px">'
+        "</div>"
     )
 
 

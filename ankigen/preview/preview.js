@@ -102,12 +102,15 @@
     settle();
   }
 
-  // a card's anchor is its number on the page, set here so that a chunk's file does not change
-  // when a card is added above it
+  // a card's anchor is its number on the page, and its source's line is the page's too, set
+  // here so that a chunk's file does not change when a card or a line is added above it
   function number(placeholder) {
     const [first] = range(placeholder);
+    const lines = (placeholder.dataset.lines || "").split(" ");
     placeholder.querySelectorAll(".pv-tile").forEach((tile, i) => {
       tile.id = `card-${first + i + 1}`;
+      const where = tile.querySelector(".pv-loc");
+      if (where && lines[i]) where.textContent = `${where.dataset.path}:${lines[i]}`;
     });
   }
 
@@ -421,6 +424,7 @@
       if (old) {
         kept.delete(placeholder.dataset.src);
         old.dataset.first = placeholder.dataset.first;
+        old.dataset.lines = placeholder.dataset.lines;
         number(old);
         placeholder.replaceWith(old);
       }

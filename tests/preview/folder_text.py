@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 _PLACEHOLDER = re.compile(r'(<div class="pv-chunk" data-src="([^"]+)"[^>]*>)(</div>)')
+_SOURCE = re.compile(r'(<span class="pv-loc"[^>]*>)([^<]*)</span>')
 _DATA = re.compile(r'^ankigenPreview\.(chunk|index)\("([0-9a-f]+)",(.*)\);\n$', re.DOTALL)
 
 
@@ -30,6 +31,13 @@ def page_with_cards(folder: Path) -> str:
     def fill(match: re.Match[str]) -> str:
         call, cards = data_file(folder / html.unescape(match.group(2)))
         assert call == "chunk"
+        lines = iter(re.search(r'data-lines="([^"]*)"', match.group(1))[1].split())  # type: ignore[index]
+
+        def at_line(place: re.Match[str]) -> str:  # the source's line, as the script sets it
+            return f"{place.group(1)}{place.group(2)}:{next(lines)}</span>"
+
+        cards = _SOURCE.sub(at_line, cards)
+        assert next(lines, None) is None, "a line for every card"
         return f"{match.group(1)}{cards}{match.group(3)}"
 
     return _PLACEHOLDER.sub(fill, page)
