@@ -105,7 +105,9 @@ def run_preview(
 
     def write(found: Diagnostics) -> Preview | None:
         since = changed_since
-        return build_preview(config, sources, folder, found, changed_since=since, context=context)
+        return build_preview(
+            config, sources, folder, found, changed_since=since, context=context, served=serve
+        )
 
     try:
         written = write(diagnostics)

@@ -57,13 +57,15 @@ def build_preview(
     *,
     changed_since: str | None = None,
     context: Context | None = None,
+    served: bool = False,
 ) -> Preview | None:
     """Read, render and write the preview; None (and nothing written) when a note has errors.
 
-    With `changed_since`, only the cards added or changed since that git revision. Raises
-    PreviewError when it cannot be made. The `context` is the process's unless given."""
+    With `changed_since`, only the cards added or changed since that git revision. `served`
+    (`--serve`): more is kept for the next call, which is quicker for it. Raises PreviewError
+    when it cannot be made. The `context` is the process's unless given."""
     context = context or Context.from_environment()
-    return _write(config, sources, output_dir, diagnostics, changed_since, context)
+    return _write(config, sources, output_dir, diagnostics, changed_since, context, served)
 
 
 def _write(
@@ -73,6 +75,7 @@ def _write(
     diagnostics: Diagnostics,
     changed_since: str | None,
     context: Context,
+    served: bool,
 ) -> Preview | None:
     from ..build import read_notes
     from ..storage import Storage
@@ -81,7 +84,7 @@ def _write(
     notes = read_notes(config, sources, diagnostics, context=context)
     if diagnostics.failed():
         return None
-    cards = preview_cards(notes)
+    cards = preview_cards(notes, remember=served)
     decks = dict.fromkeys(note.deck.split("::")[0] for note in notes)
     info = PageInfo(title=" · ".join(decks) or "ankigen preview", build_id="")
     if changed_since is not None:
@@ -116,10 +119,11 @@ def _write(
         now=context.clock(),
     )
     # The memo is saved after the page, which a served page is waiting for; the chunks' and
-    # the index's bytes are let go first, for the peak memory of a big deck's first run.
+    # the index's bytes, and the cards' HTML, are let go first, for the peak memory of a big
+    # deck's first run.
     del chunks, files, index, page
-    memo.save()
     let_go(cards)
+    memo.save()
     return Preview(index_html, tuple(cards), info)
 
 

@@ -93,20 +93,20 @@ def note_fields(note: RenderedNote) -> dict[str, str]:
     return dict(zip(names, values, strict=True))
 
 
-def preview_cards(notes: Sequence[RenderedNote]) -> list[PreviewCard]:
-    """Every card of the notes, in note order, each note's cards by ordinal. A note asked for
-    before (the very object: the caches give it again while its file is unchanged) gets the
-    same cards, with what they worked out (key, title)."""
+def preview_cards(notes: Sequence[RenderedNote], remember: bool = False) -> list[PreviewCard]:
+    """Every card of the notes, in note order, each note's cards by ordinal. With `remember`
+    (`--serve`), the cards are kept for the next call: a note asked for before (the very
+    object: the caches give it again while its file is unchanged) gets the same cards, with
+    what they worked out (key, title)."""
     cards: list[PreviewCard] = []
-    made: dict[int, tuple[RenderedNote, list[PreviewCard]]] = {}
+    made: dict[int, list[PreviewCard]] = {}
     for note in notes:
-        before = _MADE.get(id(note))
-        if before is not None and before[0] is note:
-            mine = before[1]
-        else:
+        mine = _MADE.get(id(note))
+        if mine is None or mine[0].note is not note:
             ordinals = _ordinals(note.kind, note.fields)
             mine = [PreviewCard(note, ordinal, len(ordinals)) for ordinal in ordinals]
-        made[id(note)] = note, mine
+        if remember and mine:
+            made[id(note)] = mine
         cards += mine
     _MADE.clear()
     _MADE.update(made)
@@ -121,9 +121,9 @@ def let_go(cards: Sequence[PreviewCard]) -> None:
         card.__dict__.pop("fields", None)
 
 
-# The cards of each note of the latest run, by the note (kept, so that its id is not another's):
-# `--serve` asks for every note's cards on each save.
-_MADE: dict[int, tuple[RenderedNote, list[PreviewCard]]] = {}
+# The cards of each note of the latest run that remembered them, by the note (which they hold,
+# so that its id is not another's): `--serve` asks for every note's cards on each save.
+_MADE: dict[int, list[PreviewCard]] = {}
 
 
 @functools.lru_cache(maxsize=1 << 16)  # `--serve` asks again for every note on each save
