@@ -159,10 +159,12 @@ def _parse_alone(
             sections.pop()
         sections.append((line, depth))
     kept += [line for line, depth in sections if depth < level]
-    text = [""] * end  # nothing after the card: it cannot change how the card reads
+    # Nothing after the card but the heading that ends it, which tells whether the card names a
+    # section too: the rest cannot change how the card reads.
+    text = [""] * min(end + 1, len(lines))
     for line in kept:
         text[line] = lines[line]
-    text[heading:end] = lines[heading:end]
+    text[heading : end + 1] = lines[heading : end + 1]
     copy = SourceFile(new.path, new.root, new.display, "\n".join(text), new.modified)
     parsed = parse_source(copy, config)
     if len(parsed.cards) != 1 or parsed.cards[0].location.line != heading + 1:

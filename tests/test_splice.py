@@ -56,7 +56,9 @@ def _file(seed: int, cards: int, sections: bool) -> str:
     parts = ["---\ndeck: Splice\ntags: [t]\n---\n# Title\n"]
     for i in range(cards):
         if sections and i % 3 == 0:
-            parts.append(f"## Section {i}\n")
+            name = rng.choice([f"Section {i}", f"Section <b>{i}</b>", f"Section {i} {{.reversed}}"])
+            intro = rng.choice(["", "An intro that makes the section a card too.\n"])
+            parts.append(f"## {name}\n\n{intro}")
         body = card(i, rng).replace("## ", "### " if sections else "## ", 1)
         parts.append(body)
     return "\n".join(parts)
@@ -228,3 +230,19 @@ def test_a_card_renamed_is_spliced_and_one_that_names_a_section_is_not(
     renamed = "\n".join([*lines[:section], "## Another section", *lines[section + 1 :]])
     whole = _parse(renamed, config, store, cache)
     assert splice(_before(old), whole.source, config, cache, store) is None
+
+
+def test_a_card_that_names_a_section_keeps_the_problems_of_its_name(
+    storage: tuple[Storage, Path],
+) -> None:
+    """A heading with a body and sub-headings is a card and a section: its name's problems
+    depend on the heading after it, which the card parsed alone must see too."""
+    store, cache = storage
+    config = Config()
+    text = "# Title\n\n## First\n\nOne.\n\n## Part <b>two</b>\n\nAn intro.\n\n### Inside\n\nTwo.\n"
+    old = _parse(text, config, store, cache)
+    whole = _parse(text.replace("An intro.", "A longer intro."), config, store, cache)
+    assert any("section" in p.message for p in whole.parse_problems)
+    spliced = splice(_before(old), whole.source, config, cache, store)
+    assert spliced is not None
+    _same(spliced, whole)
