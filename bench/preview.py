@@ -210,7 +210,7 @@ def serve_latency(root: Path, profile: Path) -> float:
         if browser is not None:
             browser.close()
         shutil.rmtree(profile, ignore_errors=True)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)  # as Ctrl-C: a background job ignores SIGINT
         process.wait(30)
 
 
@@ -244,7 +244,7 @@ def serve_peak_mib(root: Path) -> float:
     time.sleep(2)  # as an author would, between opening the page and saving
     edit(sorted((root / "notes").glob("*.md"))[0], [1000])
     next(line for line in process.stdout if "index.html:" in line)  # the rebuild's summary
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGTERM)  # as Ctrl-C: a background job ignores SIGINT
     _, _, usage = os.wait4(process.pid, 0)
     return usage.ru_maxrss / 1024
 

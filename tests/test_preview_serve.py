@@ -121,6 +121,39 @@ def test_serve_rebuilds_on_changes_and_stops_on_ctrl_c(served) -> None:  # type:
         _fetch(url)
 
 
+def test_sigterm_stops_the_server_as_ctrl_c_does(served) -> None:  # type: ignore[no-untyped-def]
+    _, process = served
+    out = _Lines(process.stdout)
+    line = out.wait_for(lambda text: "Serving the preview at" in text, timeout=30)
+    url = line.split(" at ", 1)[1].split()[0]
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(10) == 0
+    out.wait_for(lambda text: "Stopped serving the preview" in text, timeout=5)
+    with pytest.raises(OSError):
+        _fetch(url)
+
+
+def test_a_page_closed_while_a_file_is_sent_prints_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ankigen.preview.serve import start_server
+
+    (tmp_path / "big.js").write_bytes(b"x" * 20_000_000)
+    server = start_server(tmp_path, 0)
+    try:
+        with socket.create_connection(server.server_address[:2]) as connection:
+            connection.sendall(b"GET /big.js HTTP/1.0\r\n\r\n")
+            connection.recv(1000)
+            connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+        time.sleep(1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert capsys.readouterr().err == ""
+
+
 def test_serve_on_a_port_in_use_is_an_error(project: Project) -> None:
     project.write("source_notes/deck.md", "# Deck\n\n## Card\n\nBody.\n")
     with socket.socket() as taken:

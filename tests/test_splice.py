@@ -82,6 +82,16 @@ def _before(result: FileResult) -> Before:
     )
 
 
+def _spliced(
+    text: str, edited: str, config: Config, storage: tuple[Storage, Path]
+) -> tuple[FileResult | None, FileResult, FileResult]:
+    """`edited` spliced into `text` as read before; the whole of `edited` parsed; `text`'s."""
+    store, cache = storage
+    old = _parse(text, config, store, cache)
+    whole = _parse(edited, config, store, cache)
+    return splice(_before(old), whole.source, config, cache, store), whole, old
+
+
 def _same(spliced: FileResult, whole: FileResult) -> None:
     assert spliced.notes == whole.notes
     assert spliced.identities == whole.identities
@@ -117,15 +127,11 @@ def test_a_spliced_card_is_what_the_whole_file_gives(
     added: list[str],
     html: bool,
 ) -> None:
-    store, cache = storage
-    config = Config(allow_html=html)
     text = _file(seed, 9, sections)
     lines = text.split("\n")
     at = 6 + int(where * (len(lines) - 6))  # anywhere after the front matter and title
     edited = "\n".join(lines[:at] + added + lines[at + remove :])
-    old = _parse(text, config, store, cache)
-    whole = _parse(edited, config, store, cache)
-    spliced = splice(_before(old), whole.source, config, cache, store)
+    spliced, whole, _ = _spliced(text, edited, Config(allow_html=html), storage)
     if spliced is not None:
         _same(spliced, whole)
 
@@ -133,16 +139,12 @@ def test_a_spliced_card_is_what_the_whole_file_gives(
 def test_an_edit_inside_a_card_is_spliced_and_the_cards_after_it_move(
     storage: tuple[Storage, Path],
 ) -> None:
-    store, cache = storage
-    config = Config()
     text = _file(7, 12, sections=True)
     lines = text.split("\n")
     at = lines.index(next(line for line in lines if line.startswith("### ") and " 4" in line))
     added = ["A new line, with $y$.", "", "And another."]
     edited = "\n".join([*lines[: at + 2], *added, *lines[at + 2 :]])
-    old = _parse(text, config, store, cache)
-    whole = _parse(edited, config, store, cache)
-    spliced = splice(_before(old), whole.source, config, cache, store)
+    spliced, whole, old = _spliced(text, edited, Config(), storage)
     assert spliced is not None
     _same(spliced, whole)
     moved = [n for n in spliced.notes if n.location.line > at + 1]
@@ -156,15 +158,11 @@ def test_an_edit_inside_a_card_is_spliced_and_the_cards_after_it_move(
 def test_a_line_that_can_reach_other_cards_makes_the_whole_file_parsed(
     storage: tuple[Storage, Path], added: str
 ) -> None:
-    store, cache = storage
-    config = Config()
     text = _file(3, 6, sections=False)
     lines = text.split("\n")
     at = lines.index(next(line for line in lines if line.startswith("## ") and " 2" in line))
     edited = "\n".join([*lines[: at + 2], added, *lines[at + 2 :]])
-    old = _parse(text, config, store, cache)
-    whole = _parse(edited, config, store, cache)
-    assert splice(_before(old), whole.source, config, cache, store) is None
+    assert _spliced(text, edited, Config(), storage)[0] is None
 
 
 @settings(
@@ -197,16 +195,12 @@ def test_a_renamed_card_is_what_the_whole_file_gives(
     text: str,
     body: list[str],
 ) -> None:
-    store, cache = storage
-    config = Config()
     original = _file(seed, 9, sections)
     lines = original.split("\n")
     headings = [i for i, line in enumerate(lines) if line.startswith("##")]
     at = headings[int(which * len(headings))]
     edited = "\n".join([*lines[:at], f"{marks} {text}", *body, *lines[at + 1 :]])
-    old = _parse(original, config, store, cache)
-    whole = _parse(edited, config, store, cache)
-    spliced = splice(_before(old), whole.source, config, cache, store)
+    spliced, whole, _ = _spliced(original, edited, Config(), storage)
     if spliced is not None:
         _same(spliced, whole)
 
@@ -214,22 +208,17 @@ def test_a_renamed_card_is_what_the_whole_file_gives(
 def test_a_card_renamed_is_spliced_and_one_that_names_a_section_is_not(
     storage: tuple[Storage, Path],
 ) -> None:
-    store, cache = storage
-    config = Config()
     text = _file(5, 7, sections=True)
     lines = text.split("\n")
-    old = _parse(text, config, store, cache)
     card = next(i for i, line in enumerate(lines) if line.startswith("### "))
     renamed = "\n".join([*lines[:card], "### A new name", *lines[card + 1 :]])
-    whole = _parse(renamed, config, store, cache)
-    spliced = splice(_before(old), whole.source, config, cache, store)
+    spliced, whole, _ = _spliced(text, renamed, Config(), storage)
     assert spliced is not None
     _same(spliced, whole)
     assert "a-new-name" in {note.identity.split("/")[-1] for note in spliced.notes}
     section = next(i for i, line in enumerate(lines) if line.startswith("## Section"))
     renamed = "\n".join([*lines[:section], "## Another section", *lines[section + 1 :]])
-    whole = _parse(renamed, config, store, cache)
-    assert splice(_before(old), whole.source, config, cache, store) is None
+    assert _spliced(text, renamed, Config(), storage)[0] is None
 
 
 def test_a_card_that_names_a_section_keeps_the_problems_of_its_name(
@@ -237,12 +226,9 @@ def test_a_card_that_names_a_section_keeps_the_problems_of_its_name(
 ) -> None:
     """A heading with a body and sub-headings is a card and a section: its name's problems
     depend on the heading after it, which the card parsed alone must see too."""
-    store, cache = storage
-    config = Config()
     text = "# Title\n\n## First\n\nOne.\n\n## Part <b>two</b>\n\nAn intro.\n\n### Inside\n\nTwo.\n"
-    old = _parse(text, config, store, cache)
-    whole = _parse(text.replace("An intro.", "A longer intro."), config, store, cache)
+    edited = text.replace("An intro.", "A longer intro.")
+    spliced, whole, _ = _spliced(text, edited, Config(), storage)
     assert any("section" in p.message for p in whole.parse_problems)
-    spliced = splice(_before(old), whole.source, config, cache, store)
     assert spliced is not None
     _same(spliced, whole)

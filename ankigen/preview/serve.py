@@ -16,7 +16,9 @@ import http
 import http.server
 import itertools
 import os
+import signal
 import stat
+import sys
 import threading
 import time
 import urllib.parse
@@ -117,6 +119,13 @@ def _plain_file(path: str) -> bool:
         return False
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A page closed or reloaded while a file was on its way is no error to print."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def start_server(
     folder: Path, port: int, builds: Builds | None = None
 ) -> http.server.ThreadingHTTPServer:
@@ -127,7 +136,7 @@ def start_server(
         type("Handler", (_Handler,), {"builds": builds}), directory=str(folder.resolve())
     )
     try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = _Server(("127.0.0.1", port), handler)
     except OSError as exc:
         raise PreviewError(
             f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; choose another --port"
@@ -154,6 +163,7 @@ def serve(
     import watchfiles
 
     watched = list(watched)
+    stop = threading.Event()
     changes = watchfiles.watch(
         *_watched_folders(watched),
         watch_filter=NoteFilter(watched, ignored=[folder]),
@@ -161,10 +171,12 @@ def serve(
         step=SETTLE_MS,
         rust_timeout=WAKE_MS,
         yield_on_timeout=True,
+        stop_event=stop,
     )
     builds = Builds()
+    put_back = _stop_on_signals(stop)
     try:
-        first = next(changes)  # the watch is on before the address is told: a save after it is seen
+        first = next(changes, set())  # the watch is on before the address is told
         server = start_server(folder, port, builds)
         try:
             url = f"http://127.0.0.1:{server.server_address[1]}/"
@@ -177,9 +189,37 @@ def serve(
             server.shutdown()
             server.server_close()
     except KeyboardInterrupt:
-        say("Stopped serving the preview.")
+        pass
     finally:
+        put_back()
         changes.close()
+    say("Stopped serving the preview.")
+
+
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """Ctrl-C (SIGINT) and SIGTERM (what `kill` and service managers send) stop the server:
+    they set `stop`, which the watch looks at, and raise KeyboardInterrupt. The flag keeps a
+    Ctrl-C that lands in a finalizer, where Python drops the exception, from being lost. A
+    SIGINT ignored from the start (a background job of a script) stays ignored. Returns what
+    puts the handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def stopped(signum: int, frame: object) -> None:
+        stop.set()
+        raise KeyboardInterrupt
+
+    before = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        if number == signal.SIGINT and signal.getsignal(number) is signal.SIG_IGN:
+            continue
+        before[number] = signal.signal(number, stopped)
+
+    def put_back() -> None:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+    return put_back
 
 
 def _rebuild_on(changes: Iterable[set[Any]], rebuild: Callable[[], None]) -> None:
