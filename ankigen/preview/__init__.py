@@ -136,6 +136,7 @@ def _chunks(rows: Sequence[Row], status: dict[str, str], memo: ChunkMemo) -> lis
         if chunk is None:
             chunk = render_chunk(first, part, status)
             memo.put(key, chunk)
+            let_go([row.card for row in part])  # their HTML is in the chunk now
         chunks.append(chunk)
     return chunks
 
