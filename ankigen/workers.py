@@ -29,7 +29,11 @@ STARTUP_SECONDS = 120.0  # a child's imports, on a slow and busy machine
 
 
 def die_with_parent(parent: int) -> None:
-    """Make this process exit as soon as process `parent` is gone (a worker's initializer)."""
+    """Make this process exit as soon as process `parent` is gone (a worker's initializer).
+
+    Ctrl-C reaches every process of the terminal's foreground group: it is the parent's to
+    act on, so a child ignores it (and ends with the parent) rather than print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)

@@ -109,3 +109,48 @@ def test_check_diff_and_preview(big: Path, terminal: bool) -> None:
     status, lines = run("diff", *map(str, packages))
     assert status == 0, lines
     assert lines[0].startswith(f"Anki will add 0 notes, update 0 and leave {FILES} alone"), lines
+
+
+def test_ctrl_c_stops_serve_in_a_terminal_and_no_child_prints_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C reaches every process of the terminal's foreground group: the served process
+    says it stopped, and its children (here the one that reads a function plot's formula
+    under a deadline) stay quiet."""
+    import select
+    import time
+
+    notes = tmp_path / "source_notes"
+    notes.mkdir()
+    plot = "```plot function\nexpr: sin(x) * {}\nrange: [-3, 3]\n```\n"
+    deck = notes / "deck.md"
+    deck.write_text(f"# Deck\n\n## A wave\n\n{plot.format(1)}", encoding="utf-8")
+    pid, leader = pty.fork()
+    if pid == 0:  # the child: ankigen on the terminal, as its session's foreground
+        os.chdir(tmp_path)
+        os.execv(
+            sys.executable, [sys.executable, "-m", "ankigen", "preview", "--serve", "--port", "0"]
+        )
+    screen = b""
+
+    def read_until(wanted: bytes, seconds: float) -> None:
+        nonlocal screen
+        deadline = time.monotonic() + seconds
+        while wanted not in screen and time.monotonic() < deadline:
+            if select.select([leader], [], [], 0.1)[0]:
+                try:
+                    screen += os.read(leader, 65536)
+                except OSError:
+                    return
+
+    try:
+        read_until(b"Ctrl-C stops.", 60)
+        deck.write_text(f"# Deck\n\n## A wave\n\n{plot.format(2)}", encoding="utf-8")
+        read_until(b" s)", 60)  # the rebuild's line, with its time
+        os.write(leader, b"\x03")
+        read_until(b"Stopped serving the preview.", 30)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(leader)
+    text = screen.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "Stopped serving the preview." in text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
