@@ -186,7 +186,14 @@ def file_notes(
         read[source.path] = FileNotes(source, key, result.identities, result.notes, media)
         if rendered:
             problems = (result.parse_problems, result.render_problems)
-            cache.store(source, result.notes, problems, result.consulted, result.outline)
+            cache.store(
+                source,
+                result.notes,
+                problems,
+                result.consulted,
+                result.outline,
+                on_disk=not result.spliced,  # a later run parses the file whole, as a check
+            )
         diagnostics.items += result.parse_problems + result.render_problems
     for gone in _KEPT.keys() - {id(entry) for entry in cached.values()}:
         del _KEPT[gone]

@@ -131,15 +131,24 @@ class NoteCache:
         problems: tuple[list[Diagnostic], list[Diagnostic]],
         consulted: set[Path],
         outline: Outline | None = None,
+        on_disk: bool = True,
     ) -> None:
         """Remember a freshly rendered file with its problems from parsing and rendering, and
         where its headings are; a cache that cannot be written is only slower. This process
-        keeps it decoded too, as if it had read it."""
+        keeps it decoded too, as if it had read it; only that without `on_disk`."""
         parsing, rendering = problems
         media = {m.name: m for note in notes for m in note.media}
         consulted_rows: list[tuple[str, object]] = [
             (str(p), _signature(p)) for p in sorted(consulted)
         ]
+        if not on_disk:
+            self._keep(
+                source,
+                CacheEntry(tuple(notes), list(parsing), list(rendering), media, outline),
+                b"",
+                consulted_rows,
+            )
+            return
         entry = {
             "key": self.key(source),
             "notes": [note_to_json(note) for note in notes],
@@ -161,9 +170,20 @@ class NoteCache:
             return
         self.entries.put(self.key(source), sealed)
         decoded = CacheEntry(tuple(notes), list(parsing), list(rendering), media, outline)
-        media_seen = tuple((name, _lstat(self.media_dir / name)) for name in media)
+        self._keep(source, decoded, _digest(sealed), consulted_rows)
+
+    def _keep(
+        self,
+        source: SourceFile,
+        entry: CacheEntry,
+        sealed: bytes,
+        consulted: list[tuple[str, object]],
+    ) -> None:
+        """Keep `entry` decoded in this process, as if read from the record `sealed` hashes to
+        (b"": none on disk)."""
+        media_seen = tuple((name, _lstat(self.media_dir / name)) for name in entry.media)
         _DECODED[self.key(source)] = _Decoded(
-            _digest(sealed), self.storage.key, source, decoded, tuple(consulted_rows), media_seen
+            sealed, self.storage.key, source, entry, tuple(consulted), media_seen
         )
 
     def before(self, path: Path) -> Before | None:
@@ -235,11 +255,13 @@ def _decoded_before(
 
 
 def _kept_before(key: str, source: SourceFile, cache: NoteCache) -> CacheEntry | None:
-    """The entry decoded before for this very file (the same object sources.py gave then):
-    the store need not be asked, since an entry's key covers all it was made from and this
-    process unsealed it itself."""
+    """The entry decoded before for this very file (the same object sources.py gave then), or
+    kept in memory only (a card parsed alone) for the same file: the store need not be asked,
+    since an entry's key covers all it was made from and this process unsealed or made it."""
     before = _DECODED.get(key)
-    if before is None or before.source is not source:
+    if before is None:
+        return None
+    if before.source is not source and not (before.sealed == b"" and before.source == source):
         return None
     return _still_good(before, cache)
 

@@ -2,17 +2,19 @@
 all of a file of a thousand cards to take in one edited card would cost a second each time.
 
 When a file differs from the one this process read before (its text, notes, problems and outline,
-as the notes cache keeps them) only inside one card's body, that card is parsed and rendered from
-a copy of the file in which every line is blank but the front matter, the title, the card's
-sections and the card itself: lines keep their numbers, and the card is read in what it is read
-in within the whole file. The file's other notes and problems are kept, moved by the lines the
-card gained or lost.
+as the notes cache keeps them) only inside one card (its body, or its heading's text), that card
+is parsed and rendered from a copy of the file in which every line is blank but the front matter,
+the title, the card's sections, the card itself and the heading after it: lines keep their
+numbers, and the card is read in what it is read in within the whole file. The file's other notes
+and problems are kept, moved by the lines the card gained or lost.
 
-That is what parsing the whole file gives only when nothing changed can reach beyond the card.
-So the whole file is parsed instead (None) when a changed line could start or end a heading, a
-fence, a math block, an HTML block or a definition; when the file defines links or footnotes,
-which every card reads; when the card is no longer one card with the same identity; and when one
-of its pictures is not drawn yet.
+That is what parsing the whole file gives only when nothing changed reaches beyond the card. So
+the whole file is parsed instead (None) when a changed line could start or end a heading, a
+fence, a math block, an HTML block or a definition; when the file holds a link definition
+(`[label]: url`, which every card reads); when the copy's card holds another heading, or the
+heading after it is no longer one (an HTML block or comment left open swallows it); when the
+card is no longer one card of the same deck; and when one of its pictures is not drawn yet.
+`tests/test_splice.py` compares it with parsing the whole file.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ _REACHING = re.compile(
     """,
     re.VERBOSE,
 )
-_DEFINITION = re.compile(r"^\s*\[[^\]]*\]:", re.MULTILINE)  # read by every card of its file
 
 
 class Before(NamedTuple):
@@ -64,7 +65,7 @@ def splice(
     not be what parsing the whole file gives."""
     old, outline = before.source, before.outline
     same_file = (old.path, old.root, old.display) == (new.path, new.root, new.display)
-    if outline is None or not same_file or _DEFINITION.search(new.text):
+    if outline is None or not same_file or "]:" in new.text:  # a definition, read by every card
         return None
     old_lines, new_lines = old.text.split("\n"), new.text.split("\n")
     start, old_end, new_end = _changed(old_lines, new_lines)
@@ -72,6 +73,8 @@ def splice(
     if around is None or (start == old_end and start == new_end):
         return None
     heading, end = around  # 0-based lines of the card's heading and of what follows it
+    if not old_lines[heading].startswith("#"):  # a setext heading: its text spans lines
+        return None
     renamed = start == heading  # its heading line was edited too
     if renamed and not _renamed_alone(outline, heading, old_lines[heading], new_lines[heading]):
         return None
@@ -108,6 +111,7 @@ def splice(
         _kept(before.render_problems, heading, end, shift) + rendering.items,
         set(before.consulted | consulted),
         Outline(outline.front_matter_end, headings),
+        spliced=True,
     )
 
 
@@ -142,7 +146,8 @@ def _parse_alone(
     new: SourceFile, lines: list[str], outline: Outline, heading: int, end: int, config: Config
 ) -> tuple[Card, list[Diagnostic], frozenset[Path]] | None:
     """The card at line `heading` (to `end`), parsed from the file with every other line blank
-    but its front matter, title and sections; its problems; the files it consulted."""
+    but its front matter, title and sections, and the heading after it; its problems; the
+    files it consulted. None when the card's lines are no longer one card."""
     from .parse import parse_source
 
     kept = list(range(outline.front_matter_end))
@@ -168,6 +173,12 @@ def _parse_alone(
     copy = SourceFile(new.path, new.root, new.display, "\n".join(text), new.modified)
     parsed = parse_source(copy, config)
     if len(parsed.cards) != 1 or parsed.cards[0].location.line != heading + 1:
+        return None
+    # The card's lines hold no heading but its own, and the heading after it is still one (an
+    # HTML block or a comment left open would swallow it, a setext heading is not seen alone).
+    after = [depth for line, depth in outline.headings if line > heading][:1]
+    expected = [(heading, level)] + [(end, depth) for depth in after]
+    if [h for h in parsed.outline.headings if heading <= h[0] <= end] != expected:
         return None
     inside = [p for p in parsed.problems if heading < p.location.line <= end]
     return parsed.cards[0], inside, parsed.consulted

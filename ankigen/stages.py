@@ -55,6 +55,7 @@ class FileResult:
     render_problems: list[Diagnostic] = field(default_factory=list)
     consulted: set[Path] = field(default_factory=set)
     outline: Outline | None = None  # None: not parsed here (splice.py has it from the cache)
+    spliced: bool = False  # one card parsed alone (splice.py): kept in memory, not on disk
 
 
 @dataclass(frozen=True)

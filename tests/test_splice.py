@@ -42,6 +42,10 @@ LINES = [
     "---",
     "===",
     "<div>html</div>",
+    "<div>",
+    "<!-- open",
+    "close -->",
+    "Setext",
     "[ref]: https://example.org",
     "see [ref] and [^1]",
     "[^1]: a footnote",
@@ -232,3 +236,44 @@ def test_a_card_that_names_a_section_keeps_the_problems_of_its_name(
     assert any("section" in p.message for p in whole.parse_problems)
     assert spliced is not None
     _same(spliced, whole)
+
+
+@pytest.mark.parametrize(
+    ("text", "old", "new", "html"),
+    [
+        # a setext heading after the card: its text line alone is no heading
+        ("# T\n\n## A\n\nbody\n\nFoo\n---\n\nbbody\n", "body\n", "body edited\n", False),
+        # a paragraph that runs into a setext heading's text
+        ("# T\n\n## A\n\nbody\n\nx\n\nFoo\n---\n\nbbody\n", "x\n\nFoo", "x\ny\nFoo", False),
+        ("# T\n\n## A\n\nbody\n\nFoo\n---\n\nbbody\n", "body\n\nFoo", "body\nmore\nFoo", False),
+        # an HTML comment left open swallows the cards after it
+        ("# T\n\n## A\n\nbody\n\n<!-- a\nend -->\n\n## B\n\nbbody\n", "end -->", "end", True),
+        # an HTML block ends at a blank line only
+        ("# T\n\n## A\n\nbody\n\n<div>\nhi\n\n## B\n\nbbody\n", "hi\n\n## B", "hi\n## B", True),
+        # link definitions anywhere, in a quote or a list too, are read by every card
+        (
+            "# T\n\n## A\n\nsee [ref]\n\n## B\n\n> [ref]: https://example.org\n",
+            "see",
+            "so see",
+            False,
+        ),
+        (
+            "# T\n\n## A\n\nsee [a\\]b]\n\n## B\n\n[a\\]b]: https://example.org\n",
+            "see",
+            "so see",
+            False,
+        ),
+        # a setext heading's text spans lines: an edit there renames a section
+        ("# T\n\n## A\n\na\n\nTwo\nlines\n---\n\nintro\n\n### B\n\nb\n", "Two", "2", False),
+        # a paragraph and a thematic break become a setext heading when the blank line goes
+        ("# T\n\n## A\n\npara\n\n---\n\n## B\n\nbbody\n", "para\n\n---", "para\n---", False),
+    ],
+)
+def test_edits_that_reach_past_their_card_give_what_the_whole_file_gives(
+    storage: tuple[Storage, Path], text: str, old: str, new: str, html: bool
+) -> None:
+    edited = text.replace(old, new, 1)
+    assert edited != text
+    spliced, whole, _ = _spliced(text, edited, Config(allow_html=html), storage)
+    if spliced is not None:
+        _same(spliced, whole)
