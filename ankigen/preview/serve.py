@@ -2,10 +2,10 @@
 
 The server runs in a thread. The main thread waits for the operating system to tell of a change
 under the notes (watchfiles: inotify, FSEvents, ReadDirectoryChangesW), so a save is seen at
-once however many files there are, and Ctrl-C reaches it and stops both. The open page asks for
-`build.txt?after=ID`, which the server answers as soon as a rebuild has made a build other than
-ID (or after WAIT_SECONDS), and swaps in what the rebuild changed. What it has to say goes to
-the `say` it is given (cli.py's output).
+once however many files there are, and Ctrl-C (or SIGTERM) reaches it and stops both. The open
+page asks for `build.txt?after=ID`, which the server holds, looking at build.txt every
+LOOK_SECONDS, until a rebuild has written another build (or WAIT_SECONDS pass), and swaps in
+what the rebuild changed. What it has to say goes to the `say` it is given (cli.py's output).
 """
 
 from __future__ import annotations
