@@ -124,7 +124,8 @@ def _read(
         cached = cache.look_up(files)
         missing, jobs = _uncached(files, cached), context.jobs
         spliced = _spliced(missing, cache, config, storage) if render else []
-        missing = [source for source in missing if source not in {r.source for r in spliced}]
+        done = {result.source.path for result in spliced}
+        missing = [source for source in missing if source.path not in done]
         fresh = parse_and_render(missing, config, cache.folder, storage, jobs, progress, render)
         fresh += spliced
         read = file_notes(files, cached, fresh, cache, diagnostics, rendered=render)

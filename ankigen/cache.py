@@ -141,13 +141,9 @@ class NoteCache:
         consulted_rows: list[tuple[str, object]] = [
             (str(p), _signature(p)) for p in sorted(consulted)
         ]
+        decoded = CacheEntry(tuple(notes), list(parsing), list(rendering), media, outline)
         if not on_disk:
-            self._keep(
-                source,
-                CacheEntry(tuple(notes), list(parsing), list(rendering), media, outline),
-                b"",
-                consulted_rows,
-            )
+            self._keep(source, decoded, b"", consulted_rows)
             return
         entry = {
             "key": self.key(source),
@@ -169,7 +165,6 @@ class NoteCache:
         except OSError:
             return
         self.entries.put(self.key(source), sealed)
-        decoded = CacheEntry(tuple(notes), list(parsing), list(rendering), media, outline)
         self._keep(source, decoded, _digest(sealed), consulted_rows)
 
     def _keep(

@@ -30,14 +30,14 @@ from .model import Card, Outline, RenderedNote, SourceFile
 from .stages import FileResult, identities
 from .storage import Storage
 
-# A changed line like these could change more than its card.
+# A changed line like these could change more than its card. (A link definition anywhere in the
+# file refuses the splice before any line is looked at.)
 _REACHING = re.compile(
     r"""^\s*(?:
         \#                  # a heading
       | [=\-]+\s*$          # a setext underline, a thematic break, front matter
       | ```|~~~             # a fence
       | <                   # an HTML block
-      | \[[^\]]*\]:         # a link or footnote definition
       | \{:                 # a kramdown attribute list
     )
     | \$\$                  # a math block, wherever it is in the line

@@ -14,6 +14,7 @@ rendered again.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -130,7 +131,7 @@ def warm_up(config: Config) -> None:
     from .parse import parse_source
     from .render import draft_notes, finish_notes
 
-    root = Path.cwd()
+    root = Path(os.path.abspath(os.sep))  # any folder: nothing is read there
     source = SourceFile(root / "warm-up.md", root, "warm-up.md", _WARM_UP_NOTE, 0)
     cards = parse_source(source, config).cards
     finish_notes(draft_notes(cards, config), {}, config.allow_html, Diagnostics())
